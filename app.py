@@ -1,0 +1,10 @@
+"""Mentor's Streamlit entry point: page setup and navigation only. Pages live in views/."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Mentor", page_icon="🧭", layout="centered")
+
+pages = [
+    st.Page("views/chat.py", title="Chat", icon="💬", default=True),
+]
+st.navigation(pages).run()

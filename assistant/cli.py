@@ -1,0 +1,203 @@
+"""The `mentor` command line. Every command works through the package, like the UI does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.config import Settings
+from assistant.errors import KnowledgeError, MentorError
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_OUT_OF_SCOPE = 0, 1, 2, 3
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic's ValidationError: show it as a setting problem
+        raise click.ClickException(f"invalid setting: {exc}") from exc
+
+
+class _Group(click.Group):
+    """Turns MentorError into a short message and exit code 1, without a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MentorError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="mentor-assistant")
+def main():
+    """Mentor: answers mentoring questions from curated, cited guidance.
+
+    \b
+    Examples:
+      mentor ask "How do I find a mentor?"
+      mentor ask "What should I say to them?" --history "How do I find a mentor in my field?"
+      mentor kb validate
+      mentor index build
+      mentor serve
+
+    Settings come from MENTOR_* environment variables or .env (see README.md).
+    """
+
+
+@main.command()
+@click.argument("question")
+@click.option("--history", "-H", multiple=True, help="An earlier user turn, oldest first. Repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full answer as JSON.")
+def ask(question, history, as_json):
+    """Ask QUESTION and print a cited answer.
+
+    Exit codes: 0 answered, 3 out of scope, 2 invalid input, 1 error.
+
+    \b
+    Example:
+      mentor ask "How do I set goals with my mentor?" --json
+    """
+    from assistant.pipeline import Assistant
+
+    bot = Assistant.from_settings(_settings())
+    for warning in bot.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    answer = bot.ask(question, history=list(history))
+    if as_json:
+        click.echo(answer.model_dump_json(indent=2))
+    else:
+        click.echo(answer.text)
+        if answer.citations:
+            click.echo("\nSources:")
+            for c in answer.citations:
+                click.echo(f"  [{c.number}] {c.title} › {c.section}  ({', '.join(c.topics)})  knowledge/{c.doc_id}.md")
+    code = {"answered": EXIT_OK, "out_of_scope": EXIT_OUT_OF_SCOPE, "invalid_input": EXIT_INVALID}[answer.status]
+    sys.exit(code)
+
+
+@main.group()
+def kb():
+    """Check and describe the knowledge base (knowledge/*.md)."""
+
+
+@kb.command()
+def validate():
+    """Check every document and report every problem at once (file, field and fix).
+
+    Exits 1 if there is any problem.
+    """
+    from assistant.knowledge import load_knowledge
+
+    settings = _settings()
+    try:
+        base = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(EXIT_ERROR)
+    for problem in base.problems:
+        click.echo(str(problem), err=True)
+    if base.problems:
+        click.echo(f"\n{len(base.problems)} problem(s) in {settings.knowledge_dir}; the index keeps serving the last "
+                   "good build until they are fixed.", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"OK: {len(base.documents)} documents, {len(base.topics)} topics, no problems.")
+
+
+@kb.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def stats(as_json):
+    """Documents and passages per topic and audience, words per document, and what needs attention."""
+    from assistant.curation import kb_stats
+    from assistant.knowledge import load_knowledge
+
+    base = load_knowledge(_settings().knowledge_dir)
+    s = kb_stats(base)
+    if as_json:
+        click.echo(json.dumps(s, indent=2))
+        return
+    click.echo(f"{s['documents']} documents, {s['passages']} passages, {s['words_total']:,} words\n")
+    click.echo(f"{'topic':<28}{'docs':>6}{'primary':>9}{'passages':>10}")
+    for topic, row in s["topics"].items():
+        mark = "  <- thin" if row["documents"] < 3 else ""
+        click.echo(f"{topic:<28}{row['documents']:>6}{row['primary']:>9}{row['passages']:>10}{mark}")
+    click.echo("\naudience: " + ", ".join(f"{k} {v}" for k, v in s["audience"].items()))
+    counts = sorted(s["words_per_document"].values())
+    if counts:
+        click.echo(f"words per document: min {counts[0]}, median {counts[len(counts) // 2]}, max {counts[-1]}")
+    for flag, items in s["flags"].items():
+        click.echo(f"\n{flag}: {len(items)}")
+        for item in items[:20]:
+            click.echo(f"  - {item}")
+    if base.problems:
+        click.echo(f"\n{len(base.problems)} document(s) have problems; run `mentor kb validate`.", err=True)
+
+
+@main.group()
+def index():
+    """Build and inspect the search index (index/)."""
+
+
+@index.command()
+@click.option("--quiet", is_flag=True, help="Print only the summary line.")
+def build(quiet):
+    """Build the index from the knowledge folder and make it live atomically.
+
+    Only passages whose text changed are embedded again. If any document has a problem, nothing
+    changes and the previous index keeps serving.
+    """
+    from assistant.embedding import Embedder
+    from assistant.index import build_index
+
+    settings = _settings()
+
+    def progress(fraction, message):
+        if not quiet:
+            click.echo(f"[{fraction:4.0%}] {message}")
+
+    try:
+        report = build_index(settings, Embedder(settings.model), progress=progress)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo("Index not rebuilt; the previous index keeps serving. Fix the problems above and run again.", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"Built {report.passages} passages in {report.seconds:.1f}s "
+               f"({report.embedded} texts embedded, {report.cached} from cache) -> {report.version_dir}")
+
+
+@index.command()
+def status():
+    """Say whether the index is up to date, stale (and which files changed), missing or damaged."""
+    from assistant.index import index_status
+
+    st = index_status(_settings())
+    click.echo(f"{st.label}: {st.detail}")
+    for name in st.changed:
+        click.echo(f"  changed: {name}")
+    sys.exit(EXIT_OK if st.state == "up_to_date" else EXIT_ERROR)
+
+
+@main.command()
+@click.option("--port", default=8501, show_default=True, help="Port to listen on.")
+@click.option("--host", default="localhost", show_default=True, help="Address to bind.")
+def serve(port, host):
+    """Run the Streamlit chat app (app.py)."""
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    if not app.exists():
+        raise click.ClickException(f"{app} not found; run `mentor serve` from a source checkout")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+           "--server.address", host, "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    sys.exit(subprocess.call(cmd))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Conversation handling: normalise history and resolve what a follow-up question refers to.
+
+A follow-up like "what should I say to them?" carries almost no content of its own; searching it
+alone finds nothing useful. When a question looks elliptic, the previous user turn is searched
+with it. A question with enough content of its own is searched alone, so a topic change is honoured.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from assistant.models import Turn
+from assistant.text import lexical_tokens
+
+# Words that say "the thing we were just talking about".
+_ANAPHORA = re.compile(
+    r"\b(them|they|their|theirs|that|this|these|those|it|its|he|she|him|her|one|there|such|same|so)\b", re.I)
+_CONNECTIVE = re.compile(
+    r"^\s*(and|but|also|so|then|ok(ay)?|what about|how about|what if|and if|any|more|another|else|same|why|"
+    r"can you|could you|what do i|what should i|how do i say|is that|isn't that|how is that|how's that)\b", re.I)
+# Content words that still don't say what the question is about.
+_GENERIC = set(lexical_tokens(
+    "template example examples sample say write send email message note draft words wording phrase script "
+    "tips tip advice more detail details explain elaborate exactly mean step steps thing things good best "
+    "way ways idea ideas help helpful start begin first next do make give show tell know want need one "
+    "long often much many time sure right wrong different difference similar version instead else"))
+
+
+@dataclass
+class Resolution:
+    """How a question is searched."""
+
+    query: str  # text searched (may include the previous user turn)
+    standalone: str  # the question as asked
+    is_follow_up: bool
+    context: str = ""  # the earlier user turn used, if any
+
+
+def normalise_history(history: Iterable | None) -> list[Turn]:
+    """Accept Turn objects, {"role", "content"} dicts, or plain strings (taken as user turns)."""
+    turns: list[Turn] = []
+    for item in history or []:
+        if isinstance(item, Turn):
+            turns.append(item)
+        elif isinstance(item, str):
+            turns.append(Turn(role="user", content=item))
+        elif isinstance(item, dict):
+            turns.append(Turn.model_validate(item))
+        else:
+            raise TypeError(f"history items must be Turn, dict or str, got {type(item).__name__}")
+    return turns
+
+
+def content_tokens(text: str) -> list[str]:
+    return [t for t in lexical_tokens(text) if t not in _GENERIC]
+
+
+def looks_elliptic(question: str) -> bool:
+    """True when the question leans on earlier turns for its meaning."""
+    content = content_tokens(question)
+    if len(content) <= 1:
+        return True
+    if _CONNECTIVE.match(question) and len(content) <= 4:
+        return True
+    return bool(_ANAPHORA.search(question)) and len(content) <= 3
+
+
+def resolve(question: str, history: list[Turn]) -> Resolution:
+    """Decide what to search for `question`, given the earlier turns."""
+    previous = [t.content for t in history if t.role == "user" and t.content.strip()]
+    if not previous or not looks_elliptic(question):
+        return Resolution(query=question, standalone=question, is_follow_up=False)
+    context = previous[-1]
+    # A previous turn that was itself elliptic borrows from the one before it.
+    if len(previous) > 1 and looks_elliptic(context):
+        context = f"{previous[-2]} {context}"
+    return Resolution(query=f"{context} {question}", standalone=question, is_follow_up=True, context=context)

@@ -1,0 +1,36 @@
+"""User-facing exceptions. Each message says what was wrong, with the value, and how to fix it."""
+
+from __future__ import annotations
+
+
+class MentorError(Exception):
+    """Base class: the CLI prints these as short messages, without a traceback."""
+
+
+class KnowledgeError(MentorError):
+    """The knowledge base has problems; `problems` lists every one of them."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the knowledge base:\n{lines}")
+
+
+class IndexNotReady(MentorError):
+    """The index is missing, stale or damaged and rebuilding is turned off."""
+
+
+class ModelLoadError(MentorError):
+    """The embedding model could not be loaded."""
+
+
+class ConfigError(MentorError):
+    """A setting has an invalid value."""
+
+
+class AuthError(MentorError):
+    """Staff authentication failed or is not configured."""
+
+
+class EditConflict(MentorError):
+    """A document changed on disk since it was opened for editing."""

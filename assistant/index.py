@@ -1,0 +1,276 @@
+"""The persisted index: build it atomically, check it on load, report whether it is stale.
+
+Layout of the index folder:
+    CURRENT                   name of the live version folder, replaced atomically
+    v-<time>-<rand>/          one complete build: manifest.json, passages.jsonl, passages.faiss,
+                              sentences.npy, sentence_passage.npy
+    embedding-cache.sqlite    vectors by content hash, shared by all builds
+    .build.lock               one build at a time, across processes
+
+A build writes a hidden temporary folder, renames it to its version name, and only then points
+CURRENT at it, so a crash at any moment leaves the previous index serving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from assistant.chunking import CHUNKING_VERSION, passages as chunk_passages
+from assistant.config import Settings
+from assistant.embedding import EmbeddingCache, Embedder, embed_cached
+from assistant.errors import IndexNotReady, KnowledgeError
+from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
+from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage
+
+FORMAT_VERSION = 1 + 100 * CHUNKING_VERSION
+POINTER = "CURRENT"
+CACHE_FILE = "embedding-cache.sqlite"
+FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.npy")
+KEEP_VERSIONS = 2
+
+Progress = Callable[[float, str], None]
+
+
+class IndexDamaged(Exception):
+    """Internal: the live version folder is incomplete or corrupt."""
+
+
+@dataclass
+class IndexData:
+    """A loaded, verified index version."""
+
+    manifest: IndexManifest
+    passages: list[Passage]
+    faiss_index: object
+    sentence_vectors: np.ndarray  # (n_sentences, dim), normalised
+    sentence_passage: np.ndarray  # (n_sentences,), row of the passage each sentence belongs to
+    path: Path
+
+    @property
+    def sentence_offsets(self) -> np.ndarray:
+        """Row of each passage's first sentence in sentence_vectors."""
+        counts = np.bincount(self.sentence_passage, minlength=len(self.passages))
+        return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+
+
+def _file_sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def current_version(index_dir: Path) -> Path | None:
+    pointer = Path(index_dir) / POINTER
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return Path(index_dir) / name if name else None
+
+
+def pointer_stamp(index_dir: Path) -> int:
+    """Changes whenever a new build goes live; cheap enough to check on every question."""
+    try:
+        return os.stat(Path(index_dir) / POINTER).st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def read_manifest(version_dir: Path) -> IndexManifest:
+    try:
+        return IndexManifest.model_validate_json((version_dir / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexDamaged(f"{version_dir}/manifest.json is missing") from exc
+    except ValueError as exc:
+        raise IndexDamaged(f"{version_dir}/manifest.json is not a valid manifest ({exc.__class__.__name__})") from exc
+
+
+def index_status(settings: Settings, model_id: str | None = None) -> IndexStatus:
+    """Compare the live index with the knowledge folder and the configured model, without loading it."""
+    version = current_version(settings.index_dir)
+    if version is None:
+        return IndexStatus(state="missing", detail=f"no index in {settings.index_dir}")
+    try:
+        manifest = read_manifest(version)
+    except IndexDamaged as exc:
+        return IndexStatus(state="damaged", detail=str(exc))
+    for name in FILES:
+        if not (version / name).exists():
+            return IndexStatus(state="damaged", detail=f"{version / name} is missing", manifest=manifest)
+    if manifest.format_version != FORMAT_VERSION:
+        return IndexStatus(state="stale", detail=f"index format {manifest.format_version}, this version reads {FORMAT_VERSION}",
+                           manifest=manifest)
+    model_id = model_id or settings.model
+    if manifest.model != model_id:
+        return IndexStatus(state="stale", detail=f"built with model '{manifest.model}', settings say '{model_id}'",
+                           manifest=manifest)
+    overall, per_file = knowledge_fingerprint(settings.knowledge_dir)
+    if overall != manifest.knowledge_hash:
+        changed = sorted(name for name in set(per_file) | set(manifest.documents)
+                         if per_file.get(name) != manifest.documents.get(name))
+        return IndexStatus(state="stale", detail=f"{len(changed)} knowledge file(s) changed since the build",
+                           changed=changed, manifest=manifest)
+    return IndexStatus(state="up_to_date", detail=f"{manifest.passage_count} passages, built {manifest.built_at:%Y-%m-%d %H:%M} UTC",
+                       manifest=manifest)
+
+
+def load_index(index_dir: Path) -> IndexData:
+    """Load and verify the live version. Raises IndexDamaged when anything is missing or altered."""
+    import faiss
+
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexDamaged(f"no index in {index_dir}")
+    manifest = read_manifest(version)
+    for name in FILES:
+        path = version / name
+        if not path.exists():
+            raise IndexDamaged(f"{path} is missing")
+        if manifest.files.get(name) != _file_sha(path):
+            raise IndexDamaged(f"{path} does not match its checksum in the manifest (half-written or edited)")
+    try:
+        passages = [Passage.model_validate_json(line)
+                    for line in (version / "passages.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        index = faiss.read_index(str(version / "passages.faiss"))
+        sentence_vectors = np.load(version / "sentences.npy")
+        sentence_passage = np.load(version / "sentence_passage.npy")
+    except Exception as exc:  # noqa: BLE001 - any parse failure means the same thing
+        raise IndexDamaged(f"{version} could not be read ({type(exc).__name__}: {exc})") from exc
+    if index.ntotal != len(passages) or len(passages) != manifest.passage_count:
+        raise IndexDamaged(f"{version} holds {index.ntotal} vectors for {len(passages)} passages")
+    if sentence_vectors.shape[0] != sentence_passage.shape[0]:
+        raise IndexDamaged(f"{version} sentence arrays disagree")
+    return IndexData(manifest=manifest, passages=passages, faiss_index=index, sentence_vectors=sentence_vectors,
+                     sentence_passage=sentence_passage, path=version)
+
+
+def _versions() -> dict[str, str]:
+    import faiss
+    import sentence_transformers
+
+    return {"faiss": faiss.__version__, "sentence_transformers": sentence_transformers.__version__}
+
+
+def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool = False,
+                progress: Progress | None = None, kb: KnowledgeBase | None = None) -> BuildReport:
+    """Build a new index version from the knowledge folder and make it live.
+
+    Args:
+        allow_partial: build from the valid documents when some are broken (used when there is no
+            good index to fall back on); otherwise any problem raises KnowledgeError and nothing changes.
+        progress: called with (fraction, message) as the build goes.
+    """
+    import faiss
+    from filelock import FileLock
+
+    started = time.perf_counter()
+    report = progress or (lambda fraction, message: None)
+    index_dir = Path(settings.index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(index_dir / ".build.lock"), timeout=600):
+        report(0.02, "Reading the knowledge folder")
+        fingerprint, per_file = knowledge_fingerprint(settings.knowledge_dir)
+        kb = kb or load_knowledge(settings.knowledge_dir)
+        if kb.problems and (not allow_partial or not kb.documents):
+            raise KnowledgeError(kb.problems)
+        passages = [p for doc in kb.documents for p in chunk_passages(doc)]
+        sentences = [(row, unit) for row, p in enumerate(passages) for unit in p.sentences]
+
+        cache = EmbeddingCache(index_dir / CACHE_FILE)
+        report(0.1, f"Embedding {len(passages)} passages")
+        passage_vectors, embedded, cached = embed_cached(embedder, cache, [p.embed_text for p in passages])
+        report(0.5, f"Embedding {len(sentences)} sentences")
+        sentence_vectors, s_embedded, s_cached = embed_cached(embedder, cache, [u for _, u in sentences])
+        report(0.9, "Writing the index")
+
+        tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(passage_vectors.shape[1]))
+            index.add_with_ids(passage_vectors, np.arange(len(passages), dtype="int64"))
+            faiss.write_index(index, str(tmp / "passages.faiss"))
+            with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
+                for p in passages:
+                    fh.write(p.model_dump_json() + "\n")
+            np.save(tmp / "sentences.npy", sentence_vectors)
+            np.save(tmp / "sentence_passage.npy", np.array([row for row, _ in sentences], dtype="int32"))
+            manifest = IndexManifest(
+                format_version=FORMAT_VERSION, model=embedder.model_id, dimension=int(passage_vectors.shape[1]),
+                passage_count=len(passages), sentence_count=len(sentences), knowledge_hash=fingerprint,
+                built_at=dt.datetime.now(dt.timezone.utc), files={name: _file_sha(tmp / name) for name in FILES},
+                versions=_versions(), skipped=[str(p) for p in kb.problems], documents=per_file,
+            )
+            (tmp / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+            for name in (*FILES, "manifest.json"):
+                with open(tmp / name, "rb") as fh:
+                    os.fsync(fh.fileno())
+            version = index_dir / f"v-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"
+            os.rename(tmp, version)
+            pointer_tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:8]}"
+            pointer_tmp.write_text(version.name, encoding="utf-8")
+            os.replace(pointer_tmp, index_dir / POINTER)  # the atomic switch
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        _prune(index_dir, keep=version)
+        report(1.0, "Index ready")
+    return BuildReport(built=True, reason="built", passages=len(passages), embedded=embedded + s_embedded,
+                       cached=cached + s_cached, seconds=time.perf_counter() - started, version_dir=str(version),
+                       problems=kb.problems)
+
+
+def _prune(index_dir: Path, keep: Path) -> None:
+    """Remove old versions and leftovers of crashed builds; keep the newest few for readers mid-load."""
+    versions = sorted((p for p in index_dir.glob("v-*") if p.is_dir()), key=lambda p: p.name)
+    for old in versions[:-KEEP_VERSIONS]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for leftover in index_dir.glob(".tmp-*"):
+        if time.time() - leftover.stat().st_mtime > 3600:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def ensure_index(settings: Settings, embedder: Embedder) -> tuple[IndexData, BuildReport | None, list[str]]:
+    """Load the live index, (re)building it first when it is missing, stale or damaged.
+
+    Returns the index, the build report if a build ran, and warnings for the operator. When the
+    knowledge has problems and a good index exists, that index keeps serving.
+    """
+    status = index_status(settings, embedder.model_id)
+    warnings: list[str] = []
+    if status.state == "up_to_date":
+        try:
+            return load_index(settings.index_dir), None, warnings
+        except IndexDamaged as exc:
+            status = IndexStatus(state="damaged", detail=str(exc))
+    if not settings.auto_rebuild:
+        raise IndexNotReady(f"the index in {settings.index_dir} is {status.label}: {status.detail}. "
+                            "Run `mentor index build`, or set MENTOR_AUTO_REBUILD=true to rebuild on load.")
+    kb = load_knowledge(settings.knowledge_dir)
+    same_model = status.manifest is not None and status.manifest.model == embedder.model_id \
+        and status.manifest.format_version == FORMAT_VERSION
+    if kb.problems and status.state == "stale" and same_model:
+        try:
+            data = load_index(settings.index_dir)
+            warnings.append(f"kept the last good index: {len(kb.problems)} knowledge problem(s); "
+                            f"run `mentor kb validate`. First: {kb.problems[0]}")
+            return data, None, warnings
+        except IndexDamaged:
+            pass
+    report = build_index(settings, embedder, allow_partial=True, kb=kb)
+    if report.problems:
+        warnings.append(f"built without {len(report.problems)} broken document(s); run `mentor kb validate`")
+    return load_index(settings.index_dir), report, warnings

@@ -1,0 +1,170 @@
+"""The shared vocabulary: pydantic models that cross module boundaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Audience = Literal["mentee", "mentor", "program-staff"]
+Role = Literal["user", "assistant"]
+Status = Literal["answered", "out_of_scope", "invalid_input"]
+
+
+class Document(BaseModel):
+    """One curated guidance document: validated front matter plus its Markdown body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    topics: list[str]
+    audience: list[Audience]
+    summary: str
+    updated: dt.date
+    source: str | None = None
+    body: str
+    path: str = ""
+
+    @property
+    def primary_topic(self) -> str:
+        return self.topics[0]
+
+
+class Section(BaseModel):
+    """A heading-delimited part of a document's body."""
+
+    doc_id: str
+    heading_path: list[str]  # title first, then the headings down to this section
+    text: str
+    is_template: bool = False
+
+    @property
+    def anchor(self) -> str:
+        from assistant.text import slugify
+
+        return slugify(self.heading_path[-1]) if len(self.heading_path) > 1 else "intro"
+
+
+class Passage(BaseModel):
+    """The unit of retrieval: a section, or a piece of a long one, sized for MiniLM's window."""
+
+    id: str  # "<doc_id>#<section-anchor>-<content hash[:10]>"
+    doc_id: str
+    title: str
+    heading_path: list[str]
+    section_key: str  # "<doc_id>#<section-anchor>", shared by the pieces of one section
+    topics: list[str]
+    audience: list[str]
+    text: str
+    content_hash: str
+    is_template: bool = False
+    sentences: list[str] = Field(default_factory=list)  # answer units: sentences and list items
+
+    @property
+    def section(self) -> str:
+        """The heading path below the title, e.g. 'Where to look › Inside your organisation'."""
+        return " › ".join(self.heading_path[1:]) or "Introduction"
+
+    @property
+    def embed_text(self) -> str:
+        """What the model sees: headings give a short passage its context."""
+        return f"{' › '.join(self.heading_path)}\n{self.text}"
+
+
+class Turn(BaseModel):
+    """One message of a conversation."""
+
+    role: Role = "user"
+    content: str
+
+
+class Citation(BaseModel):
+    """A numbered source behind an answer."""
+
+    number: int
+    doc_id: str
+    title: str
+    section: str
+    topics: list[str]
+    text: str
+    score: float
+    passage_id: str = ""
+    highlights: list[str] = Field(default_factory=list)  # the passage sentences quoted in the answer
+
+
+class Answer(BaseModel):
+    """What `Assistant.ask` returns."""
+
+    status: Status
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    question: str = ""
+    resolved_query: str = ""  # the query actually searched, after follow-up resolution
+    top_score: float = 0.0
+    confidence: float = 0.0
+    is_template: bool = False
+    suggestions: list[str] = Field(default_factory=list)  # follow-up questions to offer
+    latency_ms: float = 0.0
+
+    @property
+    def doc_ids(self) -> list[str]:
+        seen: list[str] = []
+        for c in self.citations:
+            if c.doc_id not in seen:
+                seen.append(c.doc_id)
+        return seen
+
+
+class Problem(BaseModel):
+    """One validation problem in a knowledge file."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.message}"
+
+
+class IndexManifest(BaseModel):
+    """Saved beside the index and checked on load."""
+
+    format_version: int
+    model: str
+    dimension: int
+    passage_count: int
+    sentence_count: int
+    knowledge_hash: str
+    built_at: dt.datetime
+    files: dict[str, str] = Field(default_factory=dict)  # file name -> sha256, to detect a half-written index
+    versions: dict[str, str] = Field(default_factory=dict)
+    skipped: list[str] = Field(default_factory=list)  # problems of documents left out of this build
+    documents: dict[str, str] = Field(default_factory=dict)  # knowledge file name -> sha256 at build time
+
+
+class BuildReport(BaseModel):
+    """What a build did, for the CLI, the staff page and tests."""
+
+    built: bool
+    reason: str
+    passages: int = 0
+    embedded: int = 0  # texts actually run through the model
+    cached: int = 0  # texts whose vectors came from the embedding cache
+    seconds: float = 0.0
+    version_dir: str = ""
+    problems: list[Problem] = Field(default_factory=list)
+
+
+class IndexStatus(BaseModel):
+    """Whether the built index matches the knowledge folder and the model."""
+
+    state: Literal["missing", "up_to_date", "stale", "damaged"]
+    detail: str = ""
+    changed: list[str] = Field(default_factory=list)  # document files added, edited or removed since the build
+    manifest: IndexManifest | None = None
+
+    @property
+    def label(self) -> str:
+        return {"missing": "missing", "up_to_date": "up to date", "stale": "stale", "damaged": "damaged"}[self.state]

