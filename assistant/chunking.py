@@ -13,7 +13,7 @@ from assistant.models import Document, Passage, Section
 from assistant.text import answer_units, sha256, split_sentences, word_count
 
 MAX_WORDS = 150
-CHUNKING_VERSION = 1  # bump when the rules below change, so indexes are rebuilt
+CHUNKING_VERSION = 2  # bump when the rules below change, so indexes are rebuilt
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 TEMPLATE_PREFIX = re.compile(r"^template\b", re.I)
@@ -93,6 +93,7 @@ def passages(doc: Document, max_words: int = MAX_WORDS) -> list[Passage]:
                 id="", doc_id=doc.id, title=doc.title, heading_path=section.heading_path,
                 section_key=key, topics=doc.topics, audience=list(doc.audience), text=piece,
                 content_hash="", is_template=section.is_template, sentences=answer_units(piece),
+                context=doc.summary if not out else "",
             )
             digest = sha256(passage.embed_text)
             passage.content_hash = digest

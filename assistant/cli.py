@@ -185,6 +185,41 @@ def status():
     sys.exit(EXIT_OK if st.state == "up_to_date" else EXIT_ERROR)
 
 
+@main.command(name="eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--split", default="test", show_default=True, help="tune, test or all.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report here.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), help="Override MENTOR_RETRIEVAL.")
+@click.option("--calibrate", is_flag=True, help="Fit the out-of-scope model on these cases and print it.")
+@click.option("--quiet", is_flag=True, help="Print only the metrics table, not each miss.")
+def evaluate_cmd(file, split, json_out, mode, calibrate, quiet):
+    """Run every case of a gold FILE through Assistant.ask and report quality.
+
+    \b
+    Examples:
+      mentor eval evaluation/gold.jsonl --split test
+      mentor eval evaluation/gold.jsonl --split tune --calibrate
+      mentor eval evaluation/gold.jsonl --mode dense --json /tmp/dense.json
+    """
+    from assistant.evaluation import evaluate, format_report, write_json
+    from assistant.pipeline import Assistant
+
+    settings = _settings()
+    if mode:
+        settings = settings.model_copy(update={"retrieval": mode})
+    bot = Assistant.from_settings(settings)
+    bot.ask("warm-up question about mentoring")  # the first call pays one-off costs
+    report = evaluate(bot, file, split, calibrate_scope=calibrate)
+    if quiet:
+        report_view = dict(report, misses=[])
+    else:
+        report_view = report
+    click.echo(format_report(report_view))
+    if json_out:
+        write_json(report, json_out)
+        click.echo(f"\nWrote {json_out}")
+
+
 @main.command()
 @click.option("--port", default=8501, show_default=True, help="Port to listen on.")
 @click.option("--host", default="localhost", show_default=True, help="Address to bind.")
@@ -197,6 +232,12 @@ def serve(port, host):
            "--server.address", host, "--browser.gatherUsageStats", "false", "--server.headless", "true"]
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.exit(subprocess.call(cmd))
+
+
+# Staff workspace commands (kb new, gaps, feedback export, staff): see assistant/cli_staff.py.
+from assistant import cli_staff  # noqa: E402 - registers onto the groups defined above
+
+cli_staff.register(main, kb)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,8 @@ class Resolution:
 
     query: str  # text searched (may include the previous user turn)
     standalone: str  # the question as asked
-    is_follow_up: bool
-    context: str = ""  # the earlier user turn used, if any
+    is_follow_up: bool  # elliptic: searched and judged together with the context
+    context: str = ""  # the latest earlier user turn(s), if any
 
 
 def normalise_history(history: Iterable | None) -> list[Turn]:
@@ -70,8 +70,10 @@ def looks_elliptic(question: str) -> bool:
 def resolve(question: str, history: list[Turn]) -> Resolution:
     """Decide what to search for `question`, given the earlier turns."""
     previous = [t.content for t in history if t.role == "user" and t.content.strip()]
-    if not previous or not looks_elliptic(question):
+    if not previous:
         return Resolution(query=question, standalone=question, is_follow_up=False)
+    if not looks_elliptic(question):
+        return Resolution(query=question, standalone=question, is_follow_up=False, context=previous[-1])
     context = previous[-1]
     # A previous turn that was itself elliptic borrows from the one before it.
     if len(previous) > 1 and looks_elliptic(context):

@@ -30,13 +30,13 @@ from assistant.chunking import CHUNKING_VERSION, passages as chunk_passages
 from assistant.config import Settings
 from assistant.embedding import EmbeddingCache, Embedder, embed_cached
 from assistant.errors import IndexNotReady, KnowledgeError
-from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
+from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge, load_scope
 from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage
 
-FORMAT_VERSION = 1 + 100 * CHUNKING_VERSION
+FORMAT_VERSION = 2 + 100 * CHUNKING_VERSION
 POINTER = "CURRENT"
 CACHE_FILE = "embedding-cache.sqlite"
-FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.npy")
+FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.npy", "scope.npy", "scope.json")
 KEEP_VERSIONS = 2
 
 Progress = Callable[[float, str], None]
@@ -56,6 +56,8 @@ class IndexData:
     sentence_vectors: np.ndarray  # (n_sentences, dim), normalised
     sentence_passage: np.ndarray  # (n_sentences,), row of the passage each sentence belongs to
     path: Path
+    scope_vectors: np.ndarray | None = None  # phrasings of subjects the guidance does not cover
+    scope_labels: list[str] | None = None  # the subject label of each row of scope_vectors
 
     @property
     def sentence_offsets(self) -> np.ndarray:
@@ -147,6 +149,8 @@ def load_index(index_dir: Path) -> IndexData:
         index = faiss.read_index(str(version / "passages.faiss"))
         sentence_vectors = np.load(version / "sentences.npy")
         sentence_passage = np.load(version / "sentence_passage.npy")
+        scope_vectors = np.load(version / "scope.npy")
+        scope_labels = json.loads((version / "scope.json").read_text(encoding="utf-8"))
     except Exception as exc:  # noqa: BLE001 - any parse failure means the same thing
         raise IndexDamaged(f"{version} could not be read ({type(exc).__name__}: {exc})") from exc
     if index.ntotal != len(passages) or len(passages) != manifest.passage_count:
@@ -154,7 +158,8 @@ def load_index(index_dir: Path) -> IndexData:
     if sentence_vectors.shape[0] != sentence_passage.shape[0]:
         raise IndexDamaged(f"{version} sentence arrays disagree")
     return IndexData(manifest=manifest, passages=passages, faiss_index=index, sentence_vectors=sentence_vectors,
-                     sentence_passage=sentence_passage, path=version)
+                     sentence_passage=sentence_passage, path=version,
+                     scope_vectors=scope_vectors, scope_labels=scope_labels)
 
 
 def _versions() -> dict[str, str]:
@@ -188,12 +193,15 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
             raise KnowledgeError(kb.problems)
         passages = [p for doc in kb.documents for p in chunk_passages(doc)]
         sentences = [(row, unit) for row, p in enumerate(passages) for unit in p.sentences]
+        not_covered = [(item.label, text) for item in load_scope(settings.knowledge_dir).values()
+                       for text in [item.label, *item.examples]]
 
         cache = EmbeddingCache(index_dir / CACHE_FILE)
         report(0.1, f"Embedding {len(passages)} passages")
         passage_vectors, embedded, cached = embed_cached(embedder, cache, [p.embed_text for p in passages])
         report(0.5, f"Embedding {len(sentences)} sentences")
         sentence_vectors, s_embedded, s_cached = embed_cached(embedder, cache, [u for _, u in sentences])
+        scope_vectors, o_embedded, o_cached = embed_cached(embedder, cache, [t for _, t in not_covered])
         report(0.9, "Writing the index")
 
         tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
@@ -207,6 +215,8 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
                     fh.write(p.model_dump_json() + "\n")
             np.save(tmp / "sentences.npy", sentence_vectors)
             np.save(tmp / "sentence_passage.npy", np.array([row for row, _ in sentences], dtype="int32"))
+            np.save(tmp / "scope.npy", scope_vectors.reshape(len(not_covered), passage_vectors.shape[1]))
+            (tmp / "scope.json").write_text(json.dumps([label for label, _ in not_covered]), encoding="utf-8")
             manifest = IndexManifest(
                 format_version=FORMAT_VERSION, model=embedder.model_id, dimension=int(passage_vectors.shape[1]),
                 passage_count=len(passages), sentence_count=len(sentences), knowledge_hash=fingerprint,
@@ -227,8 +237,8 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
                 shutil.rmtree(tmp, ignore_errors=True)
         _prune(index_dir, keep=version)
         report(1.0, "Index ready")
-    return BuildReport(built=True, reason="built", passages=len(passages), embedded=embedded + s_embedded,
-                       cached=cached + s_cached, seconds=time.perf_counter() - started, version_dir=str(version),
+    return BuildReport(built=True, reason="built", passages=len(passages), embedded=embedded + s_embedded + o_embedded,
+                       cached=cached + s_cached + o_cached, seconds=time.perf_counter() - started, version_dir=str(version),
                        problems=kb.problems)
 
 

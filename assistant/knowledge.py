@@ -15,6 +15,7 @@ from assistant.models import Document, Problem
 from assistant.text import did_you_mean, sha256
 
 TOPICS_FILE = "topics.yaml"
+SCOPE_FILE = "scope.yaml"  # subjects the guidance deliberately does not cover (optional)
 AUDIENCES = ("mentee", "mentor", "program-staff")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
@@ -207,8 +208,31 @@ def knowledge_fingerprint(knowledge_dir: Path) -> tuple[str, dict[str, str]]:
     """A hash of the whole knowledge folder, and one per document file, from the bytes on disk."""
     knowledge_dir = Path(knowledge_dir)
     per_file: dict[str, str] = {}
-    for path in [knowledge_dir / TOPICS_FILE, *document_files(knowledge_dir)]:
+    for path in [knowledge_dir / TOPICS_FILE, knowledge_dir / SCOPE_FILE, *document_files(knowledge_dir)]:
         if path.exists():
             per_file[path.name] = sha256(path.read_bytes().decode("utf-8", "replace"))
     overall = sha256("\n".join(f"{k}:{v}" for k, v in sorted(per_file.items())))
     return overall, per_file
+
+
+class NotCovered(BaseModel):
+    """A subject the guidance does not cover, with phrasings used to recognise questions about it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    examples: list[str]
+
+
+def load_scope(knowledge_dir: Path) -> dict[str, NotCovered]:
+    """The declared out-of-scope subjects from knowledge/scope.yaml; none when the file is absent."""
+    path = Path(knowledge_dir) / SCOPE_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return {str(k): NotCovered.model_validate(v) for k, v in data.items()}
+    except (yaml.YAMLError, ValidationError, AttributeError) as exc:
+        raise KnowledgeError([Problem(file=f"knowledge/{SCOPE_FILE}", field="file",
+                                      message=f"is not valid ({type(exc).__name__}: {exc}); each entry needs "
+                                              "'label:' and a list of 'examples:'")]) from exc

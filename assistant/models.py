@@ -61,6 +61,7 @@ class Passage(BaseModel):
     content_hash: str
     is_template: bool = False
     sentences: list[str] = Field(default_factory=list)  # answer units: sentences and list items
+    context: str = ""  # searched but not quoted: the document summary, on a document's first passage
 
     @property
     def section(self) -> str:
@@ -70,7 +71,8 @@ class Passage(BaseModel):
     @property
     def embed_text(self) -> str:
         """What the model sees: headings give a short passage its context."""
-        return f"{' › '.join(self.heading_path)}\n{self.text}"
+        lead = f"{' › '.join(self.heading_path)}\n{self.context}\n" if self.context else f"{' › '.join(self.heading_path)}\n"
+        return lead + self.text
 
 
 class Turn(BaseModel):

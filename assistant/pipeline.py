@@ -8,7 +8,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -21,8 +20,8 @@ from assistant.knowledge import KnowledgeBase, load_knowledge
 from assistant.models import Answer, BuildReport
 from assistant.retrieval import Hit, Retriever
 from assistant.scope import ScopeModel, ScopeSignals
-from assistant.text import lexical_tokens
 
+CONTEXT_WEIGHT = 0.3  # how much an earlier turn steers a follow-up that has content of its own
 _TAGS = re.compile(r"<[^>]{0,200}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -140,6 +139,10 @@ class Assistant:
     def knowledge(self) -> KnowledgeBase:
         return load_knowledge(self.settings.knowledge_dir)
 
+    def knowledge_topics(self) -> dict[str, list[str]]:
+        """Document id -> topics, as indexed."""
+        return {p.doc_id: p.topics for p in self.index.passages}
+
     # -- asking ------------------------------------------------------------------------------
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Query embeddings, remembering recent ones (a follow-up reuses its history's vector)."""
@@ -155,45 +158,72 @@ class Assistant:
         self._query_cache.clear()
 
     def _signals(self, engine: _Engine, vector: np.ndarray, query: str, hits: list[Hit]) -> ScopeSignals:
+        data, lexical = engine.data, engine.retriever.lexical
         top = hits[:3]
         sentence = 0.0
-        offsets = engine.data.sentence_offsets
+        offsets = data.sentence_offsets
         for hit in top:
             start, n = int(offsets[hit.row]), len(hit.passage.sentences)
             if n:
-                sentence = max(sentence, float(np.max(engine.data.sentence_vectors[start:start + n] @ vector)))
-        words = set(content_tokens(query))
-        top_words = {t for hit in top for t in lexical_tokens(hit.passage.embed_text)}
+                sentence = max(sentence, float(np.max(data.sentence_vectors[start:start + n] @ vector)))
+        words = set(lexical.correct(content_tokens(query)))
+        top_words = frozenset().union(*(lexical.passage_tokens[hit.row] for hit in top))
         coverage = len(words & top_words) / len(words) if words else 0.0
         dense_best = max(h.dense for h in hits) if hits else 0.0
         dense_doc = max(hits, key=lambda h: h.dense).passage.doc_id if hits else ""
         lexical_docs = [h.passage.doc_id for h in sorted(hits, key=lambda h: -h.lexical)[:5] if h.lexical > 0]
+        uncovered, subject = 0.0, ""
+        if data.scope_vectors is not None and len(data.scope_vectors):
+            sims = data.scope_vectors @ vector
+            best = int(np.argmax(sims))
+            uncovered, subject = float(sims[best]), data.scope_labels[best]
         return ScopeSignals(dense=dense_best, sentence=sentence, coverage=coverage,
-                            agreement=1.0 if dense_doc in lexical_docs else 0.0)
+                            agreement=1.0 if dense_doc in lexical_docs else 0.0,
+                            margin=dense_best - uncovered, subject=subject)
 
-    def retrieve(self, question: str, history: Iterable | None = None, k: int = 10) -> Retrieval:
-        """Resolve follow-ups, search, and score how well the guidance covers the question."""
+    def retrieve(self, question: str, history: Iterable | None = None, k: int = 20) -> Retrieval:
+        """Resolve follow-ups, search, and score how well the guidance covers the question.
+
+        An elliptic follow-up ("what should I say to them?") is searched together with the earlier
+        turn and judged in that context. A question with content of its own is searched with a light
+        touch of the earlier turn (it often narrows the subject) but judged on its own, so a change of
+        subject is neither answered from stale context nor refused because of it.
+        """
         engine = self.engine
+        retriever = engine.retriever
         turns = normalise_history(history)
         cleaned = clean_question(question)
         resolution = resolve(cleaned, [t.model_copy(update={"content": clean_question(t.content)}) for t in turns])
         if resolution.is_follow_up:
-            vectors = self._embed([resolution.query, resolution.standalone])
-            vector, alone = vectors[0], vectors[1]
-        else:
-            vector = alone = self._embed([resolution.query])[0]
-        hits = engine.retriever.search(vector, resolution.query, k=k)
-        signals = self._signals(engine, vector, resolution.query, hits)
-        confidence = self.scope.confidence(signals)
-        if resolution.is_follow_up:
-            # The follow-up may be a change of subject that merely looks elliptic ("and a lasagna recipe?"):
-            # if its own content words are unknown to the guidance, trust the question alone.
-            own = set(content_tokens(resolution.standalone))
-            vocabulary = engine.retriever.lexical.vocabulary
-            if own and len(own & vocabulary) < len(own) / 2:
-                alone_hits = engine.retriever.search(alone, resolution.standalone, k=k)
+            vector, alone = self._embed([resolution.query, resolution.standalone])
+            hits = retriever.search(vector, resolution.query, k=k)
+            signals = self._signals(engine, vector, resolution.query, hits)
+            confidence = self.scope.confidence(signals)
+            own = set(retriever.lexical.correct(content_tokens(resolution.standalone)))
+            if own and len(own & retriever.lexical.vocabulary) < len(own) / 2:
+                # Looks elliptic but brings unknown words ("ok and a lasagna recipe?"): judge it alone too.
+                alone_hits = retriever.search(alone, resolution.standalone, k=k)
                 confidence = min(confidence, self.scope.confidence(
                     self._signals(engine, alone, resolution.standalone, alone_hits)))
+        elif resolution.context:
+            alone, context = self._embed([resolution.standalone, resolution.context])
+            hits_alone = retriever.search(alone, resolution.standalone, k=k)
+            signals = self._signals(engine, alone, resolution.standalone, hits_alone)
+            confidence = self.scope.confidence(signals)
+            vector = alone + CONTEXT_WEIGHT * context
+            vector = (vector / np.linalg.norm(vector)).astype("float32")
+            hits = retriever.search(vector, resolution.standalone, k=k, context_text=resolution.context,
+                                    context_weight=CONTEXT_WEIGHT)
+            if signals.margin > 0:
+                # Not about a subject the guidance excludes: the conversation may vouch for it
+                # ("how do I wrap it up kindly?" after "I've outgrown my mentor").
+                confidence = max(confidence, self.scope.confidence(
+                    self._signals(engine, vector, f"{resolution.context} {resolution.standalone}", hits)))
+        else:
+            vector = self._embed([resolution.query])[0]
+            hits = retriever.search(vector, resolution.query, k=k)
+            signals = self._signals(engine, vector, resolution.query, hits)
+            confidence = self.scope.confidence(signals)
         return Retrieval(resolution, hits, vector, signals, confidence)
 
     def validate(self, question) -> str | None:
@@ -215,32 +245,44 @@ class Assistant:
             question: what the user asked.
             history: earlier turns, oldest first: Turn objects, {"role", "content"} dicts or strings.
         """
+        return self.ask_with_retrieval(question, history)[0]
+
+    def ask_with_retrieval(self, question: str, history: Iterable | None = None) -> tuple[Answer, Retrieval | None]:
+        """`ask`, also returning what retrieval found (for evaluation and diagnostics)."""
         started = time.perf_counter()
         problem = self.validate(question)
         if problem:
-            return Answer(status="invalid_input", text=problem, question=question if isinstance(question, str) else "")
+            text = question if isinstance(question, str) else ""
+            return Answer(status="invalid_input", text=problem, question=text[: self.settings.max_question_chars]), None
         found = self.retrieve(question, history)
         base = dict(question=question, resolved_query=found.resolution.query,
                     top_score=round(found.signals.dense, 4), confidence=round(found.confidence, 4))
+
+        def done(**fields) -> tuple[Answer, Retrieval]:
+            return Answer(**fields, **base, latency_ms=(time.perf_counter() - started) * 1000), found
+
         if found.confidence < self.settings.min_confidence or not found.hits:
-            return Answer(status="out_of_scope", text=OUT_OF_SCOPE_TEXT, **base,
-                          latency_ms=(time.perf_counter() - started) * 1000)
-        engine = self.engine
+            return done(status="out_of_scope", text=OUT_OF_SCOPE_TEXT)
         composed = None
-        if wants_template(found.resolution.standalone) or wants_template(found.resolution.query):
-            template = next((h for h in found.hits[:5] if h.passage.is_template), None)
+        if wants_template(found.resolution.standalone):
+            template = self._best_template(found)
             if template is not None:
                 composed = compose_template(template)
         if composed is None:
-            composed = compose_answer(found.query_vector, found.hits, engine.data, self.settings.max_citations)
+            composed = compose_answer(found.query_vector, found.hits, self.engine.data, self.settings.max_citations)
         if not composed.citations:
-            return Answer(status="out_of_scope", text=OUT_OF_SCOPE_TEXT, **base,
-                          latency_ms=(time.perf_counter() - started) * 1000)
+            return done(status="out_of_scope", text=OUT_OF_SCOPE_TEXT)
         suggestions = suggest_followups(found.hits, set(composed.used), question)
-        return Answer(status="answered", text=composed.text, citations=composed.citations,
-                      is_template=composed.is_template, suggestions=suggestions, **base,
-                      latency_ms=(time.perf_counter() - started) * 1000)
+        return done(status="answered", text=composed.text, citations=composed.citations,
+                    is_template=composed.is_template, suggestions=suggestions)
+
+    @staticmethod
+    def _best_template(found: Retrieval) -> Hit | None:
+        """The template the question asks for: among the top documents' templates, the closest to the query."""
+        top_docs = found.doc_ranking()[:3]
+        candidates = [h for h in found.hits if h.passage.is_template and h.passage.doc_id in top_docs]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda h: h.dense + (0.05 if h.passage.doc_id == top_docs[0] else 0.0))
 
 
-def default_paths_exist(settings: Settings) -> bool:
-    return Path(settings.knowledge_dir).is_dir()

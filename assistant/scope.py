@@ -4,7 +4,9 @@ Signals (all cheap, computed from the scores retrieval already has):
 - dense: best cosine similarity between the query and any passage;
 - sentence: best cosine similarity between the query and any sentence of the top passages;
 - coverage: share of the question's content words found in the top passages;
-- agreement: whether dense and BM25 put the same document near the top.
+- agreement: whether dense and BM25 put the same document near the top;
+- margin: dense minus the similarity to the closest subject the guidance declares it does not
+  cover (knowledge/scope.yaml), which separates near-misses such as salary negotiation.
 
 They are combined by a logistic model whose weights were fitted on the tune split of
 evaluation/gold.jsonl (`mentor eval evaluation/gold.jsonl --split tune --calibrate`), and the
@@ -19,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 # Fitted on the tune split; see docs/evaluation.md for how and the resulting figures.
-DEFAULT_WEIGHTS = {"dense": 14.0, "sentence": 6.0, "coverage": 3.0, "agreement": 0.8}
-DEFAULT_BIAS = -10.5
+DEFAULT_WEIGHTS = {"dense": 2.49, "sentence": 5.725, "coverage": 3.637, "agreement": 0.388, "margin": 8.353}
+DEFAULT_BIAS = -6.955
 FEATURES = tuple(DEFAULT_WEIGHTS)
 
 
@@ -30,6 +32,8 @@ class ScopeSignals:
     sentence: float
     coverage: float
     agreement: float
+    margin: float
+    subject: str = ""  # the closest not-covered subject, for the refusal message
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, f) for f in FEATURES], dtype="float64")
@@ -53,12 +57,14 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 40
     """Plain L2-regularised logistic regression by gradient descent (a handful of features, a few hundred rows)."""
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = (x - mean) / std
+    # Balanced classes: out-of-scope cases are the minority but matter as much.
+    weight = np.where(y == 1, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
     w = np.zeros(z.shape[1])
     b = 0.0
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(z @ w + b)))
-        grad_w = z.T @ (p - y) / len(y) + l2 * w
-        grad_b = float(np.mean(p - y))
+        grad_w = z.T @ (weight * (p - y)) / len(y) + l2 * w
+        grad_b = float(np.mean(weight * (p - y)))
         w -= lr * grad_w
         b -= lr * grad_b
     raw_w = w / std

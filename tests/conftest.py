@@ -47,7 +47,8 @@ def embedder() -> Embedder:
 
 def copy_knowledge(dest: Path, docs=FIXTURE_DOCS) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(KNOWLEDGE / "topics.yaml", dest / "topics.yaml")
+    for name in ("topics.yaml", "scope.yaml"):
+        shutil.copy(KNOWLEDGE / name, dest / name)
     for doc in docs:
         shutil.copy(KNOWLEDGE / f"{doc}.md", dest / f"{doc}.md")
     return dest

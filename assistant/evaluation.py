@@ -1,0 +1,231 @@
+"""Measure answer quality on a gold file: retrieval, follow-ups, refusals and latency.
+
+Gold format (one JSON object per line):
+    {"id", "question", "history": [earlier user turns], "expected_topics", "expected_doc_ids",
+     "out_of_scope": bool, "split": "tune" | "test"}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from assistant.pipeline import Assistant
+from assistant.scope import FEATURES, fit_logistic
+
+
+class GoldCase(BaseModel):
+    id: str
+    question: str
+    history: list[str] = Field(default_factory=list)
+    expected_topics: list[str] = Field(default_factory=list)
+    expected_doc_ids: list[str] = Field(default_factory=list)
+    out_of_scope: bool = False
+    split: str = "test"
+
+
+class CaseResult(BaseModel):
+    id: str
+    question: str
+    history: list[str]
+    out_of_scope: bool
+    expected_topics: list[str]
+    expected_doc_ids: list[str]
+    status: str
+    confidence: float
+    signals: dict[str, float]
+    docs: list[str]  # ranked documents retrieved
+    doc_topics: list[list[str]]
+    latency_ms: float
+
+    @property
+    def follow_up(self) -> bool:
+        return bool(self.history)
+
+    def topic_hit(self, k: int) -> bool:
+        want = set(self.expected_topics)
+        return any(want & set(t) for t in self.doc_topics[:k])
+
+    def doc_hit(self, k: int) -> bool:
+        return bool(set(self.expected_doc_ids) & set(self.docs[:k]))
+
+    def recall(self, k: int) -> float:
+        return len(set(self.expected_doc_ids) & set(self.docs[:k])) / len(self.expected_doc_ids)
+
+    def reciprocal_rank(self, k: int = 10) -> float:
+        for i, doc in enumerate(self.docs[:k], 1):
+            if doc in self.expected_doc_ids:
+                return 1.0 / i
+        return 0.0
+
+    def ndcg(self, k: int = 10) -> float:
+        gains = [1.0 / math.log2(i + 1) for i, d in enumerate(self.docs[:k], 1) if d in self.expected_doc_ids]
+        ideal = sum(1.0 / math.log2(i + 1) for i in range(1, min(k, len(self.expected_doc_ids)) + 1))
+        return sum(gains) / ideal if ideal else 0.0
+
+
+def load_gold(path: Path, split: str | None = None) -> list[GoldCase]:
+    cases = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                cases.append(GoldCase.model_validate_json(line))
+            except ValueError as exc:
+                raise ValueError(f"{path}:{n}: not a valid gold case ({exc}); see evaluation/README format") from exc
+    return [c for c in cases if split in (None, "all") or c.split == split]
+
+
+def run_cases(bot: Assistant, cases: list[GoldCase]) -> list[CaseResult]:
+    results = []
+    by_id = bot.knowledge_topics()
+    for case in cases:
+        bot.clear_query_cache()  # every question pays for its own embedding, as a new user's would
+        answer, found = bot.ask_with_retrieval(case.question, case.history)
+        docs = found.doc_ranking() if found else []
+        signals = {f: round(float(getattr(found.signals, f)), 4) for f in FEATURES} if found else {}
+        results.append(CaseResult(
+            id=case.id, question=case.question, history=case.history, out_of_scope=case.out_of_scope,
+            expected_topics=case.expected_topics, expected_doc_ids=case.expected_doc_ids, status=answer.status,
+            confidence=answer.confidence, signals=signals, docs=docs[:10],
+            doc_topics=[by_id.get(d, []) for d in docs[:10]], latency_ms=answer.latency_ms))
+    return results
+
+
+def _mean(values) -> float | None:
+    values = list(values)
+    return round(statistics.fmean(values), 4) if values else None
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 2) if values else None
+
+
+def metrics(results: list[CaseResult]) -> dict:
+    ins = [r for r in results if not r.out_of_scope]
+    single = [r for r in ins if not r.follow_up]
+    follow = [r for r in ins if r.follow_up]
+    with_docs = [r for r in ins if r.expected_doc_ids]
+    oos = [r for r in results if r.out_of_scope]
+    lat = [r.latency_ms for r in results]
+    return {
+        "cases": len(results), "in_scope": len(ins), "follow_ups": len(follow), "out_of_scope": len(oos),
+        "topic_hit@1": _mean(r.topic_hit(1) for r in single),
+        "topic_hit@3": _mean(r.topic_hit(3) for r in single),
+        "doc_recall@5": _mean(r.recall(5) for r in with_docs),
+        "doc_hit@3": _mean(r.doc_hit(3) for r in with_docs),
+        "mrr@10": _mean(r.reciprocal_rank(10) for r in with_docs),
+        "ndcg@10": _mean(r.ndcg(10) for r in with_docs),
+        "follow_up_hit@3": _mean(r.topic_hit(3) for r in follow),
+        "follow_up_doc_hit@3": _mean(r.doc_hit(3) for r in follow if r.expected_doc_ids),
+        "oos_refusal": _mean(r.status == "out_of_scope" for r in oos),
+        "false_refusal": _mean(r.status == "out_of_scope" for r in ins),
+        "latency_p50_ms": _pct(lat, 50), "latency_p95_ms": _pct(lat, 95),
+    }
+
+
+def per_topic(results: list[CaseResult]) -> dict[str, dict]:
+    groups: dict[str, list[CaseResult]] = defaultdict(list)
+    for r in results:
+        if not r.out_of_scope and r.expected_topics:
+            groups[r.expected_topics[0]].append(r)
+    return {t: {"n": len(rs), "topic_hit@3": _mean(r.topic_hit(3) for r in rs),
+                "doc_recall@5": _mean(r.recall(5) for r in rs if r.expected_doc_ids),
+                "false_refusal": _mean(r.status == "out_of_scope" for r in rs)}
+            for t, rs in sorted(groups.items())}
+
+
+def misses(results: list[CaseResult]) -> list[dict]:
+    out = []
+    for r in results:
+        if r.out_of_scope and r.status != "out_of_scope":
+            why = "answered an out-of-scope question"
+        elif not r.out_of_scope and r.status == "out_of_scope":
+            why = "refused an in-scope question"
+        elif not r.out_of_scope and not r.topic_hit(3):
+            why = "wrong topic in top 3"
+        elif not r.out_of_scope and r.expected_doc_ids and not r.doc_hit(5):
+            why = "no expected document in top 5"
+        else:
+            continue
+        out.append({"id": r.id, "why": why, "question": r.question, "history": r.history,
+                    "expected": r.expected_doc_ids or r.expected_topics, "got": r.docs[:3], "status": r.status,
+                    "confidence": r.confidence})
+    return out
+
+
+def calibrate(results: list[CaseResult]) -> dict:
+    """Fit the scope model on these results (use the tune split), and show the threshold trade-off."""
+    x = np.array([[r.signals[f] for f in FEATURES] for r in results if r.signals])
+    y = np.array([0.0 if r.out_of_scope else 1.0 for r in results if r.signals])
+    model = fit_logistic(x, y)
+    from assistant.scope import ScopeSignals
+
+    conf = np.array([model.confidence(ScopeSignals(**dict(zip(FEATURES, row)))) for row in x])
+    table = []
+    for threshold in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+        refused = conf < threshold
+        table.append({"min_confidence": threshold,
+                      "oos_refusal": round(float(refused[y == 0].mean()), 4) if (y == 0).any() else None,
+                      "false_refusal": round(float(refused[y == 1].mean()), 4)})
+    return {"weights": model.weights, "bias": model.bias, "thresholds": table}
+
+
+def format_report(report: dict) -> str:
+    m = report["metrics"]
+    lines = [f"Evaluation of {report['file']} (split: {report['split']}, retrieval: {report['mode']})", ""]
+    rows = [("topic hit@1 (single turn)", "topic_hit@1", None), ("topic hit@3 (single turn)", "topic_hit@3", ">= 0.95"),
+            ("doc recall@5", "doc_recall@5", ">= 0.85"), ("doc hit@3", "doc_hit@3", None), ("MRR@10", "mrr@10", None),
+            ("nDCG@10", "ndcg@10", None), ("follow-up hit@3", "follow_up_hit@3", ">= 0.90"),
+            ("follow-up doc hit@3", "follow_up_doc_hit@3", None), ("out-of-scope refusal", "oos_refusal", ">= 0.95"),
+            ("false refusal", "false_refusal", "<= 0.03"), ("latency p50 (ms)", "latency_p50_ms", None),
+            ("latency p95 (ms)", "latency_p95_ms", None)]
+    lines.append(f"{'metric':<28}{'value':>10}  target")
+    for label, key, target in rows:
+        value = m.get(key)
+        shown = "-" if value is None else (f"{value:.3f}" if "latency" not in key else f"{value:.1f}")
+        lines.append(f"{label:<28}{shown:>10}  {target or ''}")
+    lines.append(f"\ncases: {m['cases']} ({m['in_scope']} in scope, of which {m['follow_ups']} follow-ups; "
+                 f"{m['out_of_scope']} out of scope)")
+    lines.append(f"\n{'topic':<28}{'n':>4}{'hit@3':>8}{'recall@5':>10}{'false ref.':>11}")
+    for topic, row in report["per_topic"].items():
+        def f(v):
+            return "-" if v is None else f"{v:.2f}"
+        lines.append(f"{topic:<28}{row['n']:>4}{f(row['topic_hit@3']):>8}{f(row['doc_recall@5']):>10}"
+                     f"{f(row['false_refusal']):>11}")
+    if report["misses"]:
+        lines.append(f"\nMisses ({len(report['misses'])}):")
+        for miss in report["misses"]:
+            context = f" (after: {' / '.join(miss['history'])})" if miss["history"] else ""
+            lines.append(f"  {miss['id']} {miss['why']}: {miss['question']!r}{context}\n"
+                         f"      expected {miss['expected']}, got {miss['got']} [{miss['status']}, "
+                         f"confidence {miss['confidence']:.2f}]")
+    if "calibration" in report:
+        c = report["calibration"]
+        lines.append(f"\nCalibrated scope model: weights {c['weights']}, bias {c['bias']}")
+        for row in c["thresholds"]:
+            lines.append(f"  min_confidence {row['min_confidence']:.1f}: oos refusal {row['oos_refusal']}, "
+                         f"false refusal {row['false_refusal']}")
+    return "\n".join(lines)
+
+
+def evaluate(bot: Assistant, path: Path, split: str | None = None, calibrate_scope: bool = False) -> dict:
+    cases = load_gold(path, split)
+    if not cases:
+        raise ValueError(f"{path} has no cases for split {split!r}; use --split tune, test or all")
+    results = run_cases(bot, cases)
+    report = {"file": str(path), "split": split or "all", "mode": bot.settings.retrieval,
+              "metrics": metrics(results), "per_topic": per_topic(results), "misses": misses(results),
+              "results": [r.model_dump() for r in results]}
+    if calibrate_scope:
+        report["calibration"] = calibrate(results)
+    return report
+
+
+def write_json(report: dict, out: Path) -> None:
+    Path(out).write_text(json.dumps(report, indent=2), encoding="utf-8")
