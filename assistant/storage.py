@@ -11,8 +11,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text, create_engine,
-                        delete, insert, select, text)
+from sqlalchemy import (Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, create_engine,
+                        delete, func, insert, select, text)
 from sqlalchemy.engine import Engine
 
 from assistant.models import Answer
@@ -47,9 +47,21 @@ feedback = Table(
     Column("comment", Text, nullable=True),
 )
 
+# Staff sign-in attempts, so a lockout holds across reruns, browser sessions and app instances.
+staff_logins = Table(
+    "staff_logins", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("scope", String(32), nullable=False, default="staff"),
+    Column("outcome", String(10), nullable=False),  # failure, success, lockout
+    Index("ix_staff_logins_scope_created", "scope", "created_at"),
+)
+LOGIN_OUTCOMES = ("failure", "success", "lockout")
+
 # Small versioned migrations: each entry upgrades the schema by one version. Append, never edit.
 MIGRATIONS: list[list[str]] = [
     [],  # version 1: the tables above, created by metadata.create_all
+    [],  # version 2: staff_logins, a new table, so metadata.create_all adds it to older databases
 ]
 
 
@@ -60,6 +72,11 @@ def _now() -> dt.datetime:
 def _aware(value: dt.datetime) -> dt.datetime:
     # SQLite drops the timezone; everything is stored in UTC.
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """A time to store or compare with: naive means UTC, aware is converted to UTC."""
+    return _aware(value).astimezone(dt.timezone.utc)
 
 
 class Storage:
@@ -92,10 +109,14 @@ class Storage:
         return len(MIGRATIONS)
 
     # -- writing -----------------------------------------------------------------------------
-    def record_interaction(self, session_id: str, answer: Answer, question: str | None = None) -> int:
-        """Store one question and its outcome under the question_logging policy. Returns the row id."""
+    def record_interaction(self, session_id: str, answer: Answer, question: str | None = None, *,
+                           at: dt.datetime | None = None) -> int:
+        """Store one question and its outcome under the question_logging policy. Returns the row id.
+
+        `at` backdates the row (imports and tests); the default is now.
+        """
         row = dict(
-            created_at=_now(), session_id=session_id[:64],
+            created_at=_utc(at) if at else _now(), session_id=session_id[:64],
             question=apply_policy(question if question is not None else answer.question, self.question_logging),
             status=answer.status, top_score=float(answer.top_score), confidence=float(answer.confidence),
             cited_doc_ids=json.dumps(answer.doc_ids), latency_ms=float(answer.latency_ms),
@@ -104,12 +125,13 @@ class Storage:
             return int(db.execute(insert(interactions).values(**row)).inserted_primary_key[0])
 
     def record_feedback(self, session_id: str, question: str, doc_ids: list[str], rating: int,
-                        comment: str | None = None, interaction_id: int | None = None) -> int:
+                        comment: str | None = None, interaction_id: int | None = None, *,
+                        at: dt.datetime | None = None) -> int:
         """Store a thumbs up (1) or down (0) for an answer, with an optional comment. Returns the row id."""
         if rating not in (0, 1):
             raise ValueError(f"rating must be 0 (thumbs down) or 1 (thumbs up), got {rating!r}")
         row = dict(
-            created_at=_now(), interaction_id=interaction_id, session_id=session_id[:64],
+            created_at=_utc(at) if at else _now(), interaction_id=interaction_id, session_id=session_id[:64],
             question=apply_policy(question, self.question_logging), cited_doc_ids=json.dumps(list(doc_ids)),
             rating=rating, comment=apply_policy(comment.strip(), "redacted") if comment and comment.strip() else None,
         )
@@ -120,7 +142,7 @@ class Storage:
     def _rows(self, table: Table, since: dt.datetime | None) -> list[dict]:
         query = select(table).order_by(table.c.created_at)
         if since is not None:
-            query = query.where(table.c.created_at >= since)
+            query = query.where(table.c.created_at >= _utc(since))
         with self.engine.connect() as db:
             rows = [dict(r._mapping) for r in db.execute(query)]
         for r in rows:
@@ -134,11 +156,49 @@ class Storage:
     def feedback(self, since: dt.datetime | None = None) -> list[dict]:
         return self._rows(feedback, since)
 
+    def fingerprint(self) -> tuple:
+        """Changes whenever an interaction or a rating is added or purged: a cheap key for caches."""
+        with self.engine.connect() as db:
+            return tuple(db.execute(select(func.count(), func.max(table.c.id))).one()
+                         for table in (interactions, feedback))
+
+    # -- staff sign-in attempts --------------------------------------------------------------
+    def record_login(self, outcome: str, scope: str = "staff", *, at: dt.datetime | None = None) -> None:
+        """Remember a staff sign-in outcome: failure, success, or the start of a lockout."""
+        if outcome not in LOGIN_OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(LOGIN_OUTCOMES)}, got {outcome!r}")
+        with self.engine.begin() as db:
+            db.execute(insert(staff_logins).values(created_at=_utc(at) if at else _now(), scope=scope[:32],
+                                                   outcome=outcome))
+
+    def last_login(self, outcome: str, scope: str = "staff") -> dt.datetime | None:
+        """When `outcome` last happened for `scope`, or None."""
+        query = select(func.max(staff_logins.c.created_at)).where(staff_logins.c.scope == scope,
+                                                                  staff_logins.c.outcome == outcome)
+        with self.engine.connect() as db:
+            value = db.execute(query).scalar()
+        return _aware(value) if value else None
+
+    def count_logins(self, outcome: str, scope: str = "staff", after: dt.datetime | None = None) -> int:
+        """How many `outcome` rows `scope` has, strictly after `after` when given."""
+        query = select(func.count()).select_from(staff_logins).where(staff_logins.c.scope == scope,
+                                                                     staff_logins.c.outcome == outcome)
+        if after is not None:
+            query = query.where(staff_logins.c.created_at > _utc(after))
+        with self.engine.connect() as db:
+            return int(db.execute(query).scalar() or 0)
+
+    def clear_logins(self, scope: str = "staff") -> int:
+        """Forget every sign-in attempt for `scope` (ends a lockout). Returns the rows deleted."""
+        with self.engine.begin() as db:
+            return db.execute(delete(staff_logins).where(staff_logins.c.scope == scope)).rowcount
+
     # -- retention ---------------------------------------------------------------------------
     def purge(self, retention_days: int, now: dt.datetime | None = None) -> int:
-        """Delete interactions and feedback older than retention_days. Returns the rows deleted."""
-        cutoff = (now or _now()) - dt.timedelta(days=retention_days)
+        """Delete interactions, feedback and sign-in attempts older than retention_days. Returns the rows deleted."""
+        cutoff = _utc(now or _now()) - dt.timedelta(days=retention_days)
         with self.engine.begin() as db:
             n = db.execute(delete(feedback).where(feedback.c.created_at < cutoff)).rowcount
             n += db.execute(delete(interactions).where(interactions.c.created_at < cutoff)).rowcount
+            n += db.execute(delete(staff_logins).where(staff_logins.c.created_at < cutoff)).rowcount
         return n
