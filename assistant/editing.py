@@ -1,0 +1,349 @@
+"""Editing guidance documents safely: open with a hash, validate a draft, save atomically, trash.
+
+Used by the staff page and `mentor kb new`. A draft is checked with the same parser as
+`mentor kb validate`, so the messages are the same everywhere. A save is refused when the file
+changed on disk since it was opened (two staff editing one document), and is written to a
+temporary file that replaces the document in one step, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field
+
+from assistant.errors import EditConflict, KnowledgeError
+from assistant.knowledge import _FRONT_MATTER, SLUG, document_files, load_topics, parse_document
+from assistant.models import Document, Problem
+from assistant.text import slugify
+
+TRASH_DIR = ".trash"
+FIELDS = ("id", "title", "topics", "audience", "summary", "updated", "source")
+
+# The skeleton of a new document. A body that still holds these lines is not ready to publish.
+INTRO_PLACEHOLDER = "Replace this paragraph: who this guidance is for, and what they can do after reading it."
+SECTION_PLACEHOLDER = "Replace this with the guidance: short paragraphs, or a list of concrete steps."
+PLACEHOLDERS = (INTRO_PLACEHOLDER, SECTION_PLACEHOLDER)
+
+
+class Draft(BaseModel):
+    """A document as the editor holds it: front-matter fields and the Markdown body, not yet valid."""
+
+    id: str = ""
+    title: str = ""
+    topics: list[str] = Field(default_factory=list)
+    audience: list[str] = Field(default_factory=list)
+    summary: str = ""
+    body: str = ""
+    source: str | None = None
+    updated: dt.date | None = None
+    extra: dict = Field(default_factory=dict)  # front-matter fields the editor does not know; dropped on save
+
+    @property
+    def doc_id(self) -> str:
+        """The id, or one made from the title when the id is left blank."""
+        return self.id.strip() or (slugify(self.title) if self.title.strip() else "")
+
+
+@dataclass
+class OpenedDocument:
+    """A document opened for editing, with the hash of its bytes at that moment."""
+
+    draft: Draft
+    hash: str
+    path: Path
+    problems: list[Problem] = field(default_factory=list)  # as `mentor kb validate` reports them
+
+
+@dataclass
+class SaveResult:
+    document: Document
+    path: Path
+    hash: str
+    created: bool
+
+
+class DocumentRow(BaseModel):
+    """One line of the staff document list; broken documents are listed too, with their problems."""
+
+    id: str
+    title: str
+    topics: list[str]
+    audience: list[str]
+    summary: str
+    updated: dt.date | None
+    body: str
+    file: str
+    problems: list[str] = Field(default_factory=list)
+
+
+def file_hash(path: Path) -> str | None:
+    """sha256 of the file's bytes, or None when it does not exist."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def _document_path(knowledge_dir: Path, doc_id: str) -> Path:
+    # The id becomes a file name: only a slug may, so "../x" can never leave the folder.
+    if not SLUG.match(doc_id or ""):
+        raise ValueError(f"'{doc_id}' is not a document id; ids are slugs like 'finding-a-mentor'")
+    return Path(knowledge_dir) / f"{doc_id}.md"
+
+
+def _split(text: str) -> tuple[dict, str]:
+    """Front matter (leniently: whatever YAML can read) and body, so broken documents still open."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text.strip()
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        meta = None
+    return (meta if isinstance(meta, dict) else {}), text[match.end():].strip()
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _draft_from_text(stem: str, text: str) -> Draft:
+    meta, body = _split(text)
+    updated = meta.get("updated")
+    return Draft(
+        id=str(meta.get("id") or stem), title=str(meta.get("title") or ""), topics=_as_list(meta.get("topics")),
+        audience=_as_list(meta.get("audience")), summary=str(meta.get("summary") or ""), body=body,
+        source=str(meta["source"]) if meta.get("source") else None,
+        updated=updated if isinstance(updated, dt.date) else None,
+        extra={k: v for k, v in meta.items() if k not in FIELDS},
+    )
+
+
+def list_documents(knowledge_dir: Path, topics: dict[str, str] | None = None) -> list[DocumentRow]:
+    """Every document in the folder, valid or not, sorted by id."""
+    knowledge_dir = Path(knowledge_dir)
+    topics = topics if topics is not None else load_topics(knowledge_dir)
+    rows = []
+    for path in document_files(knowledge_dir):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            text = ""
+        draft = _draft_from_text(path.stem, text)
+        _, problems = parse_document(path, topics, text=text or None)
+        rows.append(DocumentRow(id=path.stem, title=draft.title or path.stem, topics=draft.topics,
+                                audience=draft.audience, summary=draft.summary, updated=draft.updated,
+                                body=draft.body, file=f"knowledge/{path.name}",
+                                problems=[f"{p.field}: {p.message}" for p in problems]))
+    return rows
+
+
+def filter_documents(rows: list[DocumentRow], *, topics=(), audience=(), updated_since: dt.date | None = None,
+                     updated_before: dt.date | None = None, text: str = "") -> list[DocumentRow]:
+    """Rows matching every given filter: any of `topics`, any of `audience`, an `updated` range, and
+    all words of `text` (case-insensitive) in the id, title, summary or body."""
+    words = text.lower().split()
+    out = []
+    for row in rows:
+        if topics and not set(topics) & set(row.topics):
+            continue
+        if audience and not set(audience) & set(row.audience):
+            continue
+        if updated_since and (row.updated is None or row.updated < updated_since):
+            continue
+        if updated_before and (row.updated is None or row.updated > updated_before):
+            continue
+        haystack = f"{row.id}\n{row.title}\n{row.summary}\n{row.body}".lower()
+        if not all(w in haystack for w in words):
+            continue
+        out.append(row)
+    return out
+
+
+def open_document(knowledge_dir: Path, doc_id: str, topics: dict[str, str] | None = None) -> OpenedDocument:
+    """Read a document for editing, remembering the hash of what was read.
+
+    Raises:
+        FileNotFoundError: there is no knowledge/<doc_id>.md.
+    """
+    path = _document_path(knowledge_dir, doc_id)
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", "replace")
+    topics = topics if topics is not None else load_topics(knowledge_dir)
+    _, problems = parse_document(path, topics, text=text)
+    return OpenedDocument(draft=_draft_from_text(path.stem, text), hash=hashlib.sha256(raw).hexdigest(), path=path,
+                          problems=problems)
+
+
+def _yaml_scalar(value) -> str:
+    """A YAML value in the house style: plain when it reads back unchanged, else double-quoted; flow lists."""
+    if isinstance(value, list):
+        text = "[" + ", ".join(_yaml_scalar(str(v)) for v in value) + "]"
+        return text if _reads_back(text, value) else json.dumps(value, ensure_ascii=False)
+    value = str(value)
+    return value if value and _reads_back(value, value) else json.dumps(value, ensure_ascii=False)
+
+
+def _reads_back(text: str, value) -> bool:
+    try:
+        return yaml.safe_load(f"k: {text}") == {"k": value}
+    except yaml.YAMLError:
+        return False
+
+
+def render_document(draft: Draft, updated: dt.date | None = None) -> str:
+    """The file text for a draft: YAML front matter in the house order, then the body."""
+    lines = [
+        f"id: {_yaml_scalar(draft.doc_id)}",
+        f"title: {_yaml_scalar(draft.title.strip())}",
+        f"topics: {_yaml_scalar(list(draft.topics))}",
+        f"audience: {_yaml_scalar(list(draft.audience))}",
+        f"summary: {_yaml_scalar(' '.join(draft.summary.split()))}",
+        f"updated: {(updated or draft.updated or dt.date.today()).isoformat()}",
+    ]
+    if draft.source and draft.source.strip():
+        lines.append(f"source: {_yaml_scalar(draft.source.strip())}")
+    body = draft.body.replace("\r\n", "\n").strip()
+    return "---\n" + "\n".join(lines) + "\n---\n\n" + body + "\n"
+
+
+def validate_draft(knowledge_dir: Path, draft: Draft, topics: dict[str, str] | None = None, *,
+                   new: bool = False, today: dt.date | None = None) -> list[Problem]:
+    """Every problem with a draft, worded exactly as `mentor kb validate` words them.
+
+    Args:
+        new: the draft is a new document, so its id must not be taken.
+    """
+    knowledge_dir = Path(knowledge_dir)
+    topics = topics if topics is not None else load_topics(knowledge_dir)
+    doc_id = draft.doc_id
+    name = f"{doc_id or 'untitled'}.md"
+    label = f"knowledge/{name}" if knowledge_dir.name == "knowledge" else str(knowledge_dir / name)
+    if not doc_id:
+        return [Problem(file=label, field="title", message="is empty; write a short title")]
+    if not SLUG.match(doc_id):
+        return [Problem(file=label, field="id", message=f"'{doc_id}' is not a slug; use lowercase letters, digits "
+                                                        f"and hyphens, like '{slugify(doc_id)}'")]
+    path = knowledge_dir / name
+    _, problems = parse_document(path, topics, text=render_document(draft, today))
+    if new and path.exists():
+        problems.insert(0, Problem(file=label, field="id", message=f"'{doc_id}' is already used by {label}; "
+                                                                    "choose another id or edit that document"))
+    if any(p in draft.body for p in PLACEHOLDERS):
+        problems.append(Problem(file=label, field="body", message="still has the template's 'Replace this' text; "
+                                                                  "write the guidance in its place"))
+    return problems
+
+
+def _edit_lock(knowledge_dir: Path):
+    from filelock import FileLock
+
+    # Outside the knowledge folder, so it never shows up in git; one per knowledge folder.
+    key = hashlib.sha256(str(Path(knowledge_dir).resolve()).encode()).hexdigest()[:16]
+    return FileLock(str(Path(tempfile.gettempdir()) / f"mentor-edit-{key}.lock"), timeout=30)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _conflict(label: str, now_hash: str | None) -> EditConflict:
+    if now_hash is None:
+        return EditConflict(f"{label} was deleted or moved to the trash since you opened it, so your changes were "
+                            "not saved. Copy your text, then create the document again if it is still needed.")
+    return EditConflict(f"{label} changed on disk since you opened it (someone else saved it, or it was edited "
+                        "by hand), so your changes were not saved. Reload it to see the current version, then make "
+                        "your edit again.")
+
+
+def save_document(knowledge_dir: Path, draft: Draft, topics: dict[str, str] | None = None, *,
+                  expected_hash: str | None, today: dt.date | None = None) -> SaveResult:
+    """Validate a draft and write it atomically, with `updated` set to today.
+
+    Args:
+        expected_hash: the hash from open_document; None for a new document (which must not exist yet).
+
+    Raises:
+        KnowledgeError: the draft has problems; nothing was written.
+        EditConflict: the file changed (or appeared, or vanished) since it was opened; nothing was written.
+    """
+    knowledge_dir = Path(knowledge_dir)
+    topics = topics if topics is not None else load_topics(knowledge_dir)
+    today = today or dt.date.today()
+    new = expected_hash is None
+    with _edit_lock(knowledge_dir):
+        problems = validate_draft(knowledge_dir, draft, topics, new=new, today=today)
+        if problems:
+            raise KnowledgeError(problems)
+        path = _document_path(knowledge_dir, draft.doc_id)
+        label = f"knowledge/{path.name}"
+        now_hash = file_hash(path)
+        if not new and now_hash != expected_hash:
+            raise _conflict(label, now_hash)
+        text = render_document(draft, today)
+        _atomic_write(path, text)
+    document, _ = parse_document(path, topics, text=text)
+    return SaveResult(document=document, path=path, hash=hashlib.sha256(text.encode("utf-8")).hexdigest(), created=new)
+
+
+def trash_document(knowledge_dir: Path, doc_id: str, expected_hash: str | None = None,
+                   now: dt.datetime | None = None) -> Path:
+    """Move a document to knowledge/.trash/ (restore it by moving it back). Returns where it went.
+
+    Raises:
+        FileNotFoundError: there is no such document.
+        EditConflict: `expected_hash` is given and the file changed since it was opened.
+    """
+    knowledge_dir = Path(knowledge_dir)
+    path = _document_path(knowledge_dir, doc_id)
+    with _edit_lock(knowledge_dir):
+        now_hash = file_hash(path)
+        if now_hash is None:
+            raise FileNotFoundError(f"knowledge/{path.name} does not exist")
+        if expected_hash is not None and now_hash != expected_hash:
+            raise _conflict(f"knowledge/{path.name}", now_hash)
+        trash = knowledge_dir / TRASH_DIR
+        trash.mkdir(exist_ok=True)
+        stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%S")
+        target = trash / f"{doc_id}.{stamp}.md"
+        n = 1
+        while target.exists():
+            n += 1
+            target = trash / f"{doc_id}.{stamp}-{n}.md"
+        os.replace(path, target)
+    return target
+
+
+def new_draft(title: str = "", topics=(), audience=(), summary: str = "", questions=()) -> Draft:
+    """A skeleton for a new document. With `questions` (from a content gap), one section per question."""
+    sections = [q.strip().lstrip("#>-* ").strip() for q in questions if q and q.strip()][:3]
+    body = [INTRO_PLACEHOLDER, ""]
+    for heading in sections or ["A heading people would recognise"]:
+        body += [f"## {' '.join(heading.split())}", SECTION_PLACEHOLDER, ""]
+    return Draft(title=title, topics=list(topics), audience=list(audience), summary=summary,
+                 body="\n".join(body).strip())

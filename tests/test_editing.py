@@ -1,0 +1,130 @@
+import datetime as dt
+
+import pytest
+
+from assistant.editing import (PLACEHOLDERS, Draft, file_hash, filter_documents, list_documents, new_draft,
+                               open_document, render_document, save_document, trash_document, validate_draft)
+from assistant.errors import EditConflict, KnowledgeError
+from assistant.knowledge import load_knowledge
+
+NEW_BODY = """Some mentees want help preparing to ask for a pay rise. A mentor can rehearse the conversation with them.
+
+## Rehearse the pay conversation with your mentor
+Ask your mentor to play your manager in a practice pay review. Bring market salary data from two sources,
+a list of your results this year, and the figure you will ask for. Practise saying the number out loud
+without apologising, and agree with your mentor what you will say if the answer is no.
+"""
+
+
+def test_unknown_topic_is_reported_like_kb_validate_and_nothing_is_written(settings):
+    path = settings.knowledge_dir / "setting-smart-goals.md"
+    before = path.read_bytes()
+    opened = open_document(settings.knowledge_dir, "setting-smart-goals")
+    draft = opened.draft.model_copy(update={"topics": ["goal-setting"]})
+
+    problems = validate_draft(settings.knowledge_dir, draft)
+    assert [str(p) for p in problems] == [
+        "knowledge/setting-smart-goals.md: topics: 'goal-setting' is not a known topic (did you mean "
+        "'setting-goals'?); use a slug from knowledge/topics.yaml"]
+    with pytest.raises(KnowledgeError, match="goal-setting"):
+        save_document(settings.knowledge_dir, draft, expected_hash=opened.hash)
+    assert path.read_bytes() == before
+
+
+def test_valid_save_changes_the_file_and_is_answerable_after_a_rebuild(settings, bot):
+    opened = open_document(settings.knowledge_dir, "setting-smart-goals")
+    body = opened.draft.body + "\n\n" + NEW_BODY.split("\n\n", 1)[1]
+    draft = opened.draft.model_copy(update={"body": body, "topics": ["setting-goals", "career-transitions"]})
+    result = save_document(settings.knowledge_dir, draft, expected_hash=opened.hash, today=dt.date(2026, 12, 1))
+
+    text = result.path.read_text()
+    assert "topics: [setting-goals, career-transitions]" in text and "updated: 2026-12-01" in text
+    assert result.hash == file_hash(result.path) and result.document.topics[1] == "career-transitions"
+    assert not list(settings.knowledge_dir.glob(".*.tmp"))  # the temporary file was renamed, not left
+    assert load_knowledge(settings.knowledge_dir).ok
+
+    bot.rebuild()
+    answer = bot.ask("How can my mentor help me rehearse asking for a pay rise?")
+    assert answer.status == "answered"
+    assert answer.citations[0].doc_id == "setting-smart-goals"
+    assert "Rehearse the pay conversation" in answer.citations[0].section
+
+
+def test_edit_conflict_is_detected(settings):
+    path = settings.knowledge_dir / "finding-a-mentor.md"
+    mine = open_document(settings.knowledge_dir, "finding-a-mentor")
+    theirs = open_document(settings.knowledge_dir, "finding-a-mentor")
+    save_document(settings.knowledge_dir, theirs.draft.model_copy(update={"summary": "Their summary."}),
+                  expected_hash=theirs.hash)
+    saved_by_them = path.read_bytes()
+
+    with pytest.raises(EditConflict, match="changed on disk since you opened it"):
+        save_document(settings.knowledge_dir, mine.draft.model_copy(update={"summary": "My summary."}),
+                      expected_hash=mine.hash)
+    assert path.read_bytes() == saved_by_them
+    with pytest.raises(EditConflict):
+        trash_document(settings.knowledge_dir, "finding-a-mentor", expected_hash=mine.hash)
+
+
+def test_new_document_from_skeleton(settings):
+    draft = new_draft("Asking for a pay rise", ["career-transitions"], ["mentee"], "Rehearse it with a mentor.",
+                      questions=["How do I negotiate a higher salary?"])
+    assert "## How do I negotiate a higher salary?" in draft.body
+    assert [p.field for p in validate_draft(settings.knowledge_dir, draft, new=True)] == ["body"]  # placeholders
+
+    draft = draft.model_copy(update={"body": NEW_BODY})
+    result = save_document(settings.knowledge_dir, draft, expected_hash=None)
+    assert result.created and result.path.name == "asking-for-a-pay-rise.md"
+    again = validate_draft(settings.knowledge_dir, draft, new=True)
+    assert "'asking-for-a-pay-rise' is already used" in str(again[0])
+    with pytest.raises(KnowledgeError):
+        save_document(settings.knowledge_dir, draft, expected_hash=None)
+
+
+def test_delete_moves_the_file_to_the_trash(settings):
+    opened = open_document(settings.knowledge_dir, "sponsor-versus-mentor")
+    target = trash_document(settings.knowledge_dir, "sponsor-versus-mentor", expected_hash=opened.hash)
+    assert target.parent == settings.knowledge_dir / ".trash" and target.exists()
+    assert not (settings.knowledge_dir / "sponsor-versus-mentor.md").exists()
+    assert "sponsor-versus-mentor" not in {d.id for d in load_knowledge(settings.knowledge_dir).documents}
+    with pytest.raises(FileNotFoundError):
+        trash_document(settings.knowledge_dir, "sponsor-versus-mentor")
+
+
+def test_ids_cannot_escape_the_knowledge_folder(settings):
+    with pytest.raises(ValueError, match="not a document id"):
+        open_document(settings.knowledge_dir, "../secrets")
+    problems = validate_draft(settings.knowledge_dir, Draft(id="../x", title="T", body="b"), new=True)
+    assert problems[0].field == "id" and "not a slug" in problems[0].message
+
+
+def test_round_trip_keeps_every_fixture_document_byte_for_byte(settings):
+    for row in list_documents(settings.knowledge_dir):
+        opened = open_document(settings.knowledge_dir, row.id)
+        assert render_document(opened.draft) == opened.path.read_text(), row.id
+
+
+def test_broken_document_is_listed_and_opens_for_fixing(settings):
+    path = settings.knowledge_dir / "setting-smart-goals.md"
+    path.write_text(path.read_text().replace("topics: [setting-goals]", "topics: [goal-setting]\nowner: sam"))
+    row = next(r for r in list_documents(settings.knowledge_dir) if r.id == "setting-smart-goals")
+    assert any("goal-setting" in p for p in row.problems) and any("owner" in p for p in row.problems)
+    opened = open_document(settings.knowledge_dir, "setting-smart-goals")
+    assert opened.draft.topics == ["goal-setting"] and opened.draft.extra == {"owner": "sam"}
+    fixed = opened.draft.model_copy(update={"topics": ["setting-goals"]})
+    save_document(settings.knowledge_dir, fixed, expected_hash=opened.hash)  # unknown fields are dropped
+    assert load_knowledge(settings.knowledge_dir).ok
+
+
+def test_filters(settings):
+    rows = list_documents(settings.knowledge_dir)
+    assert {r.id for r in filter_documents(rows, topics=["sponsorship"])} == {"sponsor-versus-mentor"}
+    assert all("mentor" in r.audience for r in filter_documents(rows, audience=["mentor"]))
+    assert filter_documents(rows, text="SMART worksheet")[0].id == "setting-smart-goals"
+    assert filter_documents(rows, updated_since=dt.date(2100, 1, 1)) == []
+    assert len(filter_documents(rows)) == len(rows) == 5
+
+
+def test_placeholders_are_what_the_skeleton_contains():
+    body = new_draft().body
+    assert all(p in body for p in PLACEHOLDERS)
