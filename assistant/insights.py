@@ -1,0 +1,291 @@
+"""What to write next, from what people asked: content gaps, citations, feedback over time, CSV export.
+
+A content gap is a question the guidance did not serve well: declined as out of scope, answered
+with low confidence, or answered and rated thumbs down. Gap questions are embedded with the
+Assistant's model and grouped into themes by average-linkage clustering on cosine similarity, so
+"how do I negotiate my salary" and "asking for a pay rise" land in one theme to write about.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.text import stopwords, words
+
+LOW_CONFIDENCE_MARGIN = 0.1  # answered, but within this much of min_confidence: the guidance barely covered it
+# Average cosine similarity at which two groups of questions are one theme. With MiniLM, rewordings
+# of one need ("negotiate a higher salary" / "ask for a pay rise") average 0.45-0.55 and unrelated
+# questions stay below 0.3.
+THEME_THRESHOLD = 0.35
+MAX_GAP_QUESTIONS = 2000  # the most recent distinct questions clustered; keeps a page load in seconds
+TOPIC_SUGGESTION_MIN = 0.3  # a theme suggests a taxonomy topic only when it is at least this close
+REASONS = ("out of scope", "low confidence", "thumbs down")
+_MASKS = {"email", "url", "phone"}  # redaction markers are not words people asked about
+
+
+@dataclass
+class GapQuestion:
+    """A distinct question the guidance did not serve well, with how often and why."""
+
+    text: str
+    count: int
+    reasons: Counter
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+
+
+@dataclass
+class Theme:
+    """Similar gap questions: what to write one document about."""
+
+    label: str  # the words its questions share most, e.g. "salary · negotiate"
+    title: str  # the most central question, a starting title for a draft
+    count: int  # questions asked, repeats included
+    questions: list[GapQuestion]  # most central first
+    reasons: Counter
+    topics: list[str] = field(default_factory=list)  # taxonomy topics closest to the theme, best first
+    last_seen: dt.datetime | None = None
+
+    @property
+    def examples(self) -> list[str]:
+        return [q.text for q in self.questions[:5]]
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip("?.! ")
+
+
+def gap_questions(storage, since: dt.datetime | None = None, min_confidence: float = 0.5,
+                  low_confidence: float | None = None) -> list[GapQuestion]:
+    """Distinct gap questions since `since`, most asked first.
+
+    Args:
+        min_confidence: the setting of that name; answers below min_confidence + LOW_CONFIDENCE_MARGIN
+            count as low confidence unless `low_confidence` says otherwise.
+    """
+    low = low_confidence if low_confidence is not None else min(1.0, min_confidence + LOW_CONFIDENCE_MARGIN)
+    found: dict[str, GapQuestion] = {}
+    counted: set[int] = set()
+
+    def add(text: str | None, reason: str, at: dt.datetime):
+        if not text or not text.strip():
+            return  # question_logging=off: nothing to learn from
+        key = _key(text)
+        gap = found.get(key)
+        if gap is None:
+            found[key] = GapQuestion(" ".join(text.split()), 1, Counter({reason: 1}), at, at)
+        else:
+            gap.count += 1
+            gap.reasons[reason] += 1
+            gap.first_seen, gap.last_seen = min(gap.first_seen, at), max(gap.last_seen, at)
+
+    for row in storage.interactions(since):
+        if row["status"] == "out_of_scope":
+            add(row["question"], "out of scope", row["created_at"])
+            counted.add(row["id"])
+        elif row["status"] == "answered" and row["confidence"] < low:
+            add(row["question"], "low confidence", row["created_at"])
+            counted.add(row["id"])
+    for row in storage.feedback(since):
+        if row["rating"] != 0:
+            continue
+        if row["interaction_id"] in counted:  # already a gap: note the rating, don't count the question twice
+            gap = found.get(_key(row["question"] or ""))
+            if gap is not None:
+                gap.reasons["thumbs down"] += 1
+            continue
+        add(row["question"], "thumbs down", row["created_at"])
+    return sorted(found.values(), key=lambda g: (-g.count, -g.last_seen.timestamp()))
+
+
+def cluster(vectors: np.ndarray, threshold: float = THEME_THRESHOLD) -> list[list[int]]:
+    """Group normalised vectors by average-linkage agglomerative clustering on cosine similarity.
+
+    Merges the two closest groups while their average pairwise similarity is at least `threshold`.
+    Returns the groups as row indices, largest first.
+    """
+    n = len(vectors)
+    if n == 0:
+        return []
+    sim = (vectors @ vectors.T).astype(np.float64)
+    np.fill_diagonal(sim, -np.inf)
+    sizes = np.ones(n)
+    members = [[i] for i in range(n)]
+    while n > 1:
+        i, j = divmod(int(np.argmax(sim)), n)
+        if sim[i, j] < threshold:
+            break
+        # Lance-Williams update for average linkage; a retired group's row stays -inf.
+        merged = (sizes[i] * sim[i] + sizes[j] * sim[j]) / (sizes[i] + sizes[j])
+        sim[i, :] = merged
+        sim[:, i] = merged
+        sim[i, i] = -np.inf
+        sim[j, :] = -np.inf
+        sim[:, j] = -np.inf
+        sizes[i] += sizes[j]
+        members[i] += members[j]
+        members[j] = []
+    groups = [sorted(m) for m in members if m]
+    return sorted(groups, key=lambda m: (-len(m), m[0]))
+
+
+def _label(questions: list[GapQuestion], n: int = 3) -> str:
+    stop = stopwords()
+    seen_in: Counter = Counter()
+    for q in questions:
+        for w in set(w.lower().strip("'’-") for w in words(q.text)):
+            if len(w) > 2 and w not in stop and w not in _MASKS and not w.isdigit():
+                seen_in[w] += q.count
+    shared = [w for w, c in seen_in.most_common() if c > 1] or [w for w, _ in seen_in.most_common()]
+    return " · ".join(shared[:n]) or questions[0].text[:40]
+
+
+def gap_themes(storage, embedder, since: dt.datetime | None = None, *, min_confidence: float = 0.5,
+               low_confidence: float | None = None, threshold: float = THEME_THRESHOLD,
+               topics: dict[str, str] | None = None) -> list[Theme]:
+    """Gap questions grouped into themes, most asked first.
+
+    Args:
+        embedder: the Assistant's Embedder (anything with encode(texts) -> normalised vectors).
+        topics: the taxonomy (slug -> description); when given, each theme suggests the closest topics.
+    """
+    gaps = gap_questions(storage, since, min_confidence, low_confidence)
+    gaps = sorted(gaps, key=lambda g: -g.last_seen.timestamp())[:MAX_GAP_QUESTIONS]
+    if not gaps:
+        return []
+    vectors = np.asarray(embedder.encode([g.text for g in gaps]), dtype=np.float32)
+    topic_names = list(topics or {})
+    topic_vectors = (np.asarray(embedder.encode([f"{t.replace('-', ' ')}: {topics[t]}" for t in topic_names]),
+                                dtype=np.float32) if topic_names else None)
+    themes = []
+    for group in cluster(vectors, threshold):
+        centroid = vectors[group].mean(axis=0)
+        centrality = vectors[group] @ centroid
+        ordered = [gaps[group[k]] for k in np.argsort(-centrality, kind="stable")]
+        reasons: Counter = Counter()
+        for q in ordered:
+            reasons.update(q.reasons)
+        suggested = []
+        if topic_vectors is not None:
+            norm = centroid / (np.linalg.norm(centroid) or 1.0)
+            scores = topic_vectors @ norm
+            suggested = [topic_names[k] for k in np.argsort(-scores)[:2] if scores[k] >= TOPIC_SUGGESTION_MIN]
+        themes.append(Theme(label=_label(ordered), title=ordered[0].text, count=sum(q.count for q in ordered),
+                            questions=ordered, reasons=reasons, topics=suggested,
+                            last_seen=max(q.last_seen for q in ordered)))
+    return sorted(themes, key=lambda t: (-t.count, -(t.last_seen.timestamp() if t.last_seen else 0)))
+
+
+# -- citations and feedback ----------------------------------------------------------------------
+@dataclass
+class CitationRow:
+    doc_id: str
+    title: str
+    cited: int  # answers that cited it
+    helpful: int  # thumbs up on answers citing it
+    not_helpful: int  # thumbs down on answers citing it
+
+
+def citation_counts(storage, documents: dict[str, str], since: dt.datetime | None = None) -> list[CitationRow]:
+    """How often each document was cited, with the ratings of those answers; most cited first.
+
+    Args:
+        documents: doc id -> title for every document in the knowledge base, so never cited ones are
+            listed (with 0); ids cited earlier but since removed are listed too.
+    """
+    cited: Counter = Counter()
+    up: Counter = Counter()
+    down: Counter = Counter()
+    for row in storage.interactions(since):
+        if row["status"] == "answered":
+            cited.update(set(row["cited_doc_ids"]))
+    for row in storage.feedback(since):
+        (up if row["rating"] == 1 else down).update(set(row["cited_doc_ids"]))
+    ids = list(documents) + sorted(set(cited) - set(documents))
+    rows = [CitationRow(d, documents.get(d, f"{d} (no longer in the knowledge base)"), cited[d], up[d], down[d])
+            for d in ids]
+    return sorted(rows, key=lambda r: (-r.cited, r.doc_id))
+
+
+def never_cited(rows: list[CitationRow], documents: dict[str, str]) -> list[CitationRow]:
+    """The documents in the knowledge base that no answer cited."""
+    return [r for r in rows if r.cited == 0 and r.doc_id in documents]
+
+
+def feedback_series(storage, since: dt.datetime | None = None, days: int = 1) -> list[dict]:
+    """Thumbs up and down per period of `days` days (UTC), oldest first, with empty periods filled in."""
+    rows = storage.feedback(since)
+    if not rows:
+        return []
+    start = since if since is None or since.tzinfo else since.replace(tzinfo=dt.timezone.utc)
+    first = (start or rows[0]["created_at"]).astimezone(dt.timezone.utc).date()
+    last = max(r["created_at"] for r in rows).astimezone(dt.timezone.utc).date()
+    buckets = {first + dt.timedelta(days=k): [0, 0] for k in range(0, (last - first).days + 1, days)}
+    for r in rows:
+        day = r["created_at"].astimezone(dt.timezone.utc).date()
+        start = first + dt.timedelta(days=((day - first).days // days) * days)
+        if start in buckets:
+            buckets[start][0 if r["rating"] == 1 else 1] += 1
+    return [{"date": d, "helpful": up, "not_helpful": down} for d, (up, down) in sorted(buckets.items())]
+
+
+# -- CSV -----------------------------------------------------------------------------------------
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet shows as text: questions are untrusted, and '=HYPERLINK(…)' is a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        value = " ".join(str(v) for v in value)
+    elif isinstance(value, dt.datetime):
+        value = value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def to_csv(rows: list[dict], columns: list[str]) -> str:
+    """Rows as CSV text with a header, each cell made safe to open in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+FEEDBACK_COLUMNS = ["created_at", "rating", "question", "comment", "cited_doc_ids", "interaction_id", "session_id"]
+INTERACTION_COLUMNS = ["created_at", "status", "question", "top_score", "confidence", "cited_doc_ids", "latency_ms",
+                       "session_id"]
+GAP_COLUMNS = ["theme", "question", "count", "out_of_scope", "low_confidence", "thumbs_down", "last_seen"]
+
+
+def feedback_csv(storage, since: dt.datetime | None = None) -> str:
+    rows = [dict(r, rating="up" if r["rating"] == 1 else "down") for r in storage.feedback(since)]
+    return to_csv(rows, FEEDBACK_COLUMNS)
+
+
+def interactions_csv(storage, since: dt.datetime | None = None) -> str:
+    return to_csv(storage.interactions(since), INTERACTION_COLUMNS)
+
+
+def themes_csv(themes: list[Theme]) -> str:
+    rows = [{"theme": t.label, "question": q.text, "count": q.count, "out_of_scope": q.reasons["out of scope"],
+             "low_confidence": q.reasons["low confidence"], "thumbs_down": q.reasons["thumbs down"],
+             "last_seen": q.last_seen} for t in themes for q in t.questions]
+    return to_csv(rows, GAP_COLUMNS)

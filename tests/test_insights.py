@@ -1,0 +1,115 @@
+import csv
+import datetime as dt
+import io
+
+import numpy as np
+import pytest
+
+from assistant.insights import (citation_counts, cluster, feedback_csv, feedback_series, gap_questions, gap_themes,
+                                never_cited, themes_csv, to_csv)
+from assistant.knowledge import load_topics
+from assistant.models import Answer, Citation
+from assistant.storage import Storage
+
+UTC = dt.timezone.utc
+T0 = dt.datetime(2026, 11, 1, 9, tzinfo=UTC)
+
+SALARY = ["How do I negotiate a higher salary?", "What should I say when asking for a pay rise?",
+          "How can I ask my boss for more money?", "Tips for salary negotiation in a job offer"]
+CV = ["How do I write a good CV?", "What should I put on my resume?", "How long should a CV be?"]
+LEAVE = ["How much parental leave am I entitled to?", "How do I plan maternity leave with my manager?",
+         "Returning from paternity leave, what are my rights on leave?"]
+
+
+def answer(question, status="answered", confidence=0.9, docs=()):
+    citations = [Citation(number=n, doc_id=d, title=d, section="s", topics=[], text="t", score=1.0)
+                 for n, d in enumerate(docs, 1)]
+    return Answer(status=status, text="…", question=question, confidence=confidence, citations=citations)
+
+
+@pytest.fixture
+def seeded(tmp_path) -> Storage:
+    """Gaps of three kinds on three themes, plus well-answered questions that are not gaps."""
+    storage = Storage(f"sqlite:///{tmp_path / 'mentor.db'}")
+    at = iter(T0 + dt.timedelta(hours=n) for n in range(100))
+    for q in SALARY[:3]:
+        storage.record_interaction("s1", answer(q, "out_of_scope", 0.1), at=next(at))
+    storage.record_interaction("s2", answer(SALARY[0], "out_of_scope", 0.1), at=next(at))  # asked twice
+    storage.record_interaction("s2", answer(SALARY[3], "answered", 0.52, ["finding-a-mentor"]), at=next(at))  # low
+    for q in CV:
+        storage.record_interaction("s3", answer(q, "out_of_scope", 0.2), at=next(at))
+    for q in LEAVE[:2]:
+        storage.record_interaction("s4", answer(q, "out_of_scope", 0.2), at=next(at))
+    answered = storage.record_interaction("s4", answer(LEAVE[2], "answered", 0.9, ["sponsor-versus-mentor"]),
+                                          at=next(at))
+    storage.record_feedback("s4", LEAVE[2], ["sponsor-versus-mentor"], 0, interaction_id=answered, at=next(at))
+    for q in ("How do I find a mentor?", "How do I set SMART goals?"):
+        i = storage.record_interaction("s5", answer(q, "answered", 0.95, ["finding-a-mentor", "setting-smart-goals"]),
+                                       at=next(at))
+        storage.record_feedback("s5", q, ["finding-a-mentor"], 1, interaction_id=i, at=next(at))
+    storage.record_interaction("s6", answer("", "invalid_input", 0.0), at=next(at))
+    return storage
+
+
+def test_gap_questions_are_out_of_scope_low_confidence_and_thumbs_down(seeded):
+    gaps = {g.text: g for g in gap_questions(seeded, min_confidence=0.5)}
+    assert set(gaps) == set(SALARY + CV + LEAVE)
+    assert gaps[SALARY[0]].count == 2 and gaps[SALARY[0]].reasons["out of scope"] == 2
+    assert gaps[SALARY[3]].reasons["low confidence"] == 1
+    assert gaps[LEAVE[2]].reasons["thumbs down"] == 1
+    later = gap_questions(seeded, since=T0 + dt.timedelta(hours=5), min_confidence=0.5)
+    assert SALARY[0] not in {g.text for g in later}
+
+
+def test_gap_clustering_groups_seeded_questions_into_the_expected_themes(seeded, settings, embedder):
+    themes = gap_themes(seeded, embedder, min_confidence=0.5, topics=load_topics(settings.knowledge_dir))
+    groups = [{q.text for q in t.questions} for t in themes]
+    assert groups[0] == set(SALARY)  # most asked first: salary was asked 5 times
+    assert sorted(map(sorted, groups[1:])) == sorted(map(sorted, [CV, LEAVE])) and len(groups) == 3
+    salary, leave = themes[0], next(t for t in themes if LEAVE[0] in t.examples)
+    assert salary.count == 5 and salary.reasons == {"out of scope": 4, "low confidence": 1}
+    assert salary.title in SALARY and len(salary.examples) == 4
+    assert {"salary", "negotiation"} & set(salary.label.split(" · "))
+    assert all(topic in load_topics(settings.knowledge_dir) for t in themes for topic in t.topics)
+    assert leave.reasons["thumbs down"] == 1
+
+
+def test_cluster_keeps_unrelated_vectors_apart():
+    vectors = np.eye(4, dtype=np.float32)
+    vectors[1] = vectors[0] * 0.8 + vectors[1] * 0.6  # close to row 0
+    assert cluster(vectors, threshold=0.5) == [[0, 1], [2], [3]]
+    assert cluster(np.zeros((0, 4), dtype=np.float32)) == []
+
+
+def test_most_and_never_cited(seeded):
+    docs = {"finding-a-mentor": "Finding", "setting-smart-goals": "SMART", "sponsor-versus-mentor": "Sponsor",
+            "when-your-mentor-keeps-cancelling": "Cancelling"}
+    rows = citation_counts(seeded, docs)
+    assert [(r.doc_id, r.cited) for r in rows[:3]] == [("finding-a-mentor", 3), ("setting-smart-goals", 2),
+                                                       ("sponsor-versus-mentor", 1)]
+    assert rows[0].helpful == 2 and rows[2].not_helpful == 1
+    assert [r.doc_id for r in never_cited(rows, docs)] == ["when-your-mentor-keeps-cancelling"]
+
+
+def test_feedback_series_fills_empty_days(tmp_path):
+    storage = Storage(f"sqlite:///{tmp_path / 'mentor.db'}")
+    storage.record_feedback("s", "q", [], 1, at=T0)
+    storage.record_feedback("s", "q", [], 0, at=T0 + dt.timedelta(hours=1))
+    storage.record_feedback("s", "q", [], 1, at=T0 + dt.timedelta(days=2))
+    series = feedback_series(storage)
+    assert [(r["date"].day, r["helpful"], r["not_helpful"]) for r in series] == [(1, 1, 1), (2, 0, 0), (3, 1, 0)]
+    assert feedback_series(Storage(f"sqlite:///{tmp_path / 'empty.db'}")) == []
+
+
+def test_csv_export_neutralises_formulas(seeded):
+    seeded.record_feedback("s9", "=HYPERLINK(\"http://evil\")", [], 0, comment="+1 great", at=T0)
+    rows = list(csv.DictReader(io.StringIO(feedback_csv(seeded))))
+    evil = next(r for r in rows if "HYPERLINK" in r["question"])
+    assert evil["question"].startswith("'=") and evil["comment"] == "'+1 great" and evil["rating"] == "down"
+    assert to_csv([{"a": -1.5, "b": ["x", "y"]}], ["a", "b"]) == "a,b\n-1.5,x y\n"
+
+
+def test_themes_csv_lists_every_question(seeded, embedder):
+    text = themes_csv(gap_themes(seeded, embedder, min_confidence=0.5))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == len(SALARY + CV + LEAVE) and rows[0]["count"] == "2"
