@@ -1,0 +1,270 @@
+"""What the chat page needs besides widgets: starter questions, the conversation and its history,
+highlighted sources, the topic browser, the privacy note and the Markdown export.
+
+No Streamlit here, so the CLI and tests can use every piece. The page (views/chat.py) holds the
+session state and renders; it asks this module what to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from assistant.config import Settings
+from assistant.knowledge import KnowledgeBase
+from assistant.models import Answer, Document, Turn
+
+WELCOME = (
+    "Mentor helps with mentoring at every stage: finding a mentor and asking them, first meetings, "
+    "setting goals, becoming a mentor, and running a programme. Every answer quotes curated guidance "
+    "and numbers its sources, so you can check where each point comes from."
+)
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A stage people are at, with questions that start a conversation there."""
+
+    name: str
+    icon: str  # a Material Symbols name, as Streamlit writes it
+    questions: tuple[str, ...]
+
+
+JOURNEYS: tuple[Journey, ...] = (
+    Journey("Find a mentor", ":material/person_search:", ("How do I find a mentor?",
+                                                         "How do I write an outreach message to a potential mentor?")),
+    Journey("First meeting", ":material/handshake:", ("How do I prepare for my first meeting with a mentor?",)),
+    Journey("Set goals", ":material/flag:", ("How do I set SMART goals with my mentor?",)),
+    Journey("Become a mentor", ":material/school:", ("Someone asked me to mentor them. Should I say yes?",)),
+    Journey("Run a programme", ":material/groups:", ("How should we match mentors and mentees in our programme?",)),
+)
+
+# One question per topic that the guidance answers well; a topic button on an out-of-scope reply asks it.
+TOPIC_QUESTIONS: dict[str, str] = {
+    "what-is-mentorship": "What is mentoring, and what is it not?",
+    "benefits-of-mentorship": "What are the benefits of having a mentor?",
+    "finding-a-mentor": "How do I find a mentor?",
+    "reaching-out": "How do I approach someone about mentoring me?",
+    "first-meeting": "How do I prepare for my first meeting with a mentor?",
+    "setting-goals": "How do I set goals with my mentor?",
+    "mentoring-agreement": "What should a mentoring agreement include?",
+    "running-sessions": "How do I run a good mentoring session?",
+    "communication-skills": "How can I listen better and ask powerful questions?",
+    "feedback": "How do I ask for feedback I can actually use?",
+    "gratitude-and-reciprocity": "How can I thank my mentor in a way that matters?",
+    "networking": "How do I network without feeling fake?",
+    "career-transitions": "How can a mentor help me change careers?",
+    "becoming-a-mentor": "How do I prepare to mentor someone for the first time?",
+    "mentoring-formats": "How does peer or group mentoring work?",
+    "challenges": "What should I do when my mentor keeps cancelling?",
+    "ending-the-relationship": "How do I end a mentoring relationship well?",
+    "sponsorship": "How is a sponsor different from a mentor?",
+    "inclusive-mentoring": "How can I be an inclusive mentor?",
+    "program-design": "How do I design a mentoring programme?",
+}
+
+_ACRONYMS = {"cv": "CV", "grow": "GROW", "smart": "SMART"}
+
+
+def starter_questions() -> list[str]:
+    """Every starter question, in the order the welcome shows them."""
+    return [q for journey in JOURNEYS for q in journey.questions]
+
+
+def topic_label(slug: str) -> str:
+    """A topic slug as people read it: 'finding-a-mentor' -> 'Finding a mentor'."""
+    words = [_ACRONYMS.get(w, w) for w in slug.split("-")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def topic_question(slug: str, topics: dict[str, str] | None = None) -> str:
+    """The question a topic button asks; a topic added to topics.yaml later gets a generic one."""
+    if slug in TOPIC_QUESTIONS:
+        return TOPIC_QUESTIONS[slug]
+    return f"What does the guidance say about {topic_label(slug).lower()}?"
+
+
+# -- the conversation ---------------------------------------------------------------------------
+
+@dataclass
+class Exchange:
+    """One question and Mentor's reply, with what the page has stored about it."""
+
+    question: str
+    answer: Answer
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])  # stable widget keys across reruns
+    interaction_id: int | None = None  # the stored interaction row
+    feedback_id: int | None = None  # the stored feedback row, once the rating is sent
+
+    @property
+    def feedback_sent(self) -> bool:
+        return self.feedback_id is not None
+
+
+def new_session_id() -> str:
+    """An anonymous id for one browser session: random, tied to nothing about the person."""
+    return uuid.uuid4().hex
+
+
+def history(exchanges: Iterable[Exchange]) -> list[Turn]:
+    """Earlier turns for `Assistant.ask`, oldest first. Refused (invalid) questions carry no context."""
+    turns: list[Turn] = []
+    for ex in exchanges:
+        if ex.answer.status == "invalid_input":
+            continue
+        turns.append(Turn(role="user", content=ex.question))
+        turns.append(Turn(role="assistant", content=ex.answer.text))
+    return turns
+
+
+def question_preview(question: str, limit: int = 400) -> str:
+    """A question as the conversation shows it: very long ones are cut, saying how long they were."""
+    if len(question) <= limit:
+        return question
+    return f"{question[:limit].rstrip()}… ({len(question):,} characters in all)"
+
+
+# -- showing untrusted text ---------------------------------------------------------------------
+
+# Every character Markdown (and Streamlit's extensions: :color[...] directives, $math$) gives a meaning.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Markdown shows exactly as typed: no formatting, links, HTML or math."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def unescape_markdown(text: str) -> str:
+    """The inverse of `escape_markdown` (tests use it to compare what is shown with what was typed)."""
+    return re.sub(r"\\(.)", r"\1", text, flags=re.S)
+
+
+# -- sources ------------------------------------------------------------------------------------
+
+def highlight_spans(text: str, sentences: Iterable[str]) -> list[tuple[int, int]]:
+    """Where each quoted sentence sits in a passage, as merged (start, end) character spans.
+
+    Sentences were whitespace-normalised (and quote markers dropped) when the passage was split, so
+    they are matched word by word across line breaks, indentation and '>' markers.
+    """
+    spans: list[tuple[int, int]] = []
+    for sentence in sentences:
+        tokens = sentence.split()
+        if not tokens:
+            continue
+        match = re.search(r"[\s>]+".join(re.escape(t) for t in tokens), text)
+        if match:
+            spans.append(match.span())
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _mark(part: str, style: str) -> str:
+    """Wrap one line's worth of text in a highlight, keeping its list or quote prefix outside."""
+    out = []
+    for line in part.split("\n"):
+        lead, core, tail = re.match(r"^([\s>]*)(.*?)(\s*)$", line, re.S).groups()
+        if core:
+            core = core.replace("[", r"\[").replace("]", r"\]")
+            core = f":{style}-background[{core}]"
+        out.append(lead + core + tail)
+    return "\n".join(out)
+
+
+def highlighted_markdown(text: str, sentences: Iterable[str], style: str = "orange") -> str:
+    """A passage as Markdown, with the sentences an answer quoted shown highlighted."""
+    out, position = [], 0
+    for start, end in highlight_spans(text, sentences):
+        out.append(text[position:start])
+        out.append(_mark(text[start:end], style))
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+# -- the topic browser --------------------------------------------------------------------------
+
+@dataclass
+class TopicShelf:
+    """A topic and the documents filed under it (those with it as primary topic first)."""
+
+    slug: str
+    label: str
+    description: str
+    documents: list[Document]
+
+
+def topic_shelves(kb: KnowledgeBase) -> list[TopicShelf]:
+    """Every topic in taxonomy order, with its documents."""
+    shelves = []
+    for slug, description in kb.topics.items():
+        docs = [d for d in kb.documents if slug in d.topics]
+        docs.sort(key=lambda d: (d.topics.index(slug) != 0, d.title.lower()))
+        shelves.append(TopicShelf(slug, topic_label(slug), description, docs))
+    return shelves
+
+
+# -- privacy ------------------------------------------------------------------------------------
+
+def privacy_note(settings: Settings) -> str:
+    """Exactly what Mentor keeps, for the sidebar. Follows the question_logging and retention settings."""
+    question = {
+        "redacted": "your question, with email addresses, phone numbers and web addresses replaced by "
+                    "[email], [phone] and [url]",
+        "full": "your question, exactly as you typed it",
+        "off": "no question text at all",
+    }[settings.question_logging]
+    days = settings.retention_days
+    return (
+        "Mentor runs entirely on this server: your questions are not sent to any other service.\n\n"
+        "For each question it stores:\n"
+        f"- {question};\n"
+        "- whether it was answered, out of scope or not accepted;\n"
+        "- the top match score and the answer's confidence;\n"
+        "- the ids of the documents the answer cited;\n"
+        "- how long the answer took;\n"
+        "- a random session id, made when you opened this page and tied to nothing about you.\n\n"
+        "When you rate an answer it also stores the rating, your optional comment (with contact details "
+        "masked), the question as above and the cited document ids.\n\n"
+        f"Nothing else: no name, account, IP address or cookie. Stored rows are deleted after {days} days. "
+        "Programme staff see these rows to improve the guidance."
+    )
+
+
+# -- export -------------------------------------------------------------------------------------
+
+def conversation_markdown(exchanges: Iterable[Exchange], when: dt.datetime | None = None) -> str:
+    """The conversation as a Markdown document, each answer followed by its numbered sources."""
+    when = when or dt.datetime.now().astimezone()
+    lines = ["# Conversation with Mentor", "", f"Saved {when:%Y-%m-%d %H:%M}.", ""]
+    all_sources: dict[str, str] = {}
+    for i, ex in enumerate(exchanges, start=1):
+        lines += [f"## {i}. {' '.join(question_preview(ex.question, 1000).split())}", ""]
+        lines += [ex.answer.text.strip(), ""]
+        if ex.answer.citations:
+            lines += ["Sources:", ""]
+            for c in ex.answer.citations:
+                lines.append(f"[{c.number}] {c.title} › {c.section} (`{c.doc_id}`)")
+                lines.append("")
+                all_sources.setdefault(c.doc_id, c.title)
+    if all_sources:
+        lines += ["## Documents cited", ""]
+        lines += [f"- {title} (`{doc_id}`)" for doc_id, title in all_sources.items()]
+        lines.append("")
+    lines.append("Answers quote Mentor's curated guidance; check the sources before acting on them.")
+    return "\n".join(lines) + "\n"
+
+
+def download_name(when: dt.datetime | None = None) -> str:
+    when = when or dt.datetime.now()
+    return f"mentor-conversation-{when:%Y-%m-%d-%H%M}.md"

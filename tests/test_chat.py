@@ -1,0 +1,142 @@
+"""assistant/chat.py (what the chat page shows) and the follow-up suggestions in assistant/compose.py."""
+
+import datetime as dt
+
+import pytest
+
+from assistant import Answer, Citation, Settings
+from assistant.chat import (JOURNEYS, TOPIC_QUESTIONS, Exchange, conversation_markdown, escape_markdown,
+                            highlight_spans, highlighted_markdown, history, privacy_note, question_preview,
+                            starter_questions, topic_label, topic_question, topic_shelves, unescape_markdown)
+from assistant.compose import _as_question
+from assistant.knowledge import load_knowledge, load_topics
+from tests.conftest import KNOWLEDGE
+
+
+def _answer(question="How do I find a mentor?", status="answered"):
+    citation = Citation(number=1, doc_id="finding-a-mentor", title="How to find a mentor", section="Where to look",
+                        topics=["finding-a-mentor"], text="Look around.", score=0.8)
+    return Answer(status=status, text="Look around. [1]" if status == "answered" else "Sorry.", question=question,
+                  citations=[citation] if status == "answered" else [])
+
+
+def test_starters_cover_each_journey():
+    names = [j.name for j in JOURNEYS]
+    assert names == ["Find a mentor", "First meeting", "Set goals", "Become a mentor", "Run a programme"]
+    assert 4 <= len(starter_questions()) <= 6
+    assert all(j.questions for j in JOURNEYS)
+
+
+def test_every_topic_has_a_question_and_a_label():
+    topics = load_topics(KNOWLEDGE)
+    assert set(TOPIC_QUESTIONS) == set(topics)
+    assert topic_label("setting-goals") == "Setting goals"
+    assert topic_label("grow-model") == "GROW model"
+    # A topic added to topics.yaml later still gets a question.
+    assert topic_question("salary-advice") == "What does the guidance say about salary advice?"
+
+
+@pytest.mark.parametrize("text", [
+    "<script>alert('x')</script> how do I find a mentor?",
+    "**bold** _it_ [link](http://x.io) `code` # heading\n- item :red[colour] $x^2$ \\ &amp; <b>",
+])
+def test_escaped_text_shows_exactly_what_was_typed(text):
+    escaped = escape_markdown(text)
+    assert unescape_markdown(escaped) == text
+    # No Markdown or HTML character is left unescaped.
+    for ch in "<>[]*_`#$:":
+        assert all(escaped[i - 1] == "\\" for i, c in enumerate(escaped) if c == ch)
+
+
+def test_highlights_match_sentences_across_lines_and_markers():
+    text = ("Intro sentence here. Second sentence\nwraps over a line.\n\n"
+            "- A list item with [brackets] in it\n  and a continuation.\n- Another item.")
+    sentences = ["Second sentence wraps over a line.", "A list item with [brackets] in it and a continuation.",
+                 "Not in the passage at all."]
+    spans = highlight_spans(text, sentences)
+    assert [text[a:b] for a, b in spans] == ["Second sentence\nwraps over a line.",
+                                             "A list item with [brackets] in it\n  and a continuation."]
+    marked = highlighted_markdown(text, sentences)
+    assert marked.startswith("Intro sentence here. :orange-background[Second sentence]\n")
+    # The list marker and indentation stay outside the highlight; brackets inside are escaped.
+    assert "- :orange-background[A list item with \\[brackets\\] in it]\n  :orange-background[and a continuation.]" in marked
+    assert marked.endswith("- Another item.")
+
+
+def test_history_skips_refused_questions():
+    exchanges = [Exchange("How do I find a mentor?", _answer()),
+                 Exchange("x" * 2000, _answer("x" * 1000, status="invalid_input"))]
+    turns = history(exchanges)
+    assert [(t.role, t.content) for t in turns] == [("user", "How do I find a mentor?"),
+                                                     ("assistant", "Look around. [1]")]
+
+
+def test_question_preview_cuts_long_questions():
+    assert question_preview("short") == "short"
+    preview = question_preview("word " * 1000, limit=50)
+    assert len(preview) < 100 and preview.endswith("(5,000 characters in all)")
+
+
+def test_privacy_note_follows_the_settings():
+    note = privacy_note(Settings(_env_file=None))
+    for stored in ("[email]", "[phone]", "[url]", "top match score", "ids of the documents", "how long",
+                   "random session id", "rating", "comment", "deleted after 90 days"):
+        assert stored in note
+    assert "no question text" in privacy_note(Settings(question_logging="off", _env_file=None))
+    assert "exactly as you typed" in privacy_note(Settings(question_logging="full", _env_file=None))
+    assert "after 30 days" in privacy_note(Settings(retention_days=30, _env_file=None))
+
+
+def test_conversation_export_lists_questions_answers_and_sources():
+    exchanges = [Exchange("How do I find a mentor?", _answer()),
+                 Exchange("lasagna recipe?", _answer("lasagna recipe?", status="out_of_scope"))]
+    md = conversation_markdown(exchanges, when=dt.datetime(2026, 11, 25, 9, 30))
+    assert md.startswith("# Conversation with Mentor\n\nSaved 2026-11-25 09:30.")
+    assert "## 1. How do I find a mentor?\n\nLook around. [1]" in md
+    assert "[1] How to find a mentor › Where to look (`finding-a-mentor`)" in md
+    assert "## 2. lasagna recipe?\n\nSorry." in md
+    assert "## Documents cited\n\n- How to find a mentor (`finding-a-mentor`)" in md
+
+
+def test_topic_shelves_list_every_document_under_its_topics():
+    kb = load_knowledge(KNOWLEDGE)
+    shelves = {s.slug: s for s in topic_shelves(kb)}
+    assert list(shelves) == list(kb.topics)
+    for doc in kb.documents:
+        for topic in doc.topics:
+            assert doc in shelves[topic].documents
+    # Documents filed primarily under a topic come first.
+    for shelf in shelves.values():
+        primary = [d.primary_topic == shelf.slug for d in shelf.documents]
+        assert primary == sorted(primary, reverse=True)
+
+
+@pytest.mark.parametrize("heading, question", [
+    ("How to build a shortlist", "How do I build a shortlist?"),
+    ("What to bring to the first meeting", "What should I bring to the first meeting?"),
+    ("How many goals to have", "How many goals should I have?"),
+    ("If your organisation is small", "What if my organisation is small?"),
+    ("Signs the first meeting went well", "What are the signs the first meeting went well?"),
+    ("What SMART stands for", "Tell me what SMART stands for"),
+    ("Handling politics and confidentiality", "How do I handle politics and confidentiality?"),
+    ("Taking notes without killing the conversation", "How do I take notes without killing the conversation?"),
+    ("Keep your development moving", "How do I keep my development moving?"),
+    ("Should you say yes? Five questions to ask yourself", "Being asked to mentor: should I say yes?"),
+    ("Who could sponsor you", "Tell me who could sponsor me"),
+    ("When to say thank you", "When should I say thank you?"),
+    ("Template: SMART goal worksheet", "Show me the template: SMART goal worksheet"),
+    ("Signs it is working", "Being asked to mentor: what are the signs it is working?"),
+    ("Worked example: a three-month review", None),
+    ("You do not need to be an expert", None),
+])
+def test_headings_become_questions_in_the_readers_words(heading, question):
+    assert _as_question(heading, "Being asked to mentor - for the first time") == question
+
+
+def test_suggestions_are_new_questions_that_lead_somewhere(bot):
+    asked = "How do I find a mentor?"
+    answer = bot.ask(asked)
+    assert 2 <= len(answer.suggestions) <= 3
+    assert asked not in answer.suggestions and len(set(answer.suggestions)) == len(answer.suggestions)
+    follow = bot.ask(answer.suggestions[0], history=[asked, answer.text])
+    assert follow.status == "answered"
