@@ -6,5 +6,6 @@ st.set_page_config(page_title="Mentor", page_icon="🧭", layout="centered")
 
 pages = [
     st.Page("views/chat.py", title="Chat", icon="💬", default=True),
+    st.Page("views/staff.py", title="Staff", icon="🔒"),
 ]
 st.navigation(pages).run()

@@ -156,11 +156,14 @@ class Storage:
     def feedback(self, since: dt.datetime | None = None) -> list[dict]:
         return self._rows(feedback, since)
 
-    def fingerprint(self) -> tuple:
+    def fingerprint(self) -> tuple[int, ...]:
         """Changes whenever an interaction or a rating is added or purged: a cheap key for caches."""
+        out: list[int] = []
         with self.engine.connect() as db:
-            return tuple(db.execute(select(func.count(), func.max(table.c.id))).one()
-                         for table in (interactions, feedback))
+            for table in (interactions, feedback):
+                count, last = db.execute(select(func.count(), func.max(table.c.id))).one()
+                out += [int(count), int(last or 0)]
+        return tuple(out)
 
     # -- staff sign-in attempts --------------------------------------------------------------
     def record_login(self, outcome: str, scope: str = "staff", *, at: dt.datetime | None = None) -> None:

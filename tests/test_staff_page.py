@@ -1,0 +1,166 @@
+"""The staff page through Streamlit AppTest, on real files, a real SQLite database and real MiniLM."""
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from assistant.auth import StaffSession, hash_password
+from assistant.models import Answer
+from assistant.storage import Storage
+from tests.conftest import ROOT
+
+PASSWORD = "staff password for tests"
+PAY_SECTION = """## Rehearse the pay conversation with your mentor
+Ask your mentor to play your manager in a practice pay review. Bring market salary data from two sources,
+a list of your results this year, and the figure you will ask for. Practise saying the number out loud
+without apologising, and agree with your mentor what you will say if the answer is no.
+"""
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """get_settings, get_assistant and get_storage are per-process caches: each test has its own folders."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def staff_env(settings, monkeypatch, password_hash):
+    monkeypatch.setenv("MENTOR_STAFF_PASSWORD_HASH", password_hash)
+    return settings
+
+
+def staff_page() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).switch_page("views/staff.py")
+
+
+def sign_in(at: AppTest, password: str = PASSWORD) -> AppTest:
+    at.text_input(key="staff_password").set_value(password)
+    return at.button(key="staff_sign_in").click().run()
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def signed_in(settings) -> AppTest:
+    at = sign_in(staff_page().run())
+    assert not at.exception and at.radio(key="staff_section").value == "Documents", errors(at)
+    return at
+
+
+def test_without_a_password_the_staff_area_is_closed(settings, monkeypatch):
+    monkeypatch.setenv("MENTOR_STAFF_PASSWORD_HASH", "")
+    at = staff_page().run()
+    assert not at.exception
+    assert "staff area is off" in at.info[0].value and "mentor staff set-password" in at.info[0].value
+    assert not at.text_input and not at.radio
+
+
+def test_wrong_password_is_rejected_and_the_lockout_holds(staff_env):
+    at = staff_page().run()
+    other = staff_page().run()  # another browser, its form open before the lockout
+    for left in (4, 3, 2, 1):
+        sign_in(at, "not the password")
+        assert f"Wrong password. {left} attempt" in errors(at) and not at.radio
+    sign_in(at, "not the password")
+    assert "locked until" in errors(at)
+
+    # A new browser session is locked too, and the other browser's right password does not get in.
+    again = staff_page().run()
+    assert "locked until" in errors(again) and again.button(key="staff_sign_in").disabled
+    sign_in(other, PASSWORD)
+    assert "locked until" in errors(other) and not other.radio
+
+
+def test_fix_a_topic_save_rebuild_and_the_chat_answers_from_it(staff_env):
+    path = staff_env.knowledge_dir / "setting-smart-goals.md"
+    path.write_text(path.read_text().replace("topics: [setting-goals]", "topics: [goal-setting]"))
+    broken = path.read_bytes()
+    at = signed_in(staff_env)
+
+    at.selectbox(key="doc_pick").set_value("setting-smart-goals")
+    at.button(key="doc_edit").click().run()
+    expected = "'goal-setting' is not a known topic (did you mean 'setting-goals'?)"
+    assert expected in errors(at)
+    at.text_area(key="f_summary").set_value("Turn vague hopes into SMART goals.")
+    at.button(key="doc_save").click().run()
+    assert "Nothing was saved" in errors(at) and path.read_bytes() == broken
+
+    at.multiselect(key="f_topics").set_value(["setting-goals"])
+    at.text_area(key="f_body").set_value(at.text_area(key="f_body").value + "\n\n" + PAY_SECTION)
+    at.button(key="doc_save").click().run()
+    assert not at.exception and "Saved knowledge/setting-smart-goals.md" in at.success[0].value
+    text = path.read_text()
+    assert "topics: [setting-goals]" in text and "Rehearse the pay conversation" in text
+
+    at.radio(key="staff_section").set_value("Index").run()
+    assert "stale" in at.warning[0].value
+    at.button(key="index_rebuild").click().run()
+    assert not at.exception and "Rebuilt:" in at.success[0].value, errors(at)
+    assert "up to date" in at.success[1].value
+
+    from views.shared import get_assistant  # the very Assistant every chat session uses
+
+    answer = get_assistant().ask("How can my mentor help me rehearse asking for a pay rise?")
+    assert answer.status == "answered" and answer.citations[0].doc_id == "setting-smart-goals"
+    assert "Rehearse the pay conversation" in answer.citations[0].section
+
+
+def test_an_edit_conflict_is_detected(staff_env):
+    path = staff_env.knowledge_dir / "finding-a-mentor.md"
+    at = signed_in(staff_env)
+    at.selectbox(key="doc_pick").set_value("finding-a-mentor")
+    at.button(key="doc_edit").click().run()
+    theirs = path.read_text().replace("Finding a mentor is less about", "Finding a good mentor is less about")
+    path.write_text(theirs)  # another member of staff saved first
+
+    at.text_area(key="f_summary").set_value("My summary.")
+    at.button(key="doc_save").click().run()
+    assert "changed on disk since you opened it" in errors(at)
+    assert path.read_text() == theirs
+    at.button(key="doc_reload").click().run()
+    assert "Finding a good mentor" in at.text_area(key="f_body").value and not at.error
+
+
+def test_insights_show_seeded_gaps_and_draft_a_document(staff_env):
+    storage = Storage.from_settings(staff_env)
+    for q in ("How do I negotiate a higher salary?", "What should I say when asking for a pay rise?",
+              "How can I ask my boss for more money?"):
+        storage.record_interaction("s1", Answer(status="out_of_scope", text="", question=q))
+    done = storage.record_interaction("s2", Answer(status="answered", text="", question="How do I find a mentor?",
+                                                   confidence=0.9))
+    storage.record_feedback("s2", "How do I find a mentor?", ["finding-a-mentor"], 1, interaction_id=done)
+    at = signed_in(staff_env)
+
+    at.radio(key="staff_section").set_value("Insights").run()
+    assert not at.exception, at.exception
+    assert any("Theme 1** · 3 asked · out of scope 3" in m.value for m in at.markdown)
+    questions = set(at.dataframe[0].value["question"])
+    assert "How do I negotiate a higher salary?" in questions and len(questions) == 3
+    assert len(at.get("download_button")) == 3 and at.get("vega_lite_chart")  # exports, feedback chart
+
+    at.button(key="ins_draft_1").click().run()
+    assert at.radio(key="staff_section").value == "Documents"
+    assert at.text_input(key="f_title").value in questions
+    assert "## " in at.text_area(key="f_body").value
+
+
+def test_a_staff_session_times_out_when_idle(staff_env):
+    at = signed_in(staff_env)
+    session = at.session_state[StaffSession.KEY]
+    session["seen"] -= dt.timedelta(minutes=staff_env.staff_session_minutes + 1)
+    at.session_state[StaffSession.KEY] = session
+    at.run()
+    assert "ended after 30 minutes without activity" in at.warning[0].value
+    assert not at.radio and at.text_input(key="staff_password")
