@@ -221,6 +221,27 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet):
 
 
 @main.command()
+@click.option("--gold", type=click.Path(path_type=Path), default=Path("evaluation/gold.jsonl"), show_default=True,
+              help="Questions to time (single-turn cases are used).")
+@click.option("--rounds", default=1, show_default=True, help="Passes over the questions for latency.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write figures here.")
+def bench(gold, rounds, json_out):
+    """Print speed and memory figures: ask() latency against a bare query embedding, full and
+    incremental build times, cold start against a bare model load, and peak RSS.
+
+    \b
+    Example:
+      mentor bench --json /tmp/bench.json
+    """
+    from assistant.bench import format_bench, run_bench, write_json
+
+    results = run_bench(_settings(), gold, rounds=rounds)
+    click.echo(format_bench(results))
+    if json_out:
+        write_json(results, json_out)
+
+
+@main.command()
 @click.option("--port", default=8501, show_default=True, help="Port to listen on.")
 @click.option("--host", default="localhost", show_default=True, help="Address to bind.")
 def serve(port, host):
