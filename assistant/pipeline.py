@@ -21,6 +21,7 @@ from assistant.models import Answer, BuildReport
 from assistant.retrieval import Hit, Retriever
 from assistant.scope import ScopeModel, ScopeSignals
 
+NAME_SUBJECT_SIMILARITY = 0.45  # below this, "closest uncovered subject" is a guess, not worth naming
 CONTEXT_WEIGHT = 0.3  # how much an earlier turn steers a follow-up that has content of its own
 _TAGS = re.compile(r"<[^>]{0,200}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -31,6 +32,14 @@ OUT_OF_SCOPE_TEXT = (
     "running sessions, feedback, tricky situations in a mentoring relationship, becoming a mentor or sponsor, "
     "and running a mentoring programme. Try rephrasing your question around one of those, or pick a topic below."
 )
+
+
+def out_of_scope_text(signals: ScopeSignals | None = None) -> str:
+    """The refusal, naming the uncovered subject when the question is clearly about one."""
+    if signals is not None and signals.subject and signals.margin < 0 and signals.uncovered >= NAME_SUBJECT_SIMILARITY:
+        return (f"Mentor's guidance doesn't cover {signals.subject}, so I'd rather not guess. "
+                + OUT_OF_SCOPE_TEXT.split(". ", 1)[1])
+    return OUT_OF_SCOPE_TEXT
 
 
 @dataclass
@@ -179,7 +188,7 @@ class Assistant:
             uncovered, subject = float(sims[best]), data.scope_labels[best]
         return ScopeSignals(dense=dense_best, sentence=sentence, coverage=coverage,
                             agreement=1.0 if dense_doc in lexical_docs else 0.0,
-                            margin=dense_best - uncovered, subject=subject)
+                            margin=dense_best - uncovered, subject=subject, uncovered=uncovered)
 
     def retrieve(self, question: str, history: Iterable | None = None, k: int = 20) -> Retrieval:
         """Resolve follow-ups, search, and score how well the guidance covers the question.
@@ -262,7 +271,7 @@ class Assistant:
             return Answer(**fields, **base, latency_ms=(time.perf_counter() - started) * 1000), found
 
         if found.confidence < self.settings.min_confidence or not found.hits:
-            return done(status="out_of_scope", text=OUT_OF_SCOPE_TEXT)
+            return done(status="out_of_scope", text=out_of_scope_text(found.signals))
         composed = None
         if wants_template(found.resolution.standalone):
             template = self._best_template(found)

@@ -34,6 +34,7 @@ class ScopeSignals:
     agreement: float
     margin: float
     subject: str = ""  # the closest not-covered subject, for the refusal message
+    uncovered: float = 0.0  # similarity to that subject
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, f) for f in FEATURES], dtype="float64")
