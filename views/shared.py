@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from assistant import Assistant, Settings
+from assistant.embedding import Embedder
+from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
 from assistant.storage import Storage
 
 
@@ -13,10 +17,17 @@ def get_settings() -> Settings:
     return Settings()
 
 
+@st.cache_resource(show_spinner=False)
+def get_embedder(model: str) -> Embedder:
+    """The embedding model, one per model name: settings or an index may change, the weights don't."""
+    return Embedder(model)
+
+
 @st.cache_resource(show_spinner="Loading Mentor's guidance (first start can take a minute)…")
 def get_assistant() -> Assistant:
     """One model and one index for all sessions; a rebuild swaps the index inside it."""
-    return Assistant.from_settings(get_settings())
+    settings = get_settings()
+    return Assistant(settings, embedder=get_embedder(settings.model)).load()
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,3 +36,21 @@ def get_storage() -> Storage:
     storage = Storage.from_settings(settings)
     storage.purge(settings.retention_days)
     return storage
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_knowledge(folder: str, fingerprint: str) -> KnowledgeBase:
+    return load_knowledge(Path(folder))
+
+
+def get_knowledge() -> KnowledgeBase:
+    """The guidance documents as they are on disk now, re-read only when a file changed."""
+    folder = get_settings().knowledge_dir
+    fingerprint, _ = knowledge_fingerprint(folder)
+    return _load_knowledge(str(folder), fingerprint)
+
+
+def clear_caches() -> None:
+    """Forget settings, index, storage and documents (tests switch folders); keep the loaded model."""
+    for cached in (get_settings, get_assistant, get_storage, _load_knowledge):
+        cached.clear()
