@@ -119,16 +119,17 @@ def gaps(since, threshold, examples, as_json):
     """
     from assistant.embedding import Embedder
     from assistant.insights import THEME_THRESHOLD, gap_themes
-    from assistant.knowledge import load_topics
+    from assistant.knowledge import load_knowledge
 
     settings = _settings()
     themes = gap_themes(_storage(settings), Embedder(settings.model), _since(since),
                         min_confidence=settings.min_confidence,
                         threshold=THEME_THRESHOLD if threshold is None else threshold,
-                        topics=load_topics(settings.knowledge_dir))
+                        documents=load_knowledge(settings.knowledge_dir).documents)
     if as_json:
         click.echo(json.dumps([{"label": t.label, "title": t.title, "count": t.count, "reasons": dict(t.reasons),
-                                "suggested_topics": t.topics, "questions": [q.text for q in t.questions]}
+                                "related_documents": [d for d, _ in t.related], "suggested_topics": t.topics,
+                                "questions": [q.text for q in t.questions]}
                                for t in themes], indent=2))
         return
     period = f" since {since:%Y-%m-%d}" if since else ""
@@ -141,8 +142,9 @@ def gaps(since, threshold, examples, as_json):
     for n, theme in enumerate(themes, 1):
         why = ", ".join(f"{reason} {count}" for reason, count in theme.reasons.most_common())
         click.echo(f"{n}. {theme.label}  ({theme.count} asked: {why})")
-        if theme.topics:
-            click.echo(f"   suggested topics: {', '.join(theme.topics)}")
+        if theme.related:
+            click.echo(f"   related documents: {', '.join(d for d, _ in theme.related)} "
+                       f"(topics: {', '.join(theme.topics)})")
         for q in theme.examples[:examples]:
             click.echo(f"   - {q}")
     click.echo('\nDraft a document for a theme with: mentor kb new "TITLE" -t TOPIC -a AUDIENCE -s "SUMMARY"')

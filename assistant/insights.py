@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import Stemmer
 
 from assistant.text import stopwords, words
 
@@ -24,9 +25,22 @@ LOW_CONFIDENCE_MARGIN = 0.1  # answered, but within this much of min_confidence:
 # questions stay below 0.3.
 THEME_THRESHOLD = 0.35
 MAX_GAP_QUESTIONS = 2000  # the most recent distinct questions clustered; keeps a page load in seconds
-TOPIC_SUGGESTION_MIN = 0.3  # a theme suggests a taxonomy topic only when it is at least this close
+# A document counts as related to a theme from this cosine similarity between the theme's centre and
+# the document's title and summary. With MiniLM, "my mentor keeps cancelling" scores 0.65 with the
+# cancelling document, while themes the guidance does not touch (salaries, CVs) stay near 0.3.
+RELATED_MIN = 0.5
 REASONS = ("out of scope", "low confidence", "thumbs down")
-_MASKS = {"email", "url", "phone"}  # redaction markers are not words people asked about
+# Words that say nothing about a theme (on top of the short BM25 stop list): redaction markers,
+# pronouns, question and filler words, and "mentor", which nearly every question here contains.
+_NOT_THEME_WORDS = set("""
+    email url phone  i me my mine we us our ours you your yours they them their he him his she her its
+    how what why when where who whom which can could should would does did doing done has had have
+    about above after again all also any anyone anything because been before being both each even ever
+    from get gets getting got just keep like lot make many more most much never now off one only other
+    over own really same some someone something still than then there these those through too under
+    very way ways well while yet tips best good need want help know think
+    mentor mentors mentoring mentee mentees
+""".split())
 
 
 @dataclass
@@ -49,7 +63,8 @@ class Theme:
     count: int  # questions asked, repeats included
     questions: list[GapQuestion]  # most central first
     reasons: Counter
-    topics: list[str] = field(default_factory=list)  # taxonomy topics closest to the theme, best first
+    related: list[tuple[str, float]] = field(default_factory=list)  # (doc id, similarity) of close documents
+    topics: list[str] = field(default_factory=list)  # primary topics of the related documents, best first
     last_seen: dt.datetime | None = None
 
     @property
@@ -136,33 +151,39 @@ def cluster(vectors: np.ndarray, threshold: float = THEME_THRESHOLD) -> list[lis
 
 
 def _label(questions: list[GapQuestion], n: int = 3) -> str:
-    stop = stopwords()
-    seen_in: Counter = Counter()
-    for q in questions:
-        for w in set(w.lower().strip("'’-") for w in words(q.text)):
-            if len(w) > 2 and w not in stop and w not in _MASKS and not w.isdigit():
-                seen_in[w] += q.count
-    shared = [w for w, c in seen_in.most_common() if c > 1] or [w for w, _ in seen_in.most_common()]
-    return " · ".join(shared[:n]) or questions[0].text[:40]
+    """The words most of a theme's questions use ("ask" and "asking" count as one), central ones first."""
+    stemmer = Stemmer.Stemmer("english")
+    stop = stopwords() | _NOT_THEME_WORDS
+    asked: Counter = Counter()
+    shown: dict[str, str] = {}
+    for q in questions:  # most central first, so ties go to the words of the central questions
+        for w in dict.fromkeys(w.lower().strip("'’-") for w in words(q.text)):
+            if len(w) > 2 and w not in stop and not w.isdigit():
+                stem = stemmer.stemWord(w)
+                shown.setdefault(stem, w)
+                asked[stem] += q.count
+    ranked = sorted(asked, key=lambda stem: -asked[stem])  # stable: keeps first-seen order on ties
+    return " · ".join(shown[stem] for stem in ranked[:n]) or questions[0].text[:40]
 
 
 def gap_themes(storage, embedder, since: dt.datetime | None = None, *, min_confidence: float = 0.5,
                low_confidence: float | None = None, threshold: float = THEME_THRESHOLD,
-               topics: dict[str, str] | None = None) -> list[Theme]:
+               documents=None) -> list[Theme]:
     """Gap questions grouped into themes, most asked first.
 
     Args:
         embedder: the Assistant's Embedder (anything with encode(texts) -> normalised vectors).
-        topics: the taxonomy (slug -> description); when given, each theme suggests the closest topics.
+        documents: the knowledge base's Documents; when given, each theme lists the documents close to
+            it (perhaps worth extending rather than writing anew) and suggests their topics.
     """
     gaps = gap_questions(storage, since, min_confidence, low_confidence)
     gaps = sorted(gaps, key=lambda g: -g.last_seen.timestamp())[:MAX_GAP_QUESTIONS]
     if not gaps:
         return []
     vectors = np.asarray(embedder.encode([g.text for g in gaps]), dtype=np.float32)
-    topic_names = list(topics or {})
-    topic_vectors = (np.asarray(embedder.encode([f"{t.replace('-', ' ')}: {topics[t]}" for t in topic_names]),
-                                dtype=np.float32) if topic_names else None)
+    documents = list(documents or [])
+    doc_vectors = (np.asarray(embedder.encode([f"{d.title}. {d.summary}" for d in documents]), dtype=np.float32)
+                   if documents else None)
     themes = []
     for group in cluster(vectors, threshold):
         centroid = vectors[group].mean(axis=0)
@@ -171,13 +192,17 @@ def gap_themes(storage, embedder, since: dt.datetime | None = None, *, min_confi
         reasons: Counter = Counter()
         for q in ordered:
             reasons.update(q.reasons)
-        suggested = []
-        if topic_vectors is not None:
-            norm = centroid / (np.linalg.norm(centroid) or 1.0)
-            scores = topic_vectors @ norm
-            suggested = [topic_names[k] for k in np.argsort(-scores)[:2] if scores[k] >= TOPIC_SUGGESTION_MIN]
+        related: list[tuple[str, float]] = []
+        topics: Counter = Counter()
+        if doc_vectors is not None:
+            scores = doc_vectors @ (centroid / (np.linalg.norm(centroid) or 1.0))
+            for k in np.argsort(-scores)[:3]:
+                if scores[k] >= RELATED_MIN:
+                    related.append((documents[k].id, round(float(scores[k]), 3)))
+                    topics[documents[k].topics[0]] += 1
         themes.append(Theme(label=_label(ordered), title=ordered[0].text, count=sum(q.count for q in ordered),
-                            questions=ordered, reasons=reasons, topics=suggested,
+                            questions=ordered, reasons=reasons, related=related,
+                            topics=[t for t, _ in topics.most_common(2)],
                             last_seen=max(q.last_seen for q in ordered)))
     return sorted(themes, key=lambda t: (-t.count, -(t.last_seen.timestamp() if t.last_seen else 0)))
 

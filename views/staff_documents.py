@@ -154,12 +154,6 @@ def _confirm_delete(knowledge_dir, doc_id: str, expected_hash: str) -> None:
     right.button("Cancel", key="doc_delete_no", on_click=open_view, args=(doc_id,))
 
 
-def _errors(problems, field: str) -> None:
-    for problem in problems:
-        if problem.field.split(".")[0] == field:
-            st.error(f"{field}: {problem.message}", icon="⚠️")
-
-
 def _render_editor(knowledge_dir) -> None:
     taxonomy = load_topics(knowledge_dir)
     new = S.doc_mode == "new"
@@ -168,37 +162,52 @@ def _render_editor(knowledge_dir) -> None:
     if S.get("doc_dropped"):
         st.warning("This document has front-matter fields the editor doesn't know "
                    f"({', '.join(map(str, S.doc_dropped))}); saving here drops them.")
-
+    # Each field gets a slot right below it; the problems are known only once every field is read.
+    slots = {"general": st.container()}
     title = st.text_input("Title", key="f_title")
+    slots["title"] = st.container()
     if new:
         doc_id = st.text_input("Id (the file name)", key="f_id", placeholder=slugify(title) if title else "",
                                help="Leave blank to use one made from the title.")
+        slots["id"] = st.container()
     else:
         doc_id = S.doc_id
     topics = st.multiselect("Topics (1 to 3; the first is the primary topic)", S.doc_topic_options, key="f_topics",
                             format_func=lambda t: t if t in taxonomy else f"{t} (not in topics.yaml)")
+    slots["topics"] = st.container()
     audience = st.multiselect("Audience", list(AUDIENCES), key="f_audience")
+    slots["audience"] = st.container()
     summary = st.text_area("Summary", key="f_summary", height=80,
                            help="One or two sentences: what the reader gets from this document.")
+    slots["summary"] = st.container()
     source = st.text_input("Source (optional)", key="f_source", help="Attribution of a framework or fact.")
-    body = st.text_area("Body (Markdown)", key="f_body", height=360,
-                        help="Short introduction, then '## ' sections with headings people would recognise.")
+    slots["source"] = st.container()
+    write, preview = st.tabs(["Body (Markdown)", "Preview"])
+    with write:
+        body = st.text_area("Body (Markdown)", key="f_body", height=360, label_visibility="collapsed",
+                            help="Short introduction, then '## ' sections with headings people would recognise.")
+        slots["body"] = st.container()
+    with preview:
+        st.markdown(body or "*Nothing written yet.*")
     draft = Draft(id=doc_id or "", title=title, topics=topics, audience=audience, summary=summary, body=body,
                   source=source or None)
     problems = validate_draft(knowledge_dir, draft, taxonomy, new=new)
     show = not new or bool(title) or S.get("doc_tried_save")  # a blank new form isn't an error yet
+    if show:
+        for problem in problems:
+            field = problem.field.split(".")[0]
+            with slots.get(field, slots["general"]):
+                st.error(problem.message if field in slots else f"{problem.field}: {problem.message}", icon="⚠️")
     if show and problems:
-        st.error(f"{len(problems)} problem(s) to fix before saving:")
-        for field in dict.fromkeys(p.field.split(".")[0] for p in problems):
-            _errors(problems, field)
-    with st.expander("Preview", expanded=True):
-        st.markdown(body or "*Nothing written yet.*")
+        st.caption(f"{len(problems)} problem(s) marked above to fix before saving. Saving sets 'updated' to today.")
+    else:
+        st.caption("Saving sets 'updated' to today; the chat uses the change after the index is rebuilt.")
 
     left, right = st.columns(2)
     if left.button("Save", key="doc_save", type="primary"):
         S.doc_tried_save = True
         if problems:
-            st.error("Nothing was saved: fix the problems listed above first.")
+            st.error("Nothing was saved: fix the problems marked above first.")
             if not show:
                 st.rerun()
         else:

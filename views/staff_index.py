@@ -40,7 +40,7 @@ def render(settings) -> None:
         for problem in problems:
             st.text(str(problem))
 
-    if st.button("Rebuild", key="index_rebuild", type="primary"):
+    if st.button("Rebuild", key="index_rebuild", type="primary", disabled=bool(problems)):
         bar = st.progress(0.0, text="Starting the rebuild")
         bot = get_assistant()
 

@@ -13,7 +13,7 @@ import streamlit as st
 from assistant.insights import (citation_counts, feedback_csv, feedback_series, gap_questions, gap_themes,
                                 interactions_csv, never_cited, themes_csv)
 from assistant.editing import list_documents, new_draft
-from assistant.knowledge import load_topics
+from assistant.knowledge import knowledge_fingerprint, load_knowledge
 from views import staff_documents
 from views.shared import get_assistant, get_storage
 
@@ -23,9 +23,9 @@ S = st.session_state
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner="Grouping questions into themes…")
-def _themes(_storage, _embedder, fingerprint, since, min_confidence, topics: dict) -> list:
-    # fingerprint (rows added or purged) and the other arguments are the cache key.
-    return gap_themes(_storage, _embedder, since, min_confidence=min_confidence, topics=topics)
+def _themes(_storage, _embedder, _documents, rows_key, knowledge_key, since, min_confidence) -> list:
+    # rows_key (rows added or purged), knowledge_key (files changed) and the rest are the cache key.
+    return gap_themes(_storage, _embedder, since, min_confidence=min_confidence, documents=_documents)
 
 
 def _draft_for(knowledge_dir, title: str, topics: list[str], questions: list[str]) -> None:
@@ -39,18 +39,18 @@ def render(settings) -> None:
     days = PERIODS[period]
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days) if days else None
     since_key = since.replace(minute=0, second=0, microsecond=0) if since else None  # stable within the hour
-    taxonomy = load_topics(settings.knowledge_dir)
+    knowledge = load_knowledge(settings.knowledge_dir)
 
     st.subheader("Content gaps")
-    st.caption("Questions declined as out of scope, answered with low confidence, or rated 👎, grouped by "
+    st.caption("Questions declined as out of scope, answered with low confidence, or rated thumbs down, grouped by "
                "similarity. Each theme is something the guidance could cover.")
     themes = []
     if gap_questions(storage, since_key, settings.min_confidence):  # no model needed when there are none
-        themes = _themes(storage, get_assistant().embedder, storage.fingerprint(), since_key,
-                         settings.min_confidence, taxonomy)
+        themes = _themes(storage, get_assistant().embedder, knowledge.documents, storage.fingerprint(),
+                         knowledge_fingerprint(settings.knowledge_dir)[0], since_key, settings.min_confidence)
     if not themes:
         st.info("No content gaps in this period: every question was answered with confidence and none was "
-                "rated 👎 (or question logging is off).")
+                "rated thumbs down (or question logging is off).")
     for n, theme in enumerate(themes[:THEMES_SHOWN], 1):
         with st.container(border=True):
             why = " · ".join(f"{reason} {count}" for reason, count in theme.reasons.most_common())
@@ -58,20 +58,21 @@ def render(settings) -> None:
             st.text(theme.label)
             st.dataframe([{"question": q.text, "asked": q.count, "why": ", ".join(q.reasons)}
                           for q in theme.questions[:5]], hide_index=True, width="stretch")
-            if theme.topics:
-                st.caption(f"Closest topics: {', '.join(theme.topics)}")
+            if theme.related:
+                st.caption("Related documents, perhaps worth extending: "
+                           + ", ".join(f"{doc} ({score:.2f})" for doc, score in theme.related))
             st.button("Draft a document for this", key=f"ins_draft_{n}", on_click=_draft_for,
                       args=(settings.knowledge_dir, theme.title, theme.topics, theme.examples[:3]))
     if len(themes) > THEMES_SHOWN:
         st.caption(f"{len(themes) - THEMES_SHOWN} smaller theme(s) not shown; download the CSV for all of them.")
 
     st.subheader("Citations")
-    documents = {row.id: row.title for row in list_documents(settings.knowledge_dir, taxonomy)}
+    documents = {row.id: row.title for row in list_documents(settings.knowledge_dir, knowledge.topics)}
     rows = citation_counts(storage, documents, since)
     left, right = st.columns(2)
     with left:
         st.caption("Most cited")
-        st.dataframe([{"document": r.doc_id, "cited": r.cited, "👍": r.helpful, "👎": r.not_helpful}
+        st.dataframe([{"document": r.doc_id, "cited": r.cited, "helpful": r.helpful, "not helpful": r.not_helpful}
                       for r in rows if r.cited][:15], hide_index=True, width="stretch")
     with right:
         unused = never_cited(rows, documents)
@@ -81,7 +82,7 @@ def render(settings) -> None:
     st.subheader("Feedback over time")
     series = feedback_series(storage, since)
     if series:
-        frame = pd.DataFrame(series).rename(columns={"helpful": "👍 helpful", "not_helpful": "👎 not helpful"})
+        frame = pd.DataFrame(series).rename(columns={"not_helpful": "not helpful"})
         st.bar_chart(frame.set_index("date"), color=["#2e7d32", "#c62828"])
     else:
         st.info("No ratings in this period.")
