@@ -1,0 +1,143 @@
+"""End to end in a real browser: Debian's chromium, driven by Playwright, against the real server.
+
+No browser is downloaded: Playwright drives /usr/bin/chromium. Without it the test is skipped;
+CI's .ci/run installs it with apt-get.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from assistant.storage import Storage
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+START_TIMEOUT_S = 90
+STEP_TIMEOUT_MS = 120_000  # generous: the first visit loads the model, and CI machines can be busy
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with code {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"the server did not answer within {START_TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def server(tmp_path, built_template):
+    """The real app (`streamlit run app.py`) on a free localhost port, over a copy of the fixture guidance."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium; enable with `apt-get install chromium` "
+                    "(CI's .ci/run installs it)")
+    for name in ("knowledge", "index"):
+        shutil.copytree(built_template / name, tmp_path / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MENTOR_")}
+    env.update(MENTOR_KNOWLEDGE_DIR=str(tmp_path / "knowledge"), MENTOR_INDEX_DIR=str(tmp_path / "index"),
+               MENTOR_DATA_DIR=str(tmp_path / "data"), HF_HUB_OFFLINE="1")
+    port = _free_port()
+    url = f"http://localhost:{port}"
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.address", "localhost", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_healthy(url, proc, log)
+            yield url, Storage(f"sqlite:///{tmp_path / 'data' / 'mentor.db'}"), log
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+
+
+def test_ask_check_a_source_and_rate_it_in_a_browser(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, storage, log = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000)
+        page = None
+        try:
+            # Tall enough that the whole answered state fits one screenshot (Streamlit scrolls inside the page).
+            page = browser.new_page(viewport={"width": 1280, "height": 2000})
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            expect.set_options(timeout=STEP_TIMEOUT_MS)
+            page.goto(url)
+            expect(page.get_by_role("button", name="How do I find a mentor?")).to_be_visible()
+
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.fill("How do I find a mentor?")
+            box.press("Enter")
+            reply = page.get_by_test_id("stChatMessage").nth(1)
+            source = reply.get_by_test_id("stExpander").first
+            expect(source).to_contain_text("[1]")
+
+            # Open the first source, then the whole document behind it.
+            source.locator("summary").click()
+            expect(source.get_by_role("button", name="Read the full document")).to_be_visible()
+            source.get_by_role("button", name="Read the full document").click()
+            dialog = page.get_by_role("dialog")
+            expect(dialog).to_contain_text("How to find a mentor")
+            page.keyboard.press("Escape")
+            expect(dialog).to_have_count(0)
+
+            reply.get_by_role("radio", name="Thumbs up").click()
+            reply.get_by_role("button", name="Send feedback").click()
+            expect(reply.get_by_text("Thanks, your feedback was saved.")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "chat-answered.png"))
+
+            [row] = storage.feedback()
+            assert row["rating"] == 1 and row["question"] == "How do I find a mentor?"
+            assert "finding-a-mentor" in row["cited_doc_ids"]
+            assert [r["status"] for r in storage.interactions()] == ["answered"]
+
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Download conversation").click()
+            saved = Path(download.value.path()).read_text()
+            assert "## 1. How do I find a mentor?" in saved and "(`finding-a-mentor`)" in saved
+
+            # Markup typed into a question is shown as text and never runs.
+            typed = "<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\"> SMART goals?"
+            box.fill(typed)
+            box.press("Enter")
+            expect(page.get_by_test_id("stChatMessage").nth(2)).to_contain_text(typed)
+            expect(page.get_by_test_id("stChatMessage").nth(3).get_by_test_id("stExpander").first).to_be_visible()
+            assert page.evaluate("window.pwned") is None
+        except Exception:
+            if page is not None:
+                page.screenshot(path=str(ARTIFACTS / "chat-failure.png"))
+            print(f"server log (tail):\n{log.read_text()[-3000:]}")
+            raise
+        finally:
+            browser.close()
