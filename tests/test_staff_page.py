@@ -155,6 +155,17 @@ def test_insights_show_seeded_gaps_and_draft_a_document(staff_env):
     assert at.text_input(key="f_title").value in questions
     assert "## " in at.text_area(key="f_body").value
 
+    # Finish the draft: a new document in the knowledge folder.
+    at.text_input(key="f_title").set_value("Asking for a pay rise")
+    at.multiselect(key="f_topics").set_value(["career-transitions"])
+    at.multiselect(key="f_audience").set_value(["mentee"])
+    at.text_area(key="f_summary").set_value("How a mentor helps you prepare to ask for a raise.")
+    at.text_area(key="f_body").set_value("A mentor can help.\n\n" + PAY_SECTION)
+    at.button(key="doc_save").click().run()
+    assert not at.exception and not at.error, errors(at)
+    created = staff_env.knowledge_dir / "asking-for-a-pay-rise.md"
+    assert created.exists() and "audience: [mentee]" in created.read_text()
+
 
 def test_a_staff_session_times_out_when_idle(staff_env):
     at = signed_in(staff_env)
@@ -164,3 +175,17 @@ def test_a_staff_session_times_out_when_idle(staff_env):
     at.run()
     assert "ended after 30 minutes without activity" in at.warning[0].value
     assert not at.radio and at.text_input(key="staff_password")
+
+
+def test_delete_asks_first_then_moves_the_file_to_the_trash(staff_env):
+    path = staff_env.knowledge_dir / "sponsor-versus-mentor.md"
+    at = signed_in(staff_env)
+    at.selectbox(key="doc_pick").set_value("sponsor-versus-mentor")
+    at.button(key="doc_view").click().run()
+    assert at.header[0].value.startswith("Sponsor")
+    at.button(key="doc_view_delete").click().run()
+    assert "Move knowledge/sponsor-versus-mentor.md to knowledge/.trash/?" in at.warning[0].value
+    assert path.exists()
+    at.button(key="doc_delete_yes").click().run()
+    assert not path.exists() and list((staff_env.knowledge_dir / ".trash").glob("sponsor-versus-mentor.*.md"))
+    assert "Moved knowledge/sponsor-versus-mentor.md" in at.success[0].value
