@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -85,7 +86,8 @@ def kb_new(title, doc_id, topics, audience, summary, source, body_file):
     except KnowledgeError as exc:
         if body_file is None:  # don't lose what was typed in the editor
             fd, kept = tempfile.mkstemp(prefix=f"{draft.doc_id}-", suffix=".md")
-            Path(kept).write_text(body, encoding="utf-8")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(body)
             click.echo(f"Your text is kept in {kept}; fix it and run again with --body-file {kept}", err=True)
         _fail(exc.problems)
     click.echo(f"Created knowledge/{result.path.name}. Run `mentor index build` to make it answerable.")
@@ -204,8 +206,6 @@ def set_password(env_file, to_secrets):
       mentor staff set-password
       mentor staff set-password --secrets     # .streamlit/secrets.toml instead
     """
-    import os
-
     from assistant.auth import ENV_KEY, SECRETS_FILE, hash_password, write_env_hash, write_secrets_hash
 
     password = click.prompt("New staff password", hide_input=True, confirmation_prompt="Type it again")

@@ -11,8 +11,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from sqlalchemy import (Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, create_engine,
-                        delete, func, insert, select, text)
+from sqlalchemy import (Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+                        create_engine, delete, func, insert, select, text)
 from sqlalchemy.engine import Engine
 
 from assistant.models import Answer
