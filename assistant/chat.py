@@ -189,7 +189,23 @@ def highlighted_markdown(text: str, sentences: Iterable[str], style: str = "oran
         out.append(_mark(text[start:end], style))
         position = end
     out.append(text[position:])
-    return "".join(out)
+    return keep_line_breaks("".join(out))
+
+
+def keep_line_breaks(markdown: str) -> str:
+    """Markdown whose single line breaks stay breaks, as the guidance writes templates line by line.
+
+    Markdown joins consecutive lines into one paragraph; a template ("Specific: ...",
+    "Measurable: ...") would read as one run-on line. Code blocks are left alone.
+    """
+    out, fenced = [], False
+    for line in markdown.split("\n"):
+        if re.match(r"^\s*(```|~~~)", line):
+            fenced = not fenced
+        elif line.strip() and not fenced:
+            line = line.rstrip() + "  "
+        out.append(line)
+    return "\n".join(out)
 
 
 # -- the topic browser --------------------------------------------------------------------------
@@ -250,7 +266,7 @@ def conversation_markdown(exchanges: Iterable[Exchange], when: dt.datetime | Non
     all_sources: dict[str, str] = {}
     for i, ex in enumerate(exchanges, start=1):
         lines += [f"## {i}. {' '.join(question_preview(ex.question, 1000).split())}", ""]
-        lines += [ex.answer.text.strip(), ""]
+        lines += [keep_line_breaks(ex.answer.text.strip()), ""]
         if ex.answer.citations:
             lines += ["Sources:", ""]
             for c in ex.answer.citations:

@@ -6,8 +6,9 @@ import pytest
 
 from assistant import Answer, Citation, Settings
 from assistant.chat import (JOURNEYS, TOPIC_QUESTIONS, Exchange, conversation_markdown, escape_markdown,
-                            highlight_spans, highlighted_markdown, history, privacy_note, question_preview,
-                            starter_questions, topic_label, topic_question, topic_shelves, unescape_markdown)
+                            highlight_spans, highlighted_markdown, history, keep_line_breaks, privacy_note,
+                            question_preview, starter_questions, topic_label, topic_question, topic_shelves,
+                            unescape_markdown)
 from assistant.compose import _as_question
 from assistant.knowledge import load_knowledge, load_topics
 from tests.conftest import KNOWLEDGE
@@ -56,11 +57,16 @@ def test_highlights_match_sentences_across_lines_and_markers():
     spans = highlight_spans(text, sentences)
     assert [text[a:b] for a, b in spans] == ["Second sentence\nwraps over a line.",
                                              "A list item with [brackets] in it\n  and a continuation."]
-    marked = highlighted_markdown(text, sentences)
+    marked = highlighted_markdown(text, sentences).replace("  \n", "\n")
     assert marked.startswith("Intro sentence here. :orange-background[Second sentence]\n")
     # The list marker and indentation stay outside the highlight; brackets inside are escaped.
     assert "- :orange-background[A list item with \\[brackets\\] in it]\n  :orange-background[and a continuation.]" in marked
-    assert marked.endswith("- Another item.")
+    assert marked.rstrip().endswith("- Another item.")
+
+
+def test_line_breaks_are_kept_outside_code():
+    text = "My hope: [x]\nSpecific: [y]\n\n```\ncode\nmore\n```\n- item"
+    assert keep_line_breaks(text) == "My hope: [x]  \nSpecific: [y]  \n\n```\ncode\nmore\n```\n- item  "
 
 
 def test_history_skips_refused_questions():

@@ -12,8 +12,8 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.chat import (JOURNEYS, WELCOME, Exchange, conversation_markdown, download_name, escape_markdown,
-                            highlighted_markdown, history, new_session_id, privacy_note, question_preview,
-                            topic_label, topic_question, topic_shelves)
+                            highlighted_markdown, history, keep_line_breaks, new_session_id, privacy_note,
+                            question_preview, topic_label, topic_question, topic_shelves)
 from assistant.errors import MentorError
 from views.shared import get_assistant, get_knowledge, get_settings, get_storage
 
@@ -89,10 +89,10 @@ def read_document(doc_id: str) -> None:
     st.markdown(chips(doc.topics))
     facts = f"{escape_markdown(doc.summary)} Updated {doc.updated:%d %B %Y}."
     if doc.source:
-        facts += f" Source: {escape_markdown(doc.source)}."
+        facts += f" Source: {escape_markdown(doc.source.rstrip('.'))}."
     st.caption(facts)
     st.divider()
-    st.markdown(doc.body)  # curated Markdown; raw HTML in it is shown as text, never run
+    st.markdown(keep_line_breaks(doc.body))  # curated Markdown; raw HTML in it is shown as text, never run
 
 
 def chips(topics: list[str]) -> str:
@@ -133,7 +133,7 @@ def show_exchange(ex: Exchange, latest: bool) -> None:
         if answer.status == "invalid_input":
             st.warning(answer.text, icon=":material/front_hand:")
             return
-        st.markdown(answer.text)
+        st.markdown(keep_line_breaks(answer.text))
         if answer.status == "out_of_scope":
             topics = get_knowledge().topics
             st.pills("Topics Mentor covers", list(topics), format_func=topic_label, key=f"topics-{ex.id}",
