@@ -252,7 +252,7 @@ def privacy_note(settings: Settings) -> str:
         "- a random session id, made when you opened this page and tied to nothing about you.\n\n"
         "When you rate an answer it also stores the rating, your optional comment (with contact details "
         "masked), the question as above and the cited document ids.\n\n"
-        f"Nothing else: no name, account, IP address or cookie. Stored rows are deleted after {days} days. "
+        f"Nothing else is stored: no name, account or IP address. Stored rows are deleted after {days} days. "
         "Programme staff see these rows to improve the guidance."
     )
 

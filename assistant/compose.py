@@ -165,8 +165,8 @@ def _as_question(heading: str, title: str) -> str | None:
             "signs", "sign", "pitfalls", "pitfall", "tips", "ideas", "common", "working", "work", "works", "well",
             "good", "better", "right", "tell", "show", "about", "some", "other", "steps", "step", "five", "things",
             "thing", "there", "them", "they", "one", "first", "before", "after", "ways", "way", "mentor", "mentee",
-            "mentoring", "mentors", "mentees", "avoid", "watch", "time", "check", "keep", "make", "get", "use",
-            "take", "ask", "say", "send", "start", "try", "move", "handle", "fix", "side", "gets", "life"}
+            "mentoring", "mentors", "mentees", "avoid", "watch", "time", "check", "ask", "say", "send", "start",
+            "try", "move", "handle", "fix", "side", "gets", "life", "yes"}
 
     def first_person(text: str) -> str:
         parts = re.split(r'("[^"]*"|“[^”]*”)', text)  # quoted speech keeps its own pronouns
@@ -174,8 +174,8 @@ def _as_question(heading: str, title: str) -> str | None:
             t = parts[i]
             for pattern, repl in ((r"\byou're\b", "I'm"), (r"\byou are\b", "I am"), (r"\bare you\b", "am I"),
                                   (r"\byou were\b", "I was"), (r"\byourself\b", "myself"), (r"\byours\b", "mine"),
-                                  (r"\byour\b", "my"), (rf"\b({objects})\s+you\b", r"\1 me"), (r"(?<!thank )\byou$", "me"),
-                                  (r"(?<!thank )\byou\b", "I")):
+                                  (r"\byour\b", "my"), (rf"\b({objects})\s+you\b", r"\1 me"),
+                                  (r"(?<!thank )\byou$", "me"), (r"(?<!thank )\byou\b", "I")):
                 t = re.sub(pattern, repl, t, flags=re.I)
             parts[i] = t
         return "".join(parts)
@@ -187,16 +187,22 @@ def _as_question(heading: str, title: str) -> str | None:
         return text[:1].lower() + text[1:]
 
     def base(gerund: str) -> str:
-        """The verb of a gerund: 'handling' -> 'handle', 'setting' -> 'set', 'looking' -> 'look'."""
+        """The verb of a gerund: 'handling' -> 'handle', 'setting' -> 'set', 'cancelling' -> 'cancel'."""
         stem = gerund.lower()[:-3]
-        if re.search(r"([bdgmnprt])\1$", stem):
-            return stem[:-1]  # running, setting, planning
-        if re.search(r"(?<![aeiou])([bcdgkmpstuvz]l|[aeiou][cdgkmpsvz]|[aeiu][bnrt]|oos|ang|eng|rg|rs|rc|nc)$", stem) \
-                and not re.search(r"(en|er|it|on|et|om|ow|or|ad|ed|id|ud)$", stem):
-            return stem + "e"  # handle, use, make, decide, cope, introduce, recognise, give, change, choose
-        if re.search(r"[aeiou][cd]$", stem) and re.search(r"(uc|ec|ud|id)$", stem):
-            return stem + "e"  # introduce, decide
-        return stem
+        syllables = len(re.findall(r"[aeiouy]+", stem))
+        if re.search(r"([bdgmnprt])\1$", stem) or (syllables > 1 and stem.endswith("ell")):
+            return stem[:-1]  # running, setting, planning; travelling, cancelling
+        if stem == "creat":
+            return "create"
+        if re.search(r"(v|u|[iu]at|uir|[aeiou]{2}s|[^aeioul]l|ang|eng|[rn][cgs]|ps)$", stem):
+            return stem + "e"  # give, move, pursue, negotiate, acquire, choose, handle, change, announce, nurse
+        if stem.endswith("e") or re.search(r"[aeiou]{2}[^aeiou]+$|[wxy]$|ll$|ss$|[^aeiou]{2}$", stem):
+            return stem  # being, seeing; looking, keeping; following, paying, fixing; telling; asking
+        if syllables == 1:
+            return stem + "e"  # make, take, use, cope, rate, write, share, close
+        if re.search(r"(is|iz|ys|yz|at|id|uc|in|ur|ir|ar|ib|om|ot|ut|ud|ag|ac|ic|od|ok|[^t]or)$", stem):
+            return stem + "e"  # recognise, decide, introduce, define, ensure, prepare, describe, become, explore
+        return stem  # visit, listen, offer, develop, mentor
 
     def words_of(text: str) -> list[str]:
         return [w.strip(",.;\"“”") for w in text.lower().split()]
@@ -292,19 +298,26 @@ def _as_question(heading: str, title: str) -> str | None:
             question = phrase(right[:1].upper() + right[1:])
         else:
             question = phrase(left)
+            asks = re.match(r"(?i)^(how|what|when|where|who|which|why)\b", right)
             if question and question.startswith("Tell me about"):
-                question = f"Tell me about {lower_first(text)}"
-            elif question and question.endswith("?"):
+                # "Cold contact or warm contact: which to use" -> "Which should I use: cold contact or warm contact?"
+                question = (f"{phrase(right)[:-1]}: {lower_first(left)}?" if asks
+                            else f"Tell me about {lower_first(text)}")
+            elif question and question.endswith("?") and not asks:
                 question = f"{question[:-1]} ({right})?"  # "What are some ideas for the 70 (learning by doing)?"
     else:
         question = phrase(text)
     if not question:
         return None
     question = question[:1].upper() + question[1:]
-    subject = re.split(r" - |, and |: ", re.sub(r"\s*\([^)]*\)", "", title))[0].strip()
-    meaningful = {w for w in re.findall(r"[a-z0-9][a-z0-9'’-]*", question.lower()) if w not in thin and len(w) > 2}
-    in_subject = set(re.findall(r"[a-z0-9][a-z0-9'’-]*", subject.lower()))
-    if len(meaningful) < 2 and not meaningful & in_subject:
+    subject = re.split(r" - |, and |: ", re.sub(r"\s*\([^)]*\)", "", title))[0].strip().rstrip("?")
+    if len(subject) > 46:  # keep the button short: "Receiving difficult feedback [without getting defensive]"
+        subject = re.split(r",| (?:for|when|without|with|in ways|in a|that|after|through) ", subject)[0]
+    if len(subject) > 46:
+        subject = subject.split(" and ")[0]
+    subject = re.sub(r"\s+(and|or)$", "", subject)
+    meaningful = [w for w in re.findall(r"[a-z0-9][a-z0-9'’-]*", question.lower()) if w not in thin and len(w) > 2]
+    if not meaningful:
         question = f"{first_person(subject)}: {lower_first(question)}"
     return question
 

@@ -60,7 +60,8 @@ def test_highlights_match_sentences_across_lines_and_markers():
     marked = highlighted_markdown(text, sentences).replace("  \n", "\n")
     assert marked.startswith("Intro sentence here. :orange-background[Second sentence]\n")
     # The list marker and indentation stay outside the highlight; brackets inside are escaped.
-    assert "- :orange-background[A list item with \\[brackets\\] in it]\n  :orange-background[and a continuation.]" in marked
+    assert ("- :orange-background[A list item with \\[brackets\\] in it]\n"
+            "  :orange-background[and a continuation.]") in marked
     assert marked.rstrip().endswith("- Another item.")
 
 

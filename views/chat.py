@@ -160,11 +160,12 @@ def show_welcome() -> None:
 
 def show_sidebar() -> None:
     with st.sidebar:
-        st.button("New conversation", key="new-conversation", icon=":material/add_comment:", on_click=new_conversation,
-                  disabled=not state.exchanges, width="stretch")
+        st.button("New conversation", key="new-conversation", icon=":material/add_comment:",
+                  on_click=new_conversation, disabled=not state.exchanges, width="stretch")
         st.download_button("Download conversation", data=conversation_markdown(state.exchanges),
-                           file_name=download_name(), mime="text/markdown", key="download", icon=":material/download:",
-                           disabled=not state.exchanges, on_click="ignore", width="stretch")
+                           file_name=download_name(), mime="text/markdown", key="download",
+                           icon=":material/download:", disabled=not state.exchanges, on_click="ignore",
+                           width="stretch")
         st.subheader("Browse topics", anchor=False)
         shelves = {shelf.slug: shelf for shelf in topic_shelves(get_knowledge())}
         slug = st.selectbox("Topic", list(shelves), format_func=topic_label, index=None, key="browse-topic",
@@ -173,9 +174,10 @@ def show_sidebar() -> None:
             shelf = shelves[slug]
             st.caption(escape_markdown(shelf.description))
             for doc in shelf.documents:
-                if st.button(escape_markdown(doc.title), key=f"browse-{doc.id}", icon=":material/article:", type="tertiary"):
+                if st.button(escape_markdown(doc.title), key=f"browse-{doc.id}", icon=":material/article:",
+                             type="tertiary"):
                     read_document(doc.id)
-            st.button(f"Ask about {shelf.label.lower()}", key="browse-ask", icon=":material/chat:",
+            st.button("Ask about this topic", key="browse-ask", icon=":material/chat:",
                       on_click=ask_next, args=(topic_question(slug),))
         with st.expander("About and privacy"):
             st.markdown(privacy_note(settings))
