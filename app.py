@@ -5,7 +5,7 @@ import streamlit as st
 st.set_page_config(page_title="Mentor", page_icon="🧭", layout="centered")
 
 pages = [
-    st.Page("views/chat.py", title="Chat", icon="💬", default=True),
-    st.Page("views/staff.py", title="Staff", icon="🔒"),
+    st.Page("views/chat.py", title="Chat", icon=":material/chat:", default=True),
+    st.Page("views/staff.py", title="Staff", icon=":material/lock:"),
 ]
 st.navigation(pages).run()
