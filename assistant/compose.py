@@ -26,6 +26,7 @@ MAX_PASSAGES = 6  # candidate passages whose sentences may be quoted
 MIN_WORDS, TARGET_WORDS, MAX_WORDS = 60, 140, 180
 DUPLICATE_COSINE = 0.86
 MMR_LAMBDA = 0.72
+MAX_PER_PASSAGE = 3
 
 
 @dataclass
@@ -89,6 +90,8 @@ def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, m
             rank = candidates[i][0]
             if rank not in cited_ranks and len(cited_ranks) >= max_citations:
                 continue
+            if sum(1 for j in chosen if candidates[j][0] == rank) >= MAX_PER_PASSAGE:
+                continue  # diverse sources: the source card shows the rest of the passage
             redundancy = max((similarity[i, j] for j in chosen), default=0.0)
             if redundancy > DUPLICATE_COSINE:
                 continue
@@ -113,7 +116,8 @@ def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, m
     number = {rank: i + 1 for i, rank in enumerate(cited_ranks)}
     # The lead is a statement from the best passage: a question or a bare step reads badly as an opener.
     lead_pool = [i for i in chosen if candidates[i][0] == cited_ranks[0]]
-    statements = [i for i in lead_pool if not candidates[i][2].rstrip().endswith("?")]
+    statements = [i for i in lead_pool if not candidates[i][2].rstrip().endswith("?")
+                  and not re.match(r"^\*\*[^*]{1,60}:\*\*", candidates[i][2])]  # no "**Label:**" opener
     lead = max(statements or lead_pool, key=lambda i: score[i])
     rest = sorted((i for i in chosen if i != lead), key=lambda i: (candidates[i][0], candidates[i][1]))
 

@@ -48,6 +48,31 @@ def _wait_until_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"the server did not answer within {START_TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
 
 
+def _wait_idle(page) -> None:
+    """Wait until Streamlit has no script run in progress (its status widget says "Running…" meanwhile)."""
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        if not page.get_by_test_id("stStatusWidget").is_visible():
+            return
+        time.sleep(0.2)
+
+
+def _click_until_visible(page, button, target, attempts: int = 3) -> None:
+    """Click once the app is idle; on a busy machine a click that lands during a rerun can be dropped,
+    so click again (at most `attempts` times) until `target` shows."""
+    from playwright.sync_api import expect
+
+    for attempt in range(attempts):
+        _wait_idle(page)
+        button.click()
+        try:
+            expect(target).to_be_visible(timeout=20_000 if attempt < attempts - 1 else STEP_TIMEOUT_MS)
+            return
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+
+
 @pytest.fixture
 def server(tmp_path, built_template):
     """The real app (`streamlit run app.py`) on a free localhost port, over a copy of the fixture guidance."""
@@ -104,15 +129,18 @@ def test_ask_check_a_source_and_rate_it_in_a_browser(server):
             expect(source).to_contain_text("[1]")
 
             # Open the first source, then the whole document behind it.
+            _wait_idle(page)
             source.locator("summary").click()
             expect(source.get_by_role("button", name="Read the full document")).to_be_visible()
-            source.get_by_role("button", name="Read the full document").click()
             dialog = page.get_by_role("dialog")
+            _click_until_visible(page, source.get_by_role("button", name="Read the full document"), dialog)
             expect(dialog).to_contain_text("How to find a mentor")
             page.keyboard.press("Escape")
             expect(dialog).to_have_count(0)
 
+            _wait_idle(page)
             reply.get_by_role("radio", name="Thumbs up").click()
+            _wait_idle(page)
             reply.get_by_role("button", name="Send feedback").click()
             expect(reply.get_by_text("Thanks, your feedback was saved.")).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "chat-answered.png"))
