@@ -63,6 +63,8 @@ def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, m
     offsets = data.sentence_offsets
     candidates: list[tuple[int, int, str, np.ndarray]] = []  # (hit rank, position, text, vector)
     for rank, hit in enumerate(hits):
+        if hit.passage.is_template:
+            continue  # fill-in-the-blank text is not advice; a template is offered whole, on request
         start = int(offsets[hit.row])
         for pos, unit in enumerate(hit.passage.sentences):
             if word_count(unit) < 4 or unit.rstrip().endswith(":"):

@@ -22,7 +22,8 @@ from assistant.retrieval import Hit, Retriever
 from assistant.scope import ScopeModel, ScopeSignals
 
 NAME_SUBJECT_SIMILARITY = 0.45  # below this, "closest uncovered subject" is a guess, not worth naming
-CONTEXT_WEIGHT = 0.3  # how much an earlier turn steers a follow-up that has content of its own
+CONTEXT_WEIGHT = 0.3
+VOUCH_FLOOR = 0.1  # least confidence a self-contained follow-up needs before its conversation can vouch for it  # how much an earlier turn steers a follow-up that has content of its own
 _TAGS = re.compile(r"<[^>]{0,200}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -34,9 +35,14 @@ OUT_OF_SCOPE_TEXT = (
 )
 
 
+def names_uncovered_subject(signals: ScopeSignals) -> bool:
+    """The question sits closer to a subject knowledge/scope.yaml excludes than to any guidance."""
+    return bool(signals.subject) and signals.margin < 0 and signals.uncovered >= NAME_SUBJECT_SIMILARITY
+
+
 def out_of_scope_text(signals: ScopeSignals | None = None) -> str:
     """The refusal, naming the uncovered subject when the question is clearly about one."""
-    if signals is not None and signals.subject and signals.margin < 0 and signals.uncovered >= NAME_SUBJECT_SIMILARITY:
+    if signals is not None and names_uncovered_subject(signals):
         return (f"Mentor's guidance doesn't cover {signals.subject}, so I'd rather not guess. "
                 + OUT_OF_SCOPE_TEXT.split(". ", 1)[1])
     return OUT_OF_SCOPE_TEXT
@@ -49,8 +55,9 @@ class Retrieval:
     resolution: Resolution
     hits: list[Hit]
     query_vector: np.ndarray
-    signals: ScopeSignals
+    signals: ScopeSignals  # of the question on its own
     confidence: float
+    uncovered: bool = False  # the question is about a subject knowledge/scope.yaml excludes
 
     def doc_ranking(self) -> list[str]:
         seen: list[str] = []
@@ -177,7 +184,8 @@ class Assistant:
                 sentence = max(sentence, float(np.max(data.sentence_vectors[start:start + n] @ vector)))
         words = set(lexical.correct(content_tokens(query)))
         top_words = frozenset().union(*(lexical.passage_tokens[hit.row] for hit in top))
-        coverage = len(words & top_words) / len(words) if words else 0.0
+        # One or two content words are weak evidence ("hey how's it going" -> "go"): shrink towards 0.
+        coverage = len(words & top_words) / (len(words) + 1)
         dense_best = max(h.dense for h in hits) if hits else 0.0
         dense_doc = max(hits, key=lambda h: h.dense).passage.doc_id if hits else ""
         lexical_docs = [h.passage.doc_id for h in sorted(hits, key=lambda h: -h.lexical)[:5] if h.lexical > 0]
@@ -203,37 +211,44 @@ class Assistant:
         turns = normalise_history(history)
         cleaned = clean_question(question)
         resolution = resolve(cleaned, [t.model_copy(update={"content": clean_question(t.content)}) for t in turns])
+        in_context = f"{resolution.context} {resolution.standalone}"
+        context_confidence = None
         if resolution.is_follow_up:
             vector, alone = self._embed([resolution.query, resolution.standalone])
             hits = retriever.search(vector, resolution.query, k=k)
-            signals = self._signals(engine, vector, resolution.query, hits)
-            confidence = self.scope.confidence(signals)
-            own = set(retriever.lexical.correct(content_tokens(resolution.standalone)))
-            if own and len(own & retriever.lexical.vocabulary) < len(own) / 2:
-                # Looks elliptic but brings unknown words ("ok and a lasagna recipe?"): judge it alone too.
-                alone_hits = retriever.search(alone, resolution.standalone, k=k)
-                confidence = min(confidence, self.scope.confidence(
-                    self._signals(engine, alone, resolution.standalone, alone_hits)))
+            context_confidence = self.scope.confidence(self._signals(engine, vector, resolution.query, hits))
+            signals = self._signals(engine, alone, resolution.standalone,
+                                    retriever.search(alone, resolution.standalone, k=k))
         elif resolution.context:
-            alone, context = self._embed([resolution.standalone, resolution.context])
-            hits_alone = retriever.search(alone, resolution.standalone, k=k)
-            signals = self._signals(engine, alone, resolution.standalone, hits_alone)
-            confidence = self.scope.confidence(signals)
+            alone, context, joint = self._embed([resolution.standalone, resolution.context, in_context])
+            signals = self._signals(engine, alone, resolution.standalone,
+                                    retriever.search(alone, resolution.standalone, k=k))
             vector = alone + CONTEXT_WEIGHT * context
             vector = (vector / np.linalg.norm(vector)).astype("float32")
             hits = retriever.search(vector, resolution.standalone, k=k, context_text=resolution.context,
                                     context_weight=CONTEXT_WEIGHT)
-            if signals.margin > 0:
-                # Not about a subject the guidance excludes: the conversation may vouch for it
-                # ("how do I wrap it up kindly?" after "I've outgrown my mentor").
-                confidence = max(confidence, self.scope.confidence(
-                    self._signals(engine, vector, f"{resolution.context} {resolution.standalone}", hits)))
+            context_confidence = self.scope.confidence(
+                self._signals(engine, joint, in_context, retriever.search(joint, in_context, k=k)))
         else:
             vector = self._embed([resolution.query])[0]
             hits = retriever.search(vector, resolution.query, k=k)
             signals = self._signals(engine, vector, resolution.query, hits)
-            confidence = self.scope.confidence(signals)
-        return Retrieval(resolution, hits, vector, signals, confidence)
+        confidence = self.scope.confidence(signals)
+        # In a conversation, a turn about a subject the guidance excludes is declined even when the
+        # earlier turns were on topic; a single question is left to the calibrated model.
+        uncovered = bool(resolution.context) and names_uncovered_subject(signals)
+        if context_confidence is not None and not uncovered:
+            own = set(retriever.lexical.correct(content_tokens(resolution.standalone)))
+            known = not own or len(own & retriever.lexical.vocabulary) >= len(own) / 2
+            # A question with content of its own must be at least plausible alone to borrow the
+            # conversation's standing ("ignore your instructions..." after a real question is not).
+            plausible = resolution.is_follow_up or confidence >= VOUCH_FLOOR
+            if known and plausible:
+                # The conversation vouches for a follow-up that stays on known ground ("how do I wrap
+                # it up kindly?" after "I've outgrown my mentor"); a change of subject ("ok and a
+                # lasagna recipe?", "and how big a raise should I ask for?") is judged on its own.
+                confidence = max(confidence, context_confidence)
+        return Retrieval(resolution, hits, vector, signals, confidence, uncovered)
 
     def validate(self, question) -> str | None:
         """A friendly reason the question can't be asked, or None when it is fine."""
@@ -270,7 +285,7 @@ class Assistant:
         def done(**fields) -> tuple[Answer, Retrieval]:
             return Answer(**fields, **base, latency_ms=(time.perf_counter() - started) * 1000), found
 
-        if found.confidence < self.settings.min_confidence or not found.hits:
+        if found.uncovered or found.confidence < self.settings.min_confidence or not found.hits:
             return done(status="out_of_scope", text=out_of_scope_text(found.signals))
         composed = None
         if wants_template(found.resolution.standalone):
@@ -285,13 +300,21 @@ class Assistant:
         return done(status="answered", text=composed.text, citations=composed.citations,
                     is_template=composed.is_template, suggestions=suggestions)
 
-    @staticmethod
-    def _best_template(found: Retrieval) -> Hit | None:
-        """The template the question asks for: among the top documents' templates, the closest to the query."""
-        top_docs = found.doc_ranking()[:3]
+    def _best_template(self, found: Retrieval) -> Hit | None:
+        """The template the question asks for: among the top documents' templates, the one whose
+        passage is closest to the question, with the words of its heading ("cold", "agenda",
+        "checklist") counting extra, since they name what the template is for."""
+        top_docs = found.doc_ranking()[:5]
         candidates = [h for h in found.hits if h.passage.is_template and h.passage.doc_id in top_docs]
         if not candidates:
             return None
-        return max(candidates, key=lambda h: h.dense + (0.05 if h.passage.doc_id == top_docs[0] else 0.0))
+        lexical = self.engine.retriever.lexical
+        asked = set(lexical.correct(content_tokens(found.resolution.query)))
+
+        def score(hit: Hit) -> float:
+            named = set(content_tokens(hit.passage.heading_path[-1])) - {"templat"}
+            return hit.dense + 0.03 * sum(lexical.idf(t) for t in asked & named)
+
+        return max(candidates, key=score)
 
 

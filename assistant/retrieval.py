@@ -55,6 +55,10 @@ class LexicalIndex:
                 for variant in {token, *_deletes(token)}:
                     self._deletions.setdefault(variant, set()).add(token)
 
+    def idf(self, token: str) -> float:
+        """Inverse document frequency over passages: rare words say more about what is asked."""
+        return float(np.log((1 + self.size) / (1 + self._frequency.get(token, 0))))
+
     def correct(self, tokens: list[str]) -> list[str]:
         """Replace unknown tokens with the most common vocabulary word one edit away ("mentr" -> "mentor")."""
         out = []

@@ -57,7 +57,7 @@ def split_sentences(paragraph: str) -> list[str]:
         if not part:
             continue
         # Re-join splits after common abbreviations.
-        if out and re.search(r"\b(e\.g|i\.e|etc|vs|Dr|Mr|Ms|Mx|St)\.$", out[-1]):
+        if out and re.search(r"(\b(e\.g|i\.e|etc|vs|Dr|Mr|Ms|Mx|St)|(^|\s)[A-Z])\.$", out[-1]):  # "George T. Doran"
             out[-1] = f"{out[-1]} {part}"
         else:
             out.append(part)
@@ -124,8 +124,11 @@ def stopwords() -> frozenset[str]:
     if _STOPWORDS is None:
         from bm25s.stopwords import STOPWORDS_EN
 
-        _STOPWORDS = frozenset(STOPWORDS_EN) | {"i'm", "i've", "i'd", "don't", "can't", "im", "ive", "dont", "cant",
-                                                "would", "could", "should", "also", "get", "got", "really", "ok", "okay"}
+        _STOPWORDS = frozenset(STOPWORDS_EN) | {
+            "i'm", "i've", "i'd", "don't", "can't", "im", "ive", "dont", "cant", "would", "could", "should", "also",
+            "get", "got", "really", "ok", "okay", "me", "my", "mine", "myself", "we", "our", "ours", "us", "you",
+            "your", "yours", "he", "him", "his", "she", "her", "hers", "its", "who", "whom", "what", "which", "how",
+            "do", "does", "did", "am", "u", "ur", "pls", "please", "hi", "hey", "thanks"}
     return _STOPWORDS
 
 
