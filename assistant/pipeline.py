@@ -23,6 +23,7 @@ from assistant.scope import ScopeModel, ScopeSignals
 
 NAME_SUBJECT_SIMILARITY = 0.45  # below this, "closest uncovered subject" is a guess, not worth naming
 CONTEXT_WEIGHT = 0.3
+ELLIPTIC_CONTEXT_WEIGHT = 1.0  # an elliptic follow-up ("what should I say to them?") leans on its context fully
 VOUCH_FLOOR = 0.1  # least confidence a self-contained follow-up needs before its conversation can vouch for it  # how much an earlier turn steers a follow-up that has content of its own
 _TAGS = re.compile(r"<[^>]{0,200}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -214,8 +215,11 @@ class Assistant:
         in_context = f"{resolution.context} {resolution.standalone}"
         context_confidence = None
         if resolution.is_follow_up:
-            vector, alone = self._embed([resolution.query, resolution.standalone])
-            hits = retriever.search(vector, resolution.query, k=k)
+            alone, context = self._embed([resolution.standalone, resolution.context])
+            vector = alone + ELLIPTIC_CONTEXT_WEIGHT * context
+            vector = (vector / np.linalg.norm(vector)).astype("float32")
+            hits = retriever.search(vector, resolution.standalone, k=k, context_text=resolution.context,
+                                    context_weight=ELLIPTIC_CONTEXT_WEIGHT)
             context_confidence = self.scope.confidence(self._signals(engine, vector, resolution.query, hits))
             signals = self._signals(engine, alone, resolution.standalone,
                                     retriever.search(alone, resolution.standalone, k=k))
