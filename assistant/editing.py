@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from assistant.errors import EditConflict, KnowledgeError
-from assistant.knowledge import _FRONT_MATTER, SLUG, document_files, load_topics, parse_document
+from assistant.knowledge import SLUG, document_files, load_topics, parse_document, split_front_matter
 from assistant.models import Document, Problem
 from assistant.text import slugify
 
@@ -102,14 +102,15 @@ def _document_path(knowledge_dir: Path, doc_id: str) -> Path:
 
 def _split(text: str) -> tuple[dict, str]:
     """Front matter (leniently: whatever YAML can read) and body, so broken documents still open."""
-    match = _FRONT_MATTER.match(text)
-    if not match:
+    parts = split_front_matter(text)
+    if parts is None:
         return {}, text.strip()
+    header, body = parts
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yaml.safe_load(header)
     except yaml.YAMLError:
         meta = None
-    return (meta if isinstance(meta, dict) else {}), text[match.end():].strip()
+    return (meta if isinstance(meta, dict) else {}), body
 
 
 def _as_list(value) -> list[str]:

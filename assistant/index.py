@@ -21,6 +21,7 @@ import shutil
 import time
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -59,7 +60,7 @@ class IndexData:
     scope_vectors: np.ndarray | None = None  # phrasings of subjects the guidance does not cover
     scope_labels: list[str] | None = None  # the subject label of each row of scope_vectors
 
-    @property
+    @cached_property
     def sentence_offsets(self) -> np.ndarray:
         """Row of each passage's first sentence in sentence_vectors."""
         counts = np.bincount(self.sentence_passage, minlength=len(self.passages))

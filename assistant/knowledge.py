@@ -140,6 +140,12 @@ def _pydantic_problems(file: str, exc: ValidationError) -> list[Problem]:
     return problems
 
 
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """(YAML text, body) of a document, or None when it has no '---' front matter block."""
+    match = _FRONT_MATTER.match(text)
+    return (match.group(1), text[match.end():].strip()) if match else None
+
+
 def parse_document(path: Path, topics: dict[str, str], text: str | None = None) -> tuple[Document | None, list[Problem]]:
     """Parse one Markdown file. Returns the document, or None and every problem found."""
     path = Path(path)
@@ -149,12 +155,13 @@ def parse_document(path: Path, topics: dict[str, str], text: str | None = None) 
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             return None, [Problem(file=file, field="file", message="is not UTF-8 text; save it as UTF-8")]
-    match = _FRONT_MATTER.match(text)
-    if not match:
+    parts = split_front_matter(text)
+    if parts is None:
         return None, [Problem(file=file, field="front matter",
                               message="is missing; start the file with a '---' line, the YAML fields, then another '---' line")]
+    header, body = parts
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yaml.safe_load(header)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 2}" if where else ""
@@ -162,7 +169,6 @@ def parse_document(path: Path, topics: dict[str, str], text: str | None = None) 
                               message=f"is not valid YAML{line} ({getattr(exc, 'problem', exc)}); check quotes and colons there")]
     if not isinstance(meta, dict):
         return None, [Problem(file=file, field="front matter", message="must be 'field: value' lines")]
-    body = text[match.end():].strip()
     problems: list[Problem] = []
     fm = None
     try:
