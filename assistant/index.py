@@ -34,10 +34,11 @@ from assistant.errors import IndexNotReady, KnowledgeError
 from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge, load_scope
 from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage
 
-FORMAT_VERSION = 2 + 100 * CHUNKING_VERSION
+FORMAT_VERSION = 3 + 100 * CHUNKING_VERSION
 POINTER = "CURRENT"
 CACHE_FILE = "embedding-cache.sqlite"
-FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.npy", "scope.npy", "scope.json")
+FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.npy", "scope.npy", "scope.json",
+         "documents.npy", "documents.json")
 KEEP_VERSIONS = 2
 
 Progress = Callable[[float, str], None]
@@ -59,6 +60,14 @@ class IndexData:
     path: Path
     scope_vectors: np.ndarray | None = None  # phrasings of subjects the guidance does not cover
     scope_labels: list[str] | None = None  # the subject label of each row of scope_vectors
+    doc_vectors: np.ndarray | None = None  # one per document: its title and summary
+    doc_ids: list[str] | None = None  # the document of each row of doc_vectors
+
+    @cached_property
+    def passage_doc_rows(self) -> np.ndarray:
+        """Row in doc_vectors of each passage's document."""
+        row = {doc_id: i for i, doc_id in enumerate(self.doc_ids or [])}
+        return np.array([row[p.doc_id] for p in self.passages], dtype="int64")
 
     @cached_property
     def sentence_offsets(self) -> np.ndarray:
@@ -152,6 +161,8 @@ def load_index(index_dir: Path) -> IndexData:
         sentence_passage = np.load(version / "sentence_passage.npy")
         scope_vectors = np.load(version / "scope.npy")
         scope_labels = json.loads((version / "scope.json").read_text(encoding="utf-8"))
+        doc_vectors = np.load(version / "documents.npy")
+        doc_ids = json.loads((version / "documents.json").read_text(encoding="utf-8"))
     except Exception as exc:  # noqa: BLE001 - any parse failure means the same thing
         raise IndexDamaged(f"{version} could not be read ({type(exc).__name__}: {exc})") from exc
     if index.ntotal != len(passages) or len(passages) != manifest.passage_count:
@@ -160,7 +171,7 @@ def load_index(index_dir: Path) -> IndexData:
         raise IndexDamaged(f"{version} sentence arrays disagree")
     return IndexData(manifest=manifest, passages=passages, faiss_index=index, sentence_vectors=sentence_vectors,
                      sentence_passage=sentence_passage, path=version,
-                     scope_vectors=scope_vectors, scope_labels=scope_labels)
+                     scope_vectors=scope_vectors, scope_labels=scope_labels, doc_vectors=doc_vectors, doc_ids=doc_ids)
 
 
 def _versions() -> dict[str, str]:
@@ -203,6 +214,8 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
         report(0.5, f"Embedding {len(sentences)} sentences")
         sentence_vectors, s_embedded, s_cached = embed_cached(embedder, cache, [u for _, u in sentences])
         scope_vectors, o_embedded, o_cached = embed_cached(embedder, cache, [t for _, t in not_covered])
+        doc_vectors, d_embedded, d_cached = embed_cached(embedder, cache,
+                                                         [f"{d.title}. {d.summary}" for d in kb.documents])
         report(0.9, "Writing the index")
 
         tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
@@ -218,6 +231,8 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
             np.save(tmp / "sentence_passage.npy", np.array([row for row, _ in sentences], dtype="int32"))
             np.save(tmp / "scope.npy", scope_vectors.reshape(len(not_covered), passage_vectors.shape[1]))
             (tmp / "scope.json").write_text(json.dumps([label for label, _ in not_covered]), encoding="utf-8")
+            np.save(tmp / "documents.npy", doc_vectors)
+            (tmp / "documents.json").write_text(json.dumps([d.id for d in kb.documents]), encoding="utf-8")
             manifest = IndexManifest(
                 format_version=FORMAT_VERSION, model=embedder.model_id, dimension=int(passage_vectors.shape[1]),
                 passage_count=len(passages), sentence_count=len(sentences), knowledge_hash=fingerprint,
@@ -238,8 +253,8 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
                 shutil.rmtree(tmp, ignore_errors=True)
         _prune(index_dir, keep=version)
         report(1.0, "Index ready")
-    return BuildReport(built=True, reason="built", passages=len(passages), embedded=embedded + s_embedded + o_embedded,
-                       cached=cached + s_cached + o_cached, seconds=time.perf_counter() - started, version_dir=str(version),
+    return BuildReport(built=True, reason="built", passages=len(passages), embedded=embedded + s_embedded + o_embedded + d_embedded,
+                       cached=cached + s_cached + o_cached + d_cached, seconds=time.perf_counter() - started, version_dir=str(version),
                        problems=kb.problems)
 
 

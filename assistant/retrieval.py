@@ -17,6 +17,10 @@ DENSE_SHARE = 0.6
 # A passage whose document has other strong passages is more likely the right source: each passage
 # gains this share of the fused scores of its document's next two best passages (tuned as above).
 DOC_EVIDENCE = 0.15
+# Hybrid also ranks whole documents by their title and summary; each passage takes its document's
+# rank as a third, lighter vote (tune split: recall@5 0.877 -> 0.905, topic hit@3 0.976 -> 0.984;
+# 0.1 beat 0.15 and 0.2 on tune).
+DOC_SHARE = 0.1
 CANDIDATES = 40
 
 
@@ -125,6 +129,9 @@ class Retriever:
                 fused = DENSE_SHARE / (RRF_K + _ranks(dense)) + (1 - DENSE_SHARE) / (RRF_K + _ranks(lexical))
             else:  # with no known query word, lexical ranks would be noise
                 fused = 1.0 / (RRF_K + _ranks(dense))
+            if self.data.doc_vectors is not None and len(self.data.doc_vectors):
+                by_document = (self.data.doc_vectors @ query_vector)[self.data.passage_doc_rows]
+                fused = (1 - DOC_SHARE) * fused + DOC_SHARE / (RRF_K + _ranks(by_document))
         candidates = np.argsort(-fused, kind="stable")[:CANDIDATES]
         by_doc: dict[str, list[float]] = {}
         for i in candidates:
