@@ -34,7 +34,7 @@ from assistant.errors import IndexNotReady, KnowledgeError
 from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge, load_scope
 from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage
 
-FORMAT_VERSION = 3 + 100 * CHUNKING_VERSION
+FORMAT_VERSION = 4 + 100 * CHUNKING_VERSION
 POINTER = "CURRENT"
 CACHE_FILE = "embedding-cache.sqlite"
 FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.npy", "scope.npy", "scope.json",
@@ -60,14 +60,30 @@ class IndexData:
     path: Path
     scope_vectors: np.ndarray | None = None  # phrasings of subjects the guidance does not cover
     scope_labels: list[str] | None = None  # the subject label of each row of scope_vectors
-    doc_vectors: np.ndarray | None = None  # one per document: its title and summary
+    doc_vectors: np.ndarray | None = None  # per document: its title, and its title with the summary
     doc_ids: list[str] | None = None  # the document of each row of doc_vectors
 
     @cached_property
     def passage_doc_rows(self) -> np.ndarray:
-        """Row in doc_vectors of each passage's document."""
-        row = {doc_id: i for i, doc_id in enumerate(self.doc_ids or [])}
+        """Index into `document_ids` of each passage's document."""
+        row = {doc_id: i for i, doc_id in enumerate(self.document_ids)}
         return np.array([row[p.doc_id] for p in self.passages], dtype="int64")
+
+    @cached_property
+    def document_ids(self) -> list[str]:
+        return list(dict.fromkeys(self.doc_ids or []))
+
+    @cached_property
+    def doc_vector_rows(self) -> np.ndarray:
+        """Index into `document_ids` of each row of doc_vectors."""
+        row = {doc_id: i for i, doc_id in enumerate(self.document_ids)}
+        return np.array([row[d] for d in self.doc_ids or []], dtype="int64")
+
+    def document_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Each document's best similarity over its rows (title; title and summary)."""
+        best = np.full(len(self.document_ids), -1.0, dtype="float32")
+        np.maximum.at(best, self.doc_vector_rows, self.doc_vectors @ query_vector)
+        return best
 
     @cached_property
     def sentence_offsets(self) -> np.ndarray:
@@ -214,8 +230,10 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
         report(0.5, f"Embedding {len(sentences)} sentences")
         sentence_vectors, s_embedded, s_cached = embed_cached(embedder, cache, [u for _, u in sentences])
         scope_vectors, o_embedded, o_cached = embed_cached(embedder, cache, [t for _, t in not_covered])
-        doc_vectors, d_embedded, d_cached = embed_cached(embedder, cache,
-                                                         [f"{d.title}. {d.summary}" for d in kb.documents])
+        # Two rows per document: its title alone (a general question matches a title best) and its
+        # title with the summary (a specific one matches the summary); a document scores the better.
+        doc_vectors, d_embedded, d_cached = embed_cached(
+            embedder, cache, [text for d in kb.documents for text in (d.title, f"{d.title}. {d.summary}")])
         report(0.9, "Writing the index")
 
         tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
@@ -232,7 +250,8 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
             np.save(tmp / "scope.npy", scope_vectors.reshape(len(not_covered), passage_vectors.shape[1]))
             (tmp / "scope.json").write_text(json.dumps([label for label, _ in not_covered]), encoding="utf-8")
             np.save(tmp / "documents.npy", doc_vectors)
-            (tmp / "documents.json").write_text(json.dumps([d.id for d in kb.documents]), encoding="utf-8")
+            (tmp / "documents.json").write_text(json.dumps([d.id for d in kb.documents for _ in range(2)]),
+                                                encoding="utf-8")
             manifest = IndexManifest(
                 format_version=FORMAT_VERSION, model=embedder.model_id, dimension=int(passage_vectors.shape[1]),
                 passage_count=len(passages), sentence_count=len(sentences), knowledge_hash=fingerprint,

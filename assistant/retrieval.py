@@ -14,6 +14,7 @@ from assistant.text import lexical_tokens
 # k=30 and a 0.6 dense share were best or near-best on every metric, and held on the holdout set.
 RRF_K = 30
 DENSE_SHARE = 0.6
+LEXICAL_MASS = 6.0  # summed IDF at which BM25 gets its full share (tune: 4-8 equal, recall@5 best at 6)
 # A passage whose document has other strong passages is more likely the right source: each passage
 # gains this share of the fused scores of its document's next two best passages (tuned as above).
 DOC_EVIDENCE = 0.15
@@ -117,7 +118,8 @@ class Retriever:
                context_text: str = "", context_weight: float = 0.0) -> list[Hit]:
         """Rank passages for a query; `context_text` (an earlier turn) adds lexical evidence at `context_weight`."""
         dense = self.dense_scores(query_vector)
-        lexical = self.lexical.scores(self.lexical.correct(lexical_tokens(query_text)))
+        tokens = self.lexical.correct(lexical_tokens(query_text))
+        lexical = self.lexical.scores(tokens)
         if context_text and context_weight > 0:
             lexical = lexical + context_weight * self.lexical.scores(self.lexical.correct(lexical_tokens(context_text)))
         if self.mode == "dense":
@@ -126,11 +128,15 @@ class Retriever:
             fused = lexical + 1e-3 * dense  # dense only breaks ties (e.g. when no query word is known)
         else:
             if lexical.max() > 0:
-                fused = DENSE_SHARE / (RRF_K + _ranks(dense)) + (1 - DENSE_SHARE) / (RRF_K + _ranks(lexical))
+                # BM25's vote counts in proportion to how much the words say: "find" + "mentor"
+                # (in nearly every passage) is mostly noise, a question naming "sponsor" is not.
+                mass = sum(self.lexical.idf(t) for t in set(tokens) if t in self.lexical.vocabulary)
+                lexical_share = (1 - DENSE_SHARE) * min(1.0, mass / LEXICAL_MASS)
+                fused = (1 - lexical_share) / (RRF_K + _ranks(dense)) + lexical_share / (RRF_K + _ranks(lexical))
             else:  # with no known query word, lexical ranks would be noise
                 fused = 1.0 / (RRF_K + _ranks(dense))
             if self.data.doc_vectors is not None and len(self.data.doc_vectors):
-                by_document = (self.data.doc_vectors @ query_vector)[self.data.passage_doc_rows]
+                by_document = self.data.document_scores(query_vector)[self.data.passage_doc_rows]
                 fused = (1 - DOC_SHARE) * fused + DOC_SHARE / (RRF_K + _ranks(by_document))
         candidates = np.argsort(-fused, kind="stable")[:CANDIDATES]
         by_doc: dict[str, list[float]] = {}
