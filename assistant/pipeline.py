@@ -22,9 +22,9 @@ from assistant.retrieval import Hit, Retriever
 from assistant.scope import ScopeModel, ScopeSignals
 
 NAME_SUBJECT_SIMILARITY = 0.45  # below this, "closest uncovered subject" is a guess, not worth naming
-CONTEXT_WEIGHT = 0.3
+CONTEXT_WEIGHT = 0.3  # how much an earlier turn steers a follow-up that has content of its own
 ELLIPTIC_CONTEXT_WEIGHT = 1.0  # an elliptic follow-up ("what should I say to them?") leans on its context fully
-VOUCH_FLOOR = 0.1  # least confidence a self-contained follow-up needs before its conversation can vouch for it  # how much an earlier turn steers a follow-up that has content of its own
+VOUCH_FLOOR = 0.1  # least confidence a self-contained follow-up needs before its conversation can vouch for it
 _TAGS = re.compile(r"<[^>]{0,200}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -59,6 +59,7 @@ class Retrieval:
     signals: ScopeSignals  # of the question on its own
     confidence: float
     uncovered: bool = False  # the question is about a subject knowledge/scope.yaml excludes
+    engine: "_Engine | None" = None  # the index version searched: composition must use the same one
 
     def doc_ranking(self) -> list[str]:
         seen: list[str] = []
@@ -252,7 +253,7 @@ class Assistant:
                 # it up kindly?" after "I've outgrown my mentor"); a change of subject ("ok and a
                 # lasagna recipe?", "and how big a raise should I ask for?") is judged on its own.
                 confidence = max(confidence, context_confidence)
-        return Retrieval(resolution, hits, vector, signals, confidence, uncovered)
+        return Retrieval(resolution, hits, vector, signals, confidence, uncovered, engine)
 
     def validate(self, question) -> str | None:
         """A friendly reason the question can't be asked, or None when it is fine."""
@@ -297,7 +298,7 @@ class Assistant:
             if template is not None:
                 composed = compose_template(template)
         if composed is None:
-            composed = compose_answer(found.query_vector, found.hits, self.engine.data, self.settings.max_citations)
+            composed = compose_answer(found.query_vector, found.hits, found.engine.data, self.settings.max_citations)
         if not composed.citations:
             return done(status="out_of_scope", text=OUT_OF_SCOPE_TEXT)
         suggestions = suggest_followups(found.hits, set(composed.used), question)
@@ -312,7 +313,7 @@ class Assistant:
         candidates = [h for h in found.hits if h.passage.is_template and h.passage.doc_id in top_docs]
         if not candidates:
             return None
-        lexical = self.engine.retriever.lexical
+        lexical = found.engine.retriever.lexical
         asked = set(lexical.correct(content_tokens(found.resolution.query)))
 
         def score(hit: Hit) -> float:
