@@ -24,10 +24,6 @@ class ModelLoadError(MentorError):
     """The embedding model could not be loaded."""
 
 
-class ConfigError(MentorError):
-    """A setting has an invalid value."""
-
-
 class AuthError(MentorError):
     """Staff authentication failed or is not configured."""
 

@@ -36,9 +36,6 @@ class ScopeSignals:
     subject: str = ""  # the closest not-covered subject, for the refusal message
     uncovered: float = 0.0  # similarity to that subject
 
-    def vector(self) -> np.ndarray:
-        return np.array([getattr(self, f) for f in FEATURES], dtype="float64")
-
 
 @dataclass
 class ScopeModel:
