@@ -192,7 +192,9 @@ def status():
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), help="Override MENTOR_RETRIEVAL.")
 @click.option("--calibrate", is_flag=True, help="Fit the out-of-scope model on these cases and print it.")
 @click.option("--quiet", is_flag=True, help="Print only the metrics table, not each miss.")
-def evaluate_cmd(file, split, json_out, mode, calibrate, quiet):
+@click.option("--answers", "answers_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every question with its answer and sources here (Markdown), for review.")
+def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out):
     """Run every case of a gold FILE through Assistant.ask and report quality.
 
     \b
@@ -200,8 +202,9 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet):
       mentor eval evaluation/gold.jsonl --split test
       mentor eval evaluation/gold.jsonl --split tune --calibrate
       mentor eval evaluation/gold.jsonl --mode dense --json /tmp/dense.json
+      mentor eval evaluation/holdout2.jsonl --answers evaluation/answers-holdout.md
     """
-    from assistant.evaluation import evaluate, format_report, write_json
+    from assistant.evaluation import evaluate, format_report, write_answers, write_json
     from assistant.pipeline import Assistant
 
     settings = _settings()
@@ -218,6 +221,9 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet):
     if json_out:
         write_json(report, json_out)
         click.echo(f"\nWrote {json_out}")
+    if answers_out:
+        write_answers(report, answers_out)
+        click.echo(f"\nWrote {answers_out}")
 
 
 @main.command()

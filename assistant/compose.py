@@ -1,8 +1,14 @@
-"""Compose an extractive, cited answer from retrieved passages. No text is generated: every
-sentence of an answer is a sentence (or list item) of a cited passage.
+"""Compose an extractive, cited answer from retrieved passages. No text is generated: every line of
+an answer is a sentence or list item of a cited passage, shown in its context.
 
-Selection is maximal marginal relevance over sentence embeddings computed at index time: each
-next sentence is the most relevant one that is not a near-repeat of what was already chosen.
+An answer reads like a featured snippet, not a collage:
+- a lead sentence from the top-ranked document that answers the question;
+- the best section's list or sentences as written: trimmed to the relevant items, never reordered,
+  and under its heading, so a pitfall stays under "Pitfalls to avoid";
+- then up to two more sections that add something, each under its heading.
+A unit that leans on text around it ("These questions...", a line of dialogue, a lead-in ending
+with a colon) is only shown right after the unit it leans on. The selected units are also handed
+to the optional generator as its only source material.
 """
 
 from __future__ import annotations
@@ -13,20 +19,60 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.index import IndexData
-from assistant.models import Citation
+from assistant.models import Citation, Passage
 from assistant.retrieval import Hit
-from assistant.text import clean_unit, word_count
+from assistant.roles import AskerRole, addresses
+from assistant.conversation import content_tokens
+from assistant.text import answer_blocks, clean_unit, lexical_tokens, word_count
 
+# A request for something to copy: a template, script or agenda, or a message to send ("give me an
+# email", "what should I say"), but not the verb ("is it weird to message them?").
 TEMPLATE_INTENT = re.compile(
-    r"\b(templates?|e-?mails?|messages?|notes?|scripts?|agendas?|check-?lists?|worksheets?|surveys?|"
-    r"questionnaires?|forms?|letters?|dm|draft|wording|word it|phrase it|what (should|do|can) i (say|write|send)|"
-    r"how (should|do) i (word|phrase)|example (email|message|note|agreement))\b", re.I)
+    r"\b(?:templates?|scripts?|agendas?|check-?lists?|worksheets?|draft|wording|word it|phrase it|"
+    r"(?:a|an|the|some|sample|example|short|quick|follow-up|first|cold|intro|thank-you)\s+(?:\w+\s+){0,2}"
+    r"(?:e-?mails?|messages?|notes?|letters?|dms?|surveys?|questionnaires?|forms?|posts?)\b(?! (?:them|him|her|you)\b)|"
+    r"what (?:should|do|can|could) i (?:say|write|send)|how (?:should|do) i (?:word|phrase)|"
+    r"(?:something|anything|words) i (?:can|could) (?:say|send|write|use))", re.I)
 
-MAX_PASSAGES = 6  # candidate passages whose sentences may be quoted
-MIN_WORDS, TARGET_WORDS, MAX_WORDS = 60, 140, 180
-DUPLICATE_COSINE = 0.86
-MMR_LAMBDA = 0.72
-MAX_PER_PASSAGE = 3
+LIST_INTENT = re.compile(
+    r"\b(?:list|steps?|checklist|tips|ideas|questions (?:to|should|can|could|do|for|i)|what questions|which questions|"
+    r"what (?:are|r) (?:some|the|good)|what (?:things|topics|signs|mistakes|pitfalls)|examples of|give me (?:some|a few)|"
+    r"how many|options)\b", re.I)
+PITFALL_INTENT = re.compile(r"\b(?:avoid|mistakes?|pitfalls?|wrong|traps?|not to|don'?t|shouldn'?t|red flags?|warning)\b", re.I)
+EXAMPLE_INTENT = re.compile(r"\b(?:examples?|worked example|show me how|what (?:does|would) (?:it|that) look like)\b", re.I)
+PITFALL_HEADING = re.compile(r"\b(?:pitfalls?|mistakes?|traps?|what not to|don'?t|avoid|red flags?|warning signs?)\b", re.I)
+EXAMPLE_HEADING = re.compile(r"^(?:a )?(?:worked )?examples?\b", re.I)
+# A unit that cannot stand alone: it points at text around it, continues a thought, or is dialogue.
+_LEANS_BACK = re.compile(
+    r"^(?:[\"“‘(]|(?:this|these|that|those|they|them|such|both|here|then|also|instead|otherwise|however|but|and|or|so|"
+    r"still|again|similarly|likewise|in that case|if so|if not|for example|for instance|e\.g\.|once you have)\b)", re.I)
+_POINTS_AWAY = re.compile(
+    r"\b(?:below|above|the following|as follows|(?:these|those) (?:signs|questions|steps|tips|ideas|points|examples|"
+    r"options|prompts|items|habits|things|ones|two|three|four|five|six))\b", re.I)
+_DIALOGUE = re.compile(r"^(?:\*\*)?(?:mentee|mentor|you|they|manager|staff|colleague|me|them)(?:\*\*)?\s*:\s*\S", re.I)
+
+MAX_PASSAGES = 12  # candidate passages an answer may quote
+HEADING_WEIGHT = 0.15  # a section whose heading names what was asked is the section to quote
+OFF_INTENT = 0.08  # a pitfall section is the answer only when pitfalls are asked about
+MIN_WORDS, MAX_WORDS = 60, 170  # words quoted; headings and markers come on top
+MAX_EXTRA_SECTIONS = 2
+MAX_ITEMS, MAX_LIST_ITEMS = 4, 10
+ITEM_SLACK = 0.12  # an item within this cosine of the best item of its list is relevant too
+EXTRA_RELEVANCE = 0.8  # a further section's best unit must reach this share of the best section's
+EXTRA_MARGIN = 0.06  # and its section score must be within this of the best section's
+
+
+@dataclass
+class SelectedUnit:
+    """One unit of guidance in an answer, in display order: what a generator may also work from."""
+
+    number: int  # citation number
+    text: str
+    heading: str  # the section heading it is shown under; "" for the lead
+    doc_id: str
+    passage_row: int
+    position: int  # index in its passage's units
+    kind: str  # "lead", "item" or "sentence"
 
 
 @dataclass
@@ -35,6 +81,35 @@ class Composed:
     citations: list[Citation]
     is_template: bool = False
     used: dict[int, list[str]] = field(default_factory=dict)  # passage row -> sentences quoted
+    units: list[SelectedUnit] = field(default_factory=list)
+
+
+def wants_list(question: str) -> bool:
+    """The question asks for a list or steps: it gets the whole list."""
+    return bool(LIST_INTENT.search(question))
+
+
+def wants_example(question: str) -> bool:
+    return bool(EXAMPLE_INTENT.search(question))
+
+
+def leans_on_context(unit: str) -> bool:
+    """True when a unit means little without the text before it."""
+    unit = unit.strip()
+    return bool(_LEANS_BACK.match(unit) or _POINTS_AWAY.search(unit) or _DIALOGUE.match(unit)
+                or unit.endswith(":"))
+
+
+def section_kind(passage: Passage) -> str:
+    """'template', 'example', 'pitfall' or 'advice', from the passage's headings."""
+    if passage.is_template:
+        return "template"
+    heading = passage.heading_path[-1] if len(passage.heading_path) > 1 else ""
+    if EXAMPLE_HEADING.match(heading):
+        return "example"
+    if any(PITFALL_HEADING.search(h) for h in passage.heading_path[1:]):
+        return "pitfall"
+    return "advice"
 
 
 def wants_template(question: str) -> bool:
@@ -57,299 +132,227 @@ def compose_template(hit: Hit) -> Composed:
                     used={hit.row: list(p.sentences)})
 
 
-def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, max_citations: int = 4) -> Composed:
-    """Pick the best non-redundant sentences from the top passages and cite each one."""
-    hits = hits[:MAX_PASSAGES]
-    offsets = data.sentence_offsets
-    candidates: list[tuple[int, int, str, np.ndarray]] = []  # (hit rank, position, text, vector)
-    for rank, hit in enumerate(hits):
-        if hit.passage.is_template:
-            continue  # fill-in-the-blank text is not advice; a template is offered whole, on request
-        start = int(offsets[hit.row])
-        for pos, unit in enumerate(hit.passage.sentences):
-            if word_count(unit) < 4 or unit.rstrip().endswith(":"):
-                continue  # fragments and list lead-ins read badly on their own
-            candidates.append((rank, pos, unit, data.sentence_vectors[start + pos]))
-    if not candidates:
-        return Composed(text="", citations=[])
-
-    vectors = np.stack([c[3] for c in candidates])
-    relevance = vectors @ query_vector
-    # Sentences from better-ranked passages get a prior: the passage as a whole matched the question.
-    passage_prior = np.array([hits[c[0]].dense for c in candidates])
-    rank_prior = np.array([1.0 / (1 + c[0]) for c in candidates])
-    score = 0.55 * relevance + 0.30 * passage_prior + 0.15 * rank_prior
-
-    chosen: list[int] = []
-    cited_ranks: list[int] = []
-    words = 0
-    similarity = vectors @ vectors.T
-    while len(chosen) < 8 and words < TARGET_WORDS:
-        best, best_value = -1, -1e9
-        for i in range(len(candidates)):
-            if i in chosen:
-                continue
-            rank = candidates[i][0]
-            if rank not in cited_ranks and len(cited_ranks) >= max_citations:
-                continue
-            if sum(1 for j in chosen if candidates[j][0] == rank) >= MAX_PER_PASSAGE:
-                continue  # diverse sources: the source card shows the rest of the passage
-            redundancy = max((similarity[i, j] for j in chosen), default=0.0)
-            if redundancy > DUPLICATE_COSINE:
-                continue
-            value = MMR_LAMBDA * score[i] - (1 - MMR_LAMBDA) * redundancy
-            if value > best_value:
-                best, best_value = i, value
-        if best < 0:
-            break
-        n = word_count(candidates[best][2])
-        if chosen and words + n > MAX_WORDS:
-            if words >= MIN_WORDS:
-                break
-            chosen.append(best)  # still short: accept, the cap is soft for the minimum
-        else:
-            chosen.append(best)
-        words += n
-        if candidates[best][0] not in cited_ranks:
-            cited_ranks.append(candidates[best][0])
-
-    # Citations numbered in relevance order of their passages; the lead comes from the best passage.
-    cited_ranks.sort()
-    number = {rank: i + 1 for i, rank in enumerate(cited_ranks)}
-    # The lead is a statement from the best passage: a question or a bare step reads badly as an opener.
-    lead_pool = [i for i in chosen if candidates[i][0] == cited_ranks[0]]
-    statements = [i for i in lead_pool if not candidates[i][2].rstrip().endswith("?")
-                  and not re.match(r"^\*\*[^*]{1,60}:\*\*", candidates[i][2])]  # no "**Label:**" opener
-    lead = max(statements or lead_pool, key=lambda i: score[i])
-    rest = sorted((i for i in chosen if i != lead), key=lambda i: (candidates[i][0], candidates[i][1]))
-
-    def cite(i: int) -> str:
-        return f"{clean_unit(candidates[i][2])} [{number[candidates[i][0]]}]"
-
-    lines = [cite(lead)]
-    if rest:
-        lines.append("")
-        lines.extend(f"- {cite(i)}" for i in rest)
-    used: dict[int, list[str]] = {}
-    for i in chosen:
-        used.setdefault(hits[candidates[i][0]].row, []).append(candidates[i][2])
-    citations = [_citation(number[r], hits[r], used[hits[r].row]) for r in cited_ranks]
-    return Composed(text="\n".join(lines), citations=citations, used=used)
+@dataclass
+class _Block:
+    kind: str  # "prose", "list" or "steps"
+    positions: list[int]  # indexes into the passage's units
 
 
-def _as_question(heading: str, title: str) -> str | None:
-    """A section heading phrased as something the reader could ask next, or None when it makes none.
+@dataclass
+class _Source:
+    """A candidate passage with its units' relevance to the question."""
 
-    Headings are labels ("How to build a shortlist", "Signs the fix is working", "If your
-    organisation is small"); a suggestion reads best in the reader's own words: "How do I build a
-    shortlist?", "What if my organisation is small?". A heading too thin to stand alone is prefixed
-    with its document's subject ("Evaluating a mentoring programme: what should I measure?"), which
-    also lets the suggestion find its section again when it is asked.
-    """
-    # Words after which "you" is an object ("for you" -> "for me"); elsewhere it is the subject ("I").
-    objects = ("about|at|by|for|from|into|of|on|to|with|without|within|ask|asked|tell|told|help|helps|"
-               "give|gave|let|back|call|meet|sponsor")
-    # Imperative headings ("Keep check-ins short") become "How do I ...?".
-    imperatives = {"agree", "ask", "avoid", "brief", "build", "celebrate", "check", "choose", "close", "decide",
-                   "define", "design", "earn", "end", "find", "follow", "get", "give", "invite", "keep", "lead",
-                   "learn", "let", "listen", "look", "make", "match", "measure", "move", "name", "offer", "pair",
-                   "pilot", "plan", "prepare", "protect", "recruit", "review", "run", "say", "send", "set", "share",
-                   "start", "stay", "stop", "support", "take", "talk", "tell", "test", "thank", "track", "train",
-                   "try", "turn", "use", "win", "write"}
-    # Words ending in -ing that open a noun phrase rather than an activity.
-    not_gerunds = {"meaning", "feeling", "feelings", "something", "nothing", "anything", "everything", "morning",
-                   "evening", "thing", "things", "during", "ongoing", "opening", "warning", "working", "existing",
-                   "bring", "spring", "string"}
-    # A noun phrase's head is its last word before one of these ("the hidden rules | of ...").
-    boundaries = {"of", "for", "that", "to", "in", "with", "on", "at", "when", "who", "which", "worth", "a", "an",
-                  "and", "or", "about", "from", "by", "can", "the", "it", "is", "are", "i", "my", "without",
-                  "between", "during", "compared", "back"}
-    # Words that say nothing about a subject: a question with few others borrows its document's title.
-    thin = {"a", "an", "the", "i", "me", "my", "mine", "myself", "it", "its", "this", "that", "these", "those",
-            "what", "how", "when", "where", "who", "whom", "which", "why", "if", "do", "does", "should", "shouldn’t",
-            "can", "is", "are", "am", "be", "was", "to", "of", "in", "on", "for", "with", "and", "or", "not", "at",
-            "signs", "sign", "pitfalls", "pitfall", "tips", "ideas", "common", "working", "work", "works", "well",
-            "good", "better", "right", "tell", "show", "about", "some", "other", "steps", "step", "five", "things",
-            "thing", "there", "them", "they", "one", "first", "before", "after", "ways", "way", "mentor", "mentee",
-            "mentoring", "mentors", "mentees", "avoid", "watch", "time", "check", "ask", "say", "send", "start",
-            "try", "move", "handle", "fix", "side", "gets", "life", "yes"}
+    hit: Hit
+    rank: int
+    kind: str
+    units: list[str]
+    blocks: list[_Block]
+    relevance: np.ndarray  # cosine of each unit to the question
+    score: float = 0.0  # how well the section answers the question, to choose which to quote
 
-    def first_person(text: str) -> str:
-        parts = re.split(r'("[^"]*"|“[^”]*”)', text)  # quoted speech keeps its own pronouns
-        for i in range(0, len(parts), 2):
-            t = parts[i]
-            for pattern, repl in ((r"\byou're\b", "I'm"), (r"\byou are\b", "I am"), (r"\bare you\b", "am I"),
-                                  (r"\byou were\b", "I was"), (r"\byourself\b", "myself"), (r"\byours\b", "mine"),
-                                  (r"\byour\b", "my"), (rf"\b({objects})\s+you\b", r"\1 me"),
-                                  (r"(?<!thank )\byou$", "me"), (r"(?<!thank )\byou\b", "I")):
-                t = re.sub(pattern, repl, t, flags=re.I)
-            parts[i] = t
-        return "".join(parts)
+    @property
+    def best(self) -> float:
+        return float(self.relevance.max()) if len(self.relevance) else -1.0
 
-    def lower_first(text: str) -> str:
-        first = text.split(" ", 1)[0].strip("\"“,")
-        if re.match(r"^(I|I'm|I've|[A-Z0-9][A-Z0-9-]+)$", first):
-            return text  # "I", and acronyms like SMART and GROW
-        return text[:1].lower() + text[1:]
 
-    def base(gerund: str) -> str:
-        """The verb of a gerund: 'handling' -> 'handle', 'setting' -> 'set', 'cancelling' -> 'cancel'."""
-        stem = gerund.lower()[:-3]
-        syllables = len(re.findall(r"[aeiouy]+", stem))
-        if re.search(r"([bdgmnprt])\1$", stem) or (syllables > 1 and stem.endswith("ell")):
-            return stem[:-1]  # running, setting, planning; travelling, cancelling
-        if stem == "creat":
-            return "create"
-        if re.search(r"(v|u|[iu]at|uir|[aeiou]{2}s|[^aeioul]l|ang|eng|[rn][cgs]|ps)$", stem):
-            return stem + "e"  # give, move, pursue, negotiate, acquire, choose, handle, change, announce, nurse
-        if stem.endswith("e") or re.search(r"[aeiou]{2}[^aeiou]+$|[wxy]$|ll$|ss$|[^aeiou]{2}$", stem):
-            return stem  # being, seeing; looking, keeping; following, paying, fixing; telling; asking
-        if syllables == 1:
-            return stem + "e"  # make, take, use, cope, rate, write, share, close
-        if re.search(r"(is|iz|ys|yz|at|id|uc|in|ur|ir|ar|ib|om|ot|ut|ud|ag|ac|ic|od|ok|[^t]or)$", stem):
-            return stem + "e"  # recognise, decide, introduce, define, ensure, prepare, describe, become, explore
-        return stem  # visit, listen, offer, develop, mentor
+def _source(hit: Hit, rank: int, data: IndexData, query_vector: np.ndarray) -> _Source:
+    p = hit.passage
+    blocks, position = [], 0
+    for kind, units in answer_blocks(p.text):
+        blocks.append(_Block(kind, list(range(position, position + len(units)))))
+        position += len(units)
+    start = int(data.sentence_offsets[hit.row])
+    relevance = data.sentence_vectors[start:start + len(p.sentences)] @ query_vector
+    return _Source(hit, rank, section_kind(p), p.sentences, blocks, relevance)
 
-    def words_of(text: str) -> list[str]:
-        return [w.strip(",.;\"“”") for w in text.lower().split()]
 
-    def rest_of(text: str, n: int = 1) -> str:
-        parts = text.split(" ", n)
-        return parts[n] if len(parts) > n else ""
+def _can_lead(src: _Source, pos: int) -> bool:
+    """A lead states something: not a question, a step label, a pointer or a fragment."""
+    unit = src.units[pos]
+    block = next(b for b in src.blocks if pos in b.positions)
+    return (src.kind == "advice" and block.kind == "prose" and not unit.rstrip().endswith("?")
+            and not leans_on_context(unit) and not re.match(r"^\*\*[^*]{1,60}:?\*\*", unit)
+            and 6 <= word_count(unit) <= 45)
 
-    def phrase(text: str) -> str | None:
-        words = words_of(text)
-        if not words:
-            return None
-        m = re.match(r"^(how(?: often| much| long| many(?: \w+)?)?|what|when|where|who|whom|which(?: \w+)?) "
-                     r"(not )?to (.+)$", text, re.I)
-        if m:
-            wh, neg, rest = m.group(1), m.group(2), m.group(3)
-            if wh.lower() == "how":
-                return f"How {'can' if rest.startswith('be ') else 'do'} I {'not ' if neg else ''}{rest}?"
-            return f"{wh[:1].upper()}{wh[1:]} {'shouldn’t' if neg else 'should'} I {rest}?"
-        first = words[0]
-        if first in {"should", "can", "could", "do", "does", "is", "are", "am", "will", "would"}:
-            return text + "?"
-        if first == "why":
-            if len(words) > 1 and words[1] in imperatives | {"bother", "mentor", "have", "be", "write"}:
-                return f"Why should I {rest_of(text)}?"
-            return f"Tell me why {rest_of(text)}"
-        if first == "if":
-            return f"What if {rest_of(text).split(',')[0]}?"
-        if first == "about":
-            return f"What about {rest_of(text)}?"
-        if first == "when":
-            personal = len(words) > 1 and words[1] in {"my", "i", "i'm", "something", "someone", "one", "it", "the"}
-            if personal and not re.search(r"\b(should|can|could)\b", text, re.I):
-                return f"What if {rest_of(text)}?"
-            return f"Tell me {lower_first(text)}"
-        if first in {"what", "how", "where", "who", "whom", "which"}:
-            return f"Tell me {lower_first(text)}"
-        if first in {"within", "during", "in", "after", "before", "between"}:
-            return f"What should I do {lower_first(text)}?"
-        if first in {"example", "examples"}:
-            if first == "examples" or (len(words) > 1 and words[1].endswith("s")):
-                return f"Show me example{'s' if first == 'examples' else ''} {rest_of(text)}"
-            return f"Show me an example {rest_of(text)}"
-        if first == "questions" and len(words) > 2 and words[1] in {"to", "about"}:
-            if words[1] == "to":
-                return f"What questions should I {rest_of(text, 2)}?"
-            return f"What questions can I ask about {rest_of(text, 2)}?"
-        if first == "be":
-            return f"How can I {lower_first(text)}?"
-        if first in imperatives:
-            return f"How do I {lower_first(text)}?"
-        if first.endswith("ing") and len(first) > 4 and first not in not_gerunds:
-            m = re.match(r"^(\w+ing)(?: (and|or) (\w+ing))?(.*)$", text)
-            verbs = base(m.group(1)) + (f" {m.group(2)} {base(m.group(3))}" if m.group(2) else "")
-            return f"How do I {verbs}{m.group(4)}?"
-        # A noun phrase: plural heads ask "what are", "the X" asks "what is", anything else "tell me about".
-        adjectives = {"common", "warning", "red", "ground", "small", "practical", "other", "key"}
-        head = next((w for w in words if w not in adjectives), "")
-        if first == "the" or not head.endswith("s"):
-            head = ""
-            for w in words[1 if first == "the" else 0:][:4]:
-                if w in boundaries:
-                    break
-                head = w
-        if len(head) > 3 and head.endswith("s") and not head.endswith(("ss", "us", "is")):
-            some = head in {"ideas", "tips", "ways", "habits", "skills", "options", "examples"}
-            noun = rest_of(text) if first == "the" else lower_first(text)
-            return f"What are {'some' if some else 'the'} {noun}?"
-        if first == "the":
-            return f"What is {lower_first(text)}?"
-        return f"Tell me about {lower_first(text)}"
 
-    original = " ".join(heading.split())
-    text = re.sub(r"\s*\([^)]*\)", "", original).strip()  # asides: "Why mentors cancel (it is rarely about you)"
-    low = text.lower()
-    if not text or "worked example" in low or low in {"introduction", "the short version", "notes for programme staff"}:
-        return None
-    if low.startswith("template:"):
-        name = text.split(":", 1)[1].strip()
-        return f"Show me the template: {lower_first(name)}" if name else None
-    if low.startswith("you ") or re.search(r'\?\s*["”]', text):
-        return None  # statements to the reader ("You do not need to be an expert"), quoted questions
-    asked = bool(re.search(r"\?(\s|$)", text))
-    text = re.split(r"\?\s+(?=[A-Z])", text)[0].rstrip(".:?! ")  # "Should you say yes? Five questions to ask"
-    text = first_person(text)
-    if asked:
-        question = text + "?"
-    elif ":" in text:
-        left, right = (part.strip() for part in text.split(":", 1))
-        if left.lower() == "pitfall":
-            question = f"How do I avoid {lower_first(right)}?"
-        elif re.match(r"(?i)^(step by step|for mentors|for mentees)$", left):
-            question = phrase(right[:1].upper() + right[1:])
-        else:
-            question = phrase(left)
-            asks = re.match(r"(?i)^(how|what|when|where|who|which|why)\b", right)
-            if question and question.startswith("Tell me about"):
-                # "Cold contact or warm contact: which to use" -> "Which should I use: cold contact or warm contact?"
-                question = (f"{phrase(right)[:-1]}: {lower_first(left)}?" if asks
-                            else f"Tell me about {lower_first(text)}")
-            elif question and question.endswith("?") and not asks:
-                question = f"{question[:-1]} ({right})?"  # "What are some ideas for the 70 (learning by doing)?"
+def _pick(src: _Source, skip: set[int], whole_list: bool, limit: int) -> list[int]:
+    """The units of a passage worth showing, in their original order, never one cut off from its context."""
+    blocks = [b for b in src.blocks if any(p not in skip for p in b.positions)]
+    if not blocks:
+        return []
+    best_block = max(blocks, key=lambda b: max(src.relevance[p] for p in b.positions if p not in skip))
+    lists = [b for b in blocks if b.kind != "prose"]
+    if whole_list and lists:
+        best_block = max(lists, key=lambda b: max(src.relevance[p] for p in b.positions))
+    positions = [p for p in best_block.positions if p not in skip]
+    if best_block.kind == "steps" or (best_block.kind == "list" and whole_list):  # steps make sense only whole
+        chosen = positions[:MAX_LIST_ITEMS]
     else:
-        question = phrase(text)
-    if not question:
-        return None
-    question = question[:1].upper() + question[1:]
-    subject = re.split(r" - |, and |: ", re.sub(r"\s*\([^)]*\)", "", title))[0].strip().rstrip("?")
-    if len(subject) > 46:  # keep the button short: "Receiving difficult feedback [without getting defensive]"
-        subject = re.split(r",| (?:for|when|without|with|in ways|in a|that|after|through) ", subject)[0]
-    if len(subject) > 46:
-        subject = subject.split(" and ")[0]
-    subject = re.sub(r"\s+(and|or)$", "", subject)
-    meaningful = [w for w in re.findall(r"[a-z0-9][a-z0-9'’-]*", question.lower()) if w not in thin and len(w) > 2]
-    if not meaningful:
-        question = f"{first_person(subject)}: {lower_first(question)}"
-    return question
-
-
-def suggest_followups(hits: list[Hit], used_rows: set[int], asked: str, limit: int = 3) -> list[str]:
-    """Questions the reader might ask next, drawn from related sections that the answer did not quote.
-
-    Sections come in retrieval order, at most two per document so the suggestions point in more than
-    one direction, and never a section the answer already quoted or the question just asked.
-    """
-    asked_key = " ".join(asked.lower().split()).rstrip("?")
-    quoted = {hits_p.passage.section_key for hits_p in hits if hits_p.row in used_rows}
-    out: list[str] = []
-    per_doc: dict[str, int] = {}
-    seen_sections: set[str] = set()
-    for hit in hits:
-        p = hit.passage
-        if (hit.row in used_rows or p.section_key in quoted or p.section_key in seen_sections
-                or len(p.heading_path) < 2 or per_doc.get(p.doc_id, 0) >= 2):
+        top = max(src.relevance[p] for p in positions)
+        ranked = sorted((p for p in positions if src.relevance[p] >= top - ITEM_SLACK), key=lambda p: -src.relevance[p])
+        chosen = sorted(ranked[:limit])
+    # Pull in what a leaning unit leans on; drop it when that is not possible.
+    out: list[int] = []
+    for pos in chosen:
+        unit = src.units[pos]
+        if leans_on_context(unit) and best_block.kind == "prose":
+            before = pos - 1
+            if before in best_block.positions and before not in skip:
+                if before not in out:
+                    out.append(before)
+                out.append(pos)
             continue
-        seen_sections.add(p.section_key)
-        question = _as_question(p.heading_path[-1], p.title)
-        if not question or question.lower().rstrip("?") == asked_key or question in out:
-            continue
-        out.append(question)
-        per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
-        if len(out) >= limit:
+        if best_block.kind != "prose" and (_DIALOGUE.match(unit) or unit.strip().startswith(("\"", "“"))):
+            continue  # a line of dialogue reads as advice outside its example
+        if unit.rstrip().endswith(":"):
+            continue  # a lead-in with nothing after it
+        out.append(pos)
+    return sorted(dict.fromkeys(out))
+
+
+def _words(src: _Source, positions: list[int]) -> int:
+    return sum(word_count(src.units[p]) for p in positions)
+
+
+def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, max_citations: int = 4,
+                   question: str = "", role: AskerRole = "unknown", lexical=None) -> Composed:
+    """Build the answer from whole units of the best sections, each shown under its heading and cited."""
+    asks_list, asks_example = wants_list(question), wants_example(question)
+    sources = [_source(h, r, data, query_vector) for r, h in enumerate(hits[:MAX_PASSAGES])
+               if not h.passage.is_template and (asks_example or section_kind(h.passage) != "example")]
+    sources = [s for s in sources if s.units]
+    if not sources:
+        return Composed(text="", citations=[])
+    asks_pitfalls = bool(PITFALL_INTENT.search(question))
+    asked = _weighted_tokens(question, lexical)
+    for src in sources:
+        src.score = (src.hit.dense + HEADING_WEIGHT * _heading_match(src.hit.passage, asked, lexical)
+                     - (OFF_INTENT if src.kind == "pitfall" and not asks_pitfalls else 0.0)
+                     + (OFF_INTENT if asks_list and any(b.kind != "prose" for b in src.blocks) else 0.0))
+    # Retrieval has already demoted passages written for the other side; its top document leads.
+    top_doc = sources[0].hit.passage.doc_id
+    fitting = [s for s in sources if s.hit.passage.doc_id == top_doc or addresses(s.hit.passage, role)]
+
+    # The lead: the statement of the top document that answers the question best.
+    lead_pool = [s for s in fitting if s.hit.passage.doc_id == top_doc]
+    intro = _intro(data, top_doc, hits, query_vector)
+    if intro is not None and intro.hit.row not in {s.hit.row for s in lead_pool}:
+        lead_pool.append(intro)
+    leads = [(s, p) for s in lead_pool for p in range(len(s.units)) if _can_lead(s, p)]
+    lead = max(leads, key=lambda sp: sp[0].relevance[sp[1]] + (0.03 if sp[0] is lead_pool[0] else 0.0), default=None)
+
+    # The body: the best section of the top document, then sections that add something.
+    body: list[tuple[_Source, list[int]]] = []
+    used_sections: set[str] = set()
+    main = max((s for s in fitting if s.hit.passage.doc_id == top_doc and s.kind != "example"),
+               key=lambda s: s.score, default=fitting[0])
+    skip = {lead[1]} if lead and lead[0] is main else set()
+    picked = _pick(main, skip, asks_list, MAX_LIST_ITEMS if asks_list else MAX_ITEMS)
+    words = (word_count(lead[0].units[lead[1]]) if lead else 0)
+    if picked:
+        body.append((main, picked))
+        words += _words(main, picked)
+        used_sections.add(main.hit.passage.section_key)
+    if lead:
+        used_sections.add(lead[0].hit.passage.section_key)
+    threshold = EXTRA_RELEVANCE * max(main.best, lead[0].relevance[lead[1]] if lead else 0.0)
+    docs_cited = {top_doc}
+    top_docs = list(dict.fromkeys(s.hit.passage.doc_id for s in fitting))[:3]
+    extras = [s for s in fitting if s.hit.passage.section_key not in used_sections and s.best >= threshold
+              and s.hit.passage.doc_id in top_docs and s.score >= main.score - EXTRA_MARGIN]
+    # A section from another of the top documents adds more than a second one from the same document.
+    extras.sort(key=lambda s: (s.hit.passage.doc_id in docs_cited, -s.score))
+    short = [s for s in fitting if s not in extras and s.hit.passage.section_key not in used_sections
+             and s.hit.passage.doc_id in top_docs]
+    for src in extras + sorted(short, key=lambda s: -s.score):
+        if len(body) >= 1 + MAX_EXTRA_SECTIONS or words >= MAX_WORDS - 20:
             break
-    return out
+        if src in short and words >= MIN_WORDS:
+            break  # weaker sections only make up a minimum length
+        rows = {s.hit.row for s, _ in body} | ({lead[0].hit.row} if lead else set())
+        if len(rows | {src.hit.row}) > max_citations or src.hit.passage.section_key in used_sections:
+            continue
+        picked = _pick(src, set(), False, 3)
+        while picked and words + _words(src, picked) > MAX_WORDS:
+            picked = picked[:-1]
+        if not picked:
+            continue
+        body.append((src, picked))
+        used_sections.add(src.hit.passage.section_key)
+        docs_cited.add(src.hit.passage.doc_id)
+        words += _words(src, picked)
+    return _render(lead, body)
+
+
+def _weighted_tokens(text: str, lexical) -> dict[str, float]:
+    """The question's content words, each weighted by how much it says (IDF)."""
+    if lexical is None:
+        return {}
+    return {t: lexical.idf(t) for t in set(lexical.correct(content_tokens(text)))}
+
+
+def _heading_match(passage: Passage, asked: dict[str, float], lexical) -> float:
+    """Share of the question's (IDF-weighted) words that the section's own heading names."""
+    if not asked or len(passage.heading_path) < 2:
+        return 0.0
+    named = set(lexical_tokens(" ".join(passage.heading_path[1:])))
+    return sum(w for t, w in asked.items() if t in named) / (sum(asked.values()) or 1.0)
+
+
+def _intro(data: IndexData, doc_id: str, hits: list[Hit], query_vector: np.ndarray) -> _Source | None:
+    """The opening passage of a document, whose first sentences usually say what it is about."""
+    for row, p in enumerate(data.passages):
+        if p.doc_id == doc_id:
+            if len(p.heading_path) > 1:
+                return None
+            hit = next((h for h in hits if h.row == row), None) or Hit(row, p, 0.0, 0.0, 0.0)
+            return _source(hit, len(hits), data, query_vector)
+    return None
+
+
+def _render(lead: tuple[_Source, int] | None, body: list[tuple[_Source, list[int]]]) -> Composed:
+    numbers: dict[int, int] = {}
+    units: list[SelectedUnit] = []
+    lines: list[str] = []
+
+    def cite(src: _Source) -> int:
+        return numbers.setdefault(src.hit.row, len(numbers) + 1)
+
+    def add(src: _Source, pos: int, heading: str, kind: str) -> str:
+        n = cite(src)
+        units.append(SelectedUnit(n, src.units[pos], heading, src.hit.passage.doc_id, src.hit.row, pos, kind))
+        return f"{clean_unit(src.units[pos])} [{n}]"
+
+    lead_doc = lead[0].hit.passage.doc_id if lead else (body[0][0].hit.passage.doc_id if body else "")
+    if lead:
+        lines.append(add(lead[0], lead[1], "", "lead"))
+    for src, positions in body:
+        p = src.hit.passage
+        intro_section = len(p.heading_path) < 2
+        heading = "" if intro_section else p.section
+        if lines:
+            lines.append("")
+        if heading:
+            title = "" if p.doc_id == lead_doc else f" · *{p.title}*"
+            lines.append(f"**{heading}**{title}")
+        block_kind = {pos: b.kind for b in src.blocks for pos in b.positions}
+        prose: list[str] = []
+        for pos in positions:
+            if block_kind[pos] != "prose":
+                if prose:
+                    lines.append(" ".join(prose))
+                    prose = []
+                lines.append(f"- {add(src, pos, heading, 'item')}")
+            else:
+                prose.append(add(src, pos, heading, "sentence"))
+        if prose:
+            lines.append(" ".join(prose))
+    used: dict[int, list[str]] = {}
+    by_row = {src.hit.row: src for src, _ in body}
+    if lead:
+        by_row.setdefault(lead[0].hit.row, lead[0])
+    for u in units:
+        used.setdefault(u.passage_row, []).append(u.text)
+    order = sorted(numbers, key=numbers.get)
+    citations = [_citation(numbers[row], by_row[row].hit, used[row]) for row in order]
+    return Composed(text="\n".join(lines).strip(), citations=citations, used=used, units=units)

@@ -1,8 +1,13 @@
-"""Measure answer quality on a gold file: retrieval, follow-ups, refusals and latency.
+"""Measure answer quality on a gold file: retrieval, the answer a person reads, follow-ups, refusals
+and latency.
 
 Gold format (one JSON object per line):
     {"id", "question", "history": [earlier user turns], "expected_topics", "expected_doc_ids",
-     "out_of_scope": bool, "split": "tune" | "test"}
+     "out_of_scope": bool, "role": optional asker role, "split": "tune" | "test"}
+
+The answer is judged apart from the ranking: which documents it cites, where its first line comes
+from, and whether each line still means what it meant in its section (a pitfall shown under its
+heading; no line that leans on text the answer left out).
 """
 
 from __future__ import annotations
@@ -16,8 +21,14 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
+import re
+
+from assistant.compose import leans_on_context, section_kind
+from assistant.models import Answer, Passage
 from assistant.pipeline import Assistant
+from assistant.roles import section_audience
 from assistant.scope import FEATURES, fit_logistic
+from assistant.text import clean_unit
 
 
 class GoldCase(BaseModel):
@@ -27,7 +38,68 @@ class GoldCase(BaseModel):
     expected_topics: list[str] = Field(default_factory=list)
     expected_doc_ids: list[str] = Field(default_factory=list)
     out_of_scope: bool = False
+    role: str | None = None  # who the writer had in mind, where the set says
     split: str = "test"
+
+
+class AnswerChecks(BaseModel):
+    """What a reader would catch in one answer."""
+
+    cited_docs: list[str] = Field(default_factory=list)  # in citation order
+    cited_topics: list[list[str]] = Field(default_factory=list)
+    lead_doc: str = ""
+    pitfalls_outside_heading: int = 0  # pitfall lines shown without their "Pitfalls..." heading
+    dangling: int = 0  # lines that lean on text the answer left out
+    other_audience: int = 0  # cited passages not written for the inferred asker
+    problems: list[str] = Field(default_factory=list)
+
+
+_HEADING_LINE = re.compile(r"^\*\*(.+?)\*\*(?: · \*.*\*)?$")
+_SEGMENT = re.compile(r"(.+?)\s\[(\d+)\]")
+
+
+def check_answer(answer: Answer, passages: dict[str, Passage]) -> AnswerChecks:
+    """Read an answer line by line as its reader would, against the passages it cites."""
+    by_number = {c.number: c for c in answer.citations}
+    checks = AnswerChecks(cited_docs=answer.doc_ids,
+                          cited_topics=[next(c.topics for c in answer.citations if c.doc_id == d) for d in answer.doc_ids])
+    if answer.status != "answered" or answer.is_template:
+        checks.lead_doc = answer.citations[0].doc_id if answer.citations else ""
+        return checks
+    heading = ""
+    previous: tuple[str, int] | None = None  # passage id and unit position of the line before
+    for line in answer.text.splitlines():
+        line = line.strip()
+        if not line:
+            heading, previous = "", None
+            continue
+        match = _HEADING_LINE.match(line)
+        if match:
+            heading, previous = match.group(1), None
+            continue
+        for text, number in _SEGMENT.findall(line.removeprefix("- ")):
+            citation = by_number.get(int(number))
+            passage = passages.get(citation.passage_id) if citation else None
+            if passage is None:
+                checks.problems.append(f"cites [{number}], which is not among its sources")
+                continue
+            if not checks.lead_doc:
+                checks.lead_doc = passage.doc_id
+            position = next((i for i, u in enumerate(passage.sentences) if clean_unit(u) == text.strip()), -1)
+            if section_kind(passage) == "pitfall" and heading != passage.section:
+                checks.pitfalls_outside_heading += 1
+                checks.problems.append(f"pitfall shown outside '{passage.section}': {text[:60]!r}")
+            if leans_on_context(text) and previous != (passage.id, position - 1):
+                checks.dangling += 1
+                checks.problems.append(f"leans on missing context: {text[:60]!r}")
+            previous = (passage.id, position)
+    for citation in answer.citations:
+        passage = passages.get(citation.passage_id)
+        if passage is not None and answer.role != "unknown" and answer.role not in section_audience(passage):
+            checks.other_audience += 1
+            checks.problems.append(f"cites '{passage.title} › {passage.section}', written for "
+                                   f"{'/'.join(section_audience(passage))}, for a {answer.role}")
+    return checks
 
 
 class CaseResult(BaseModel):
@@ -43,6 +115,11 @@ class CaseResult(BaseModel):
     docs: list[str]  # ranked documents retrieved
     doc_topics: list[list[str]]
     latency_ms: float
+    role: str = "unknown"  # inferred
+    expected_role: str | None = None
+    answer: AnswerChecks = Field(default_factory=AnswerChecks)
+    text: str = ""
+    sources: list[str] = Field(default_factory=list)
 
     @property
     def follow_up(self) -> bool:
@@ -51,6 +128,11 @@ class CaseResult(BaseModel):
     def topic_hit(self, k: int) -> bool:
         want = set(self.expected_topics)
         return any(want & set(t) for t in self.doc_topics[:k])
+
+    def answer_topic_hit(self, k: int) -> bool:
+        """An expected topic among the first k documents the answer cites."""
+        want = set(self.expected_topics)
+        return self.status == "answered" and any(want & set(t) for t in self.answer.cited_topics[:k])
 
     def doc_hit(self, k: int) -> bool:
         return bool(set(self.expected_doc_ids) & set(self.docs[:k]))
@@ -84,6 +166,7 @@ def load_gold(path: Path, split: str | None = None) -> list[GoldCase]:
 def run_cases(bot: Assistant, cases: list[GoldCase]) -> list[CaseResult]:
     results = []
     by_id = bot.knowledge_topics()
+    passages = {p.id: p for p in bot.index.passages}
     for case in cases:
         bot.clear_query_cache()  # every question pays for its own embedding, as a new user's would
         answer, found = bot.ask_with_retrieval(case.question, case.history)
@@ -93,7 +176,9 @@ def run_cases(bot: Assistant, cases: list[GoldCase]) -> list[CaseResult]:
             id=case.id, question=case.question, history=case.history, out_of_scope=case.out_of_scope,
             expected_topics=case.expected_topics, expected_doc_ids=case.expected_doc_ids, status=answer.status,
             confidence=answer.confidence, signals=signals, docs=docs[:10],
-            doc_topics=[by_id.get(d, []) for d in docs[:10]], latency_ms=answer.latency_ms))
+            doc_topics=[by_id.get(d, []) for d in docs[:10]], latency_ms=answer.latency_ms,
+            role=answer.role, expected_role=case.role, answer=check_answer(answer, passages), text=answer.text,
+            sources=[f"[{c.number}] {c.title} › {c.section} ({c.doc_id})" for c in answer.citations]))
     return results
 
 
@@ -113,6 +198,8 @@ def metrics(results: list[CaseResult]) -> dict:
     with_docs = [r for r in ins if r.expected_doc_ids]
     oos = [r for r in results if r.out_of_scope]
     lat = [r.latency_ms for r in results]
+    answered = [r for r in ins if r.status == "answered"]
+    roles = [r for r in results if r.expected_role and r.expected_role != "unknown"]
     return {
         "cases": len(results), "in_scope": len(ins), "follow_ups": len(follow), "out_of_scope": len(oos),
         "topic_hit@1": _mean(r.topic_hit(1) for r in single),
@@ -123,6 +210,15 @@ def metrics(results: list[CaseResult]) -> dict:
         "ndcg@10": _mean(r.ndcg(10) for r in with_docs),
         "follow_up_hit@3": _mean(r.topic_hit(3) for r in follow),
         "follow_up_doc_hit@3": _mean(r.doc_hit(3) for r in follow if r.expected_doc_ids),
+        "answer_topic_hit@1": _mean(r.answer_topic_hit(1) for r in single),
+        "answer_topic_hit@3": _mean(r.answer_topic_hit(3) for r in single),
+        "follow_up_answer_hit@3": _mean(r.answer_topic_hit(3) for r in follow),
+        "lead_from_top_doc": _mean(bool(r.docs) and r.answer.lead_doc == r.docs[0] for r in answered),
+        "pitfalls_outside_heading": sum(r.answer.pitfalls_outside_heading for r in answered),
+        "dangling_references": sum(r.answer.dangling for r in answered),
+        "answers_citing_other_audience": _mean(r.answer.other_audience > 0 for r in answered),
+        "role_accuracy": _mean(r.role == r.expected_role for r in roles),
+        "role_wrong": _mean(r.role not in ("unknown", r.expected_role) for r in roles),
         "oos_refusal": _mean(r.status == "out_of_scope" for r in oos),
         "false_refusal": _mean(r.status == "out_of_scope" for r in ins),
         "latency_p50_ms": _pct(lat, 50), "latency_p95_ms": _pct(lat, 95),
@@ -151,6 +247,10 @@ def misses(results: list[CaseResult]) -> list[dict]:
             why = "wrong topic in top 3"
         elif not r.out_of_scope and r.expected_doc_ids and not r.doc_hit(5):
             why = "no expected document in top 5"
+        elif not r.out_of_scope and not r.answer_topic_hit(3):
+            why = "ranked right, but the answer cites no expected topic"
+        elif r.answer.problems:
+            why = "; ".join(r.answer.problems)
         else:
             continue
         out.append({"id": r.id, "why": why, "question": r.question, "history": r.history,
@@ -183,12 +283,23 @@ def format_report(report: dict) -> str:
             ("doc recall@5", "doc_recall@5", ">= 0.85"), ("doc hit@3", "doc_hit@3", None), ("MRR@10", "mrr@10", None),
             ("nDCG@10", "ndcg@10", None), ("follow-up hit@3", "follow_up_hit@3", ">= 0.90"),
             ("follow-up doc hit@3", "follow_up_doc_hit@3", None), ("out-of-scope refusal", "oos_refusal", ">= 0.95"),
-            ("false refusal", "false_refusal", "<= 0.03"), ("latency p50 (ms)", "latency_p50_ms", None),
+            ("false refusal", "false_refusal", "<= 0.02"),
+            ("answer topic hit@1", "answer_topic_hit@1", None),
+            ("answer topic hit@3", "answer_topic_hit@3", ">= 0.95"),
+            ("follow-up answer hit@3", "follow_up_answer_hit@3", ">= 0.95"),
+            ("lead from top document", "lead_from_top_doc", None),
+            ("pitfalls outside heading", "pitfalls_outside_heading", "0"),
+            ("dangling references", "dangling_references", "0"),
+            ("answers citing other side", "answers_citing_other_audience", None),
+            ("role inferred right", "role_accuracy", None),
+            ("role inferred wrong", "role_wrong", None),
+            ("latency p50 (ms)", "latency_p50_ms", None),
             ("latency p95 (ms)", "latency_p95_ms", None)]
     lines.append(f"{'metric':<28}{'value':>10}  target")
     for label, key, target in rows:
         value = m.get(key)
-        shown = "-" if value is None else (f"{value:.3f}" if "latency" not in key else f"{value:.1f}")
+        shown = ("-" if value is None else f"{value:.1f}" if "latency" in key else str(value)
+                 if isinstance(value, int) else f"{value:.3f}")
         lines.append(f"{label:<28}{shown:>10}  {target or ''}")
     lines.append(f"\ncases: {m['cases']} ({m['in_scope']} in scope, of which {m['follow_ups']} follow-ups; "
                  f"{m['out_of_scope']} out of scope)")
@@ -225,6 +336,28 @@ def evaluate(bot: Assistant, path: Path, split: str | None = None, calibrate_sco
     if calibrate_scope:
         report["calibration"] = calibrate(results)
     return report
+
+
+def write_answers(report: dict, out: Path) -> None:
+    """Every question with its answer and sources, as Markdown, for a reader to review (and diff)."""
+    lines = [f"# Answers to {report['file']} (split: {report['split']})", "",
+             "Written by `mentor eval ... --answers`. Each case: the question (and earlier turns), the role "
+             "Mentor inferred, the answer exactly as shown, its sources, and any problem the automatic "
+             "checks found.", ""]
+    for r in report["results"]:
+        expected = "out of scope" if r["out_of_scope"] else ", ".join(r["expected_topics"])
+        lines.append(f"## {r['id']}: {r['question']}")
+        for turn in r["history"]:
+            lines.append(f"> earlier: {turn}")
+        lines.append(f"*Expected: {expected}. Status: {r['status']}, role: {r['role']}"
+                     f"{' (set says ' + r['expected_role'] + ')' if r.get('expected_role') else ''}.*")
+        lines.append("")
+        lines.extend(f"    {line}" if line else "" for line in r["text"].splitlines())
+        lines.append("")
+        lines.extend(f"- {source}" for source in r["sources"])
+        lines.extend(f"- **Check:** {problem}" for problem in r["answer"]["problems"])
+        lines.append("")
+    Path(out).write_text("\n".join(lines), encoding="utf-8")
 
 
 def write_json(report: dict, out: Path) -> None:

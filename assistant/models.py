@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Audience = Literal["mentee", "mentor", "program-staff"]
+AskerRole = Literal["mentee", "mentor", "program-staff", "unknown"]
 Role = Literal["user", "assistant"]
 Status = Literal["answered", "out_of_scope", "invalid_input"]
 
@@ -104,6 +105,7 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     question: str = ""
     resolved_query: str = ""  # the query actually searched, after follow-up resolution
+    role: AskerRole = "unknown"  # who the question reads as coming from; shapes ranking and composition
     top_score: float = 0.0
     confidence: float = 0.0
     is_template: bool = False

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.compose import compose_answer, compose_template, suggest_followups, wants_template
+from assistant.compose import compose_answer, compose_template, wants_template
+from assistant.suggestions import suggest_followups
 from assistant.config import Settings
 from assistant.conversation import Resolution, content_tokens, normalise_history, resolve
 from assistant.embedding import Embedder
@@ -19,7 +20,9 @@ from assistant.index import IndexData, build_index, ensure_index, load_index, po
 from assistant.knowledge import KnowledgeBase, load_knowledge
 from assistant.models import Answer, BuildReport
 from assistant.retrieval import Hit, Retriever
+from assistant.roles import AskerRole, infer_role
 from assistant.scope import ScopeModel, ScopeSignals
+from assistant.spelling import Speller
 
 NAME_SUBJECT_SIMILARITY = 0.45  # below this, "closest uncovered subject" is a guess, not worth naming
 CONTEXT_WEIGHT = 0.3  # how much an earlier turn steers a follow-up that has content of its own
@@ -59,6 +62,7 @@ class Retrieval:
     signals: ScopeSignals  # of the question on its own
     confidence: float
     uncovered: bool = False  # the question is about a subject knowledge/scope.yaml excludes
+    role: AskerRole = "unknown"  # who is asking, inferred from the question and the conversation
     engine: "_Engine | None" = None  # the index version searched: composition must use the same one
 
     def doc_ranking(self) -> list[str]:
@@ -75,6 +79,7 @@ class _Engine:
     def __init__(self, data: IndexData, mode: str):
         self.data = data
         self.retriever = Retriever(data, mode)
+        self.speller = Speller(p.embed_text for p in data.passages)
 
 
 def clean_question(question: str) -> str:
@@ -211,8 +216,11 @@ class Assistant:
         engine = self.engine
         retriever = engine.retriever
         turns = normalise_history(history)
-        cleaned = clean_question(question)
-        resolution = resolve(cleaned, [t.model_copy(update={"content": clean_question(t.content)}) for t in turns])
+        speller = engine.speller
+        cleaned = speller.correct(clean_question(question))
+        turns = [t.model_copy(update={"content": speller.correct(clean_question(t.content))}) for t in turns]
+        resolution = resolve(cleaned, turns)
+        role = infer_role(cleaned, [t.content for t in turns if t.role == "user"])
         in_context = f"{resolution.context} {resolution.standalone}"
         context_confidence = None
         if resolution.is_follow_up:
@@ -220,7 +228,7 @@ class Assistant:
             vector = alone + ELLIPTIC_CONTEXT_WEIGHT * context
             vector = (vector / np.linalg.norm(vector)).astype("float32")
             hits = retriever.search(vector, resolution.standalone, k=k, context_text=resolution.context,
-                                    context_weight=ELLIPTIC_CONTEXT_WEIGHT)
+                                    context_weight=ELLIPTIC_CONTEXT_WEIGHT, role=role)
             context_confidence = self.scope.confidence(self._signals(engine, vector, resolution.query, hits))
             signals = self._signals(engine, alone, resolution.standalone,
                                     retriever.search(alone, resolution.standalone, k=k))
@@ -231,12 +239,12 @@ class Assistant:
             vector = alone + CONTEXT_WEIGHT * context
             vector = (vector / np.linalg.norm(vector)).astype("float32")
             hits = retriever.search(vector, resolution.standalone, k=k, context_text=resolution.context,
-                                    context_weight=CONTEXT_WEIGHT)
+                                    context_weight=CONTEXT_WEIGHT, role=role)
             context_confidence = self.scope.confidence(
                 self._signals(engine, joint, in_context, retriever.search(joint, in_context, k=k)))
         else:
             vector = self._embed([resolution.query])[0]
-            hits = retriever.search(vector, resolution.query, k=k)
+            hits = retriever.search(vector, resolution.query, k=k, role=role)
             signals = self._signals(engine, vector, resolution.query, hits)
         confidence = self.scope.confidence(signals)
         # In a conversation, a turn about a subject the guidance excludes is declined even when the
@@ -253,7 +261,7 @@ class Assistant:
                 # it up kindly?" after "I've outgrown my mentor"); a change of subject ("ok and a
                 # lasagna recipe?", "and how big a raise should I ask for?") is judged on its own.
                 confidence = max(confidence, context_confidence)
-        return Retrieval(resolution, hits, vector, signals, confidence, uncovered, engine)
+        return Retrieval(resolution, hits, vector, signals, confidence, uncovered, role, engine)
 
     def validate(self, question) -> str | None:
         """A friendly reason the question can't be asked, or None when it is fine."""
@@ -284,7 +292,7 @@ class Assistant:
             text = question if isinstance(question, str) else ""
             return Answer(status="invalid_input", text=problem, question=text[: self.settings.max_question_chars]), None
         found = self.retrieve(question, history)
-        base = dict(question=question, resolved_query=found.resolution.query,
+        base = dict(question=question, resolved_query=found.resolution.query, role=found.role,
                     top_score=round(found.signals.dense, 4), confidence=round(found.confidence, 4))
 
         def done(**fields) -> tuple[Answer, Retrieval]:
@@ -298,7 +306,9 @@ class Assistant:
             if template is not None:
                 composed = compose_template(template)
         if composed is None:
-            composed = compose_answer(found.query_vector, found.hits, found.engine.data, self.settings.max_citations)
+            composed = compose_answer(found.query_vector, found.hits, found.engine.data, self.settings.max_citations,
+                                      question=found.resolution.standalone, role=found.role,
+                                      lexical=found.engine.retriever.lexical)
         if not composed.citations:
             return done(status="out_of_scope", text=OUT_OF_SCOPE_TEXT)
         suggestions = suggest_followups(found.hits, set(composed.used), question)

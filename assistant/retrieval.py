@@ -8,6 +8,7 @@ import numpy as np
 
 from assistant.index import IndexData
 from assistant.models import Passage
+from assistant.roles import AskerRole, addresses
 from assistant.text import lexical_tokens
 
 # Reciprocal-rank fusion, weighted towards dense. Chosen on the tune split (docs/evaluation.md):
@@ -23,6 +24,9 @@ DOC_EVIDENCE = 0.15
 # 0.1 beat 0.15 and 0.2 on tune).
 DOC_SHARE = 0.1
 CANDIDATES = 40
+# A passage written for the other side of the relationship ("finding a mentor" for someone who wants
+# to become one) keeps this share of its score when the asker's role is known (docs/evaluation.md).
+OTHER_AUDIENCE = 0.7
 
 
 @dataclass
@@ -115,8 +119,11 @@ class Retriever:
         return out
 
     def search(self, query_vector: np.ndarray, query_text: str, k: int = 10,
-               context_text: str = "", context_weight: float = 0.0) -> list[Hit]:
-        """Rank passages for a query; `context_text` (an earlier turn) adds lexical evidence at `context_weight`."""
+               context_text: str = "", context_weight: float = 0.0, role: AskerRole = "unknown") -> list[Hit]:
+        """Rank passages for a query; `context_text` (an earlier turn) adds lexical evidence at `context_weight`.
+
+        A known `role` demotes passages addressed to someone else; an unknown role changes nothing.
+        """
         dense = self.dense_scores(query_vector)
         tokens = self.lexical.correct(lexical_tokens(query_text))
         lexical = self.lexical.scores(tokens)
@@ -147,6 +154,8 @@ class Retriever:
             passage = self.data.passages[int(i)]
             others = [v for v in by_doc[passage.doc_id] if v != fused[i]][:2]
             score = float(fused[i]) + DOC_EVIDENCE * sum(others)
+            if not addresses(passage, role):
+                score *= OTHER_AUDIENCE
             hits.append(Hit(int(i), passage, float(dense[i]), float(lexical[i]), score))
         hits.sort(key=lambda h: -h.fused)
         return hits[:k]

@@ -64,23 +64,35 @@ def split_sentences(paragraph: str) -> list[str]:
     return out
 
 
-def answer_units(text: str) -> list[str]:
-    """Break a passage into quotable units: each list item, and each sentence of prose.
+def answer_blocks(text: str) -> list[tuple[str, list[str]]]:
+    """A passage's paragraphs and lists in reading order: ("prose", sentences), ("list", items) or
+    ("steps", items) for a numbered list.
 
     A list item stays whole (it is one step or point); a prose paragraph is split into sentences.
+    Units shorter than two words are dropped, as `answer_units` drops them.
     """
-    units: list[str] = []
+    blocks: list[tuple[str, list[str]]] = []
     item: list[str] = []
     para: list[str] = []
+    numbered = [False]
+
+    def add(kind: str, units: list[str]) -> None:
+        units = [u for u in units if word_count(u) >= 2]
+        if not units:
+            return
+        if kind != "prose" and blocks and blocks[-1][0] == kind:
+            blocks[-1][1].extend(units)  # items of one list, even when a continuation line split them
+        else:
+            blocks.append((kind, units))
 
     def flush_item():
         if item:
-            units.append(" ".join(" ".join(item).split()))
+            add("steps" if numbered[0] else "list", [" ".join(" ".join(item).split())])
             item.clear()
 
     def flush_para():
         if para:
-            units.extend(split_sentences(" ".join(para)))
+            add("prose", split_sentences(" ".join(para)))
             para.clear()
 
     for raw in text.splitlines():
@@ -89,10 +101,13 @@ def answer_units(text: str) -> list[str]:
         if not stripped:
             flush_item()
             flush_para()
+            if blocks and blocks[-1][0] != "prose":
+                blocks.append(("break", []))  # a blank line ends a list
             continue
         if _LIST_ITEM.match(stripped):
             flush_item()
             flush_para()
+            numbered[0] = stripped[0].isdigit()
             item.append(_LIST_ITEM.sub("", stripped, count=1))
         elif item and (line.startswith("  ") or line.startswith("\t")):
             item.append(stripped)  # continuation of a list item
@@ -101,7 +116,12 @@ def answer_units(text: str) -> list[str]:
             para.append(stripped)
     flush_item()
     flush_para()
-    return [u for u in units if word_count(u) >= 2]
+    return [b for b in blocks if b[0] != "break"]
+
+
+def answer_units(text: str) -> list[str]:
+    """Break a passage into quotable units: each list item, and each sentence of prose."""
+    return [unit for _, units in answer_blocks(text) for unit in units]
 
 
 def clean_unit(unit: str) -> str:

@@ -9,7 +9,7 @@ from assistant.chat import (JOURNEYS, TOPIC_QUESTIONS, Exchange, conversation_ma
                             highlight_spans, highlighted_markdown, history, keep_line_breaks, privacy_note,
                             question_preview, starter_questions, topic_label, topic_question, topic_shelves,
                             unescape_markdown)
-from assistant.compose import _as_question
+from assistant.suggestions import as_question
 from assistant.knowledge import load_knowledge, load_topics
 from tests.conftest import KNOWLEDGE
 
@@ -137,7 +137,7 @@ def test_topic_shelves_list_every_document_under_its_topics():
     ("You do not need to be an expert", None),
 ])
 def test_headings_become_questions_in_the_readers_words(heading, question):
-    assert _as_question(heading, "Being asked to mentor - for the first time") == question
+    assert as_question(heading, "Being asked to mentor - for the first time") == question
 
 
 def test_suggestions_are_new_questions_that_lead_somewhere(bot):

@@ -10,12 +10,15 @@ def test_answers_with_citations_on_every_sentence(bot):
     assert answer.citations and answer.citations[0].doc_id == "finding-a-mentor"
     assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     lines = [line for line in answer.text.splitlines() if line.strip()]
-    assert all(re.search(r"\[\d+\]$", line) for line in lines), answer.text
-    # Extractive: each quoted sentence comes from the passage it cites.
-    for line in lines:
-        n = int(re.search(r"\[(\d+)\]$", line).group(1))
-        quoted = re.sub(r"^- ", "", line).rsplit(" [", 1)[0].rstrip(".")
-        assert quoted[:40] in " ".join(answer.citations[n - 1].text.split()), line
+    headings = [line for line in lines if line.startswith("**")]
+    sections = {c.section for c in answer.citations}
+    assert all(line.split("**")[1] in sections for line in headings), answer.text
+    quoted_lines = [line for line in lines if line not in headings]
+    assert all(re.search(r"\[\d+\]$", line) for line in quoted_lines), answer.text
+    # Extractive: each quoted unit comes from the passage it cites.
+    for line in quoted_lines:
+        for quoted, n in re.findall(r"(.+?) \[(\d+)\]", re.sub(r"^- ", "", line)):
+            assert quoted.strip().rstrip(".")[:40] in " ".join(answer.citations[int(n) - 1].text.split()), line
     c = answer.citations[0]
     assert c.title and c.section and c.topics and c.text and 0 < c.score <= 1
 

@@ -1,0 +1,70 @@
+"""Correct misspelt words in a question before it is embedded ("how do i find a mentr").
+
+MiniLM splits an unknown word into word pieces that no longer mean "mentor", so a misspelt question
+can score as out of scope. A word is left alone when the guidance or an English dictionary
+(pyspellchecker's word-frequency list) knows it; otherwise it becomes the closest word of the
+guidance, or failing that of the dictionary, within two edits. Long tokens are never corrected:
+their edit candidates grow with the square of their length.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+
+MIN_LENGTH, MAX_LENGTH = 4, 20
+_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
+_lock = threading.Lock()
+_dictionary = None
+
+
+def _english():
+    """pyspellchecker's English dictionary, loaded once per process."""
+    global _dictionary
+    with _lock:
+        if _dictionary is None:
+            from spellchecker import SpellChecker
+
+            _dictionary = SpellChecker(distance=2)
+    return _dictionary
+
+
+class Speller:
+    """Corrects words against the guidance's own vocabulary first, then English."""
+
+    def __init__(self, texts: Iterable[str]):
+        self.frequency = Counter(w.lower() for text in texts for w in _WORD.findall(text))
+
+    def known(self, word: str) -> bool:
+        return word in self.frequency or word in _english()
+
+    def correct_word(self, word: str) -> str:
+        low = word.lower()
+        if not (MIN_LENGTH <= len(low) <= MAX_LENGTH) or not low.isalpha() or self.known(low):
+            return word
+        english = _english()
+        ours = [w for w in _edits(low) if w in self.frequency]
+        if not ours and len(low) <= 12:  # two edits of a long word are hundreds of thousands of strings
+            ours = [w for w in {e2 for e1 in _edits(low) for e2 in _edits(e1)} if w in self.frequency]
+        if ours:
+            return max(ours, key=lambda w: (self.frequency[w], w))
+        return english.correction(low) or word
+
+    def correct(self, text: str) -> str:
+        """The text with unknown words corrected; everything else exactly as written."""
+        return _WORD.sub(lambda m: self.correct_word(m.group(0)), text)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _edits(word: str) -> set[str]:
+    """Every string one deletion, transposition, replacement or insertion away."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    inserts = {a + c + b for a, b in splits for c in _LETTERS}
+    return deletes | transposes | replaces | inserts
