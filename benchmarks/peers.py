@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Mentor beside a LangChain FAISS and a LlamaIndex retriever on one gold file.")
     parser.add_argument("gold", type=Path, help="gold file, e.g. evaluation/holdout.jsonl")
     parser.add_argument("--split", default="all", help="tune, test or all (default: all)")
-    parser.add_argument("--json", dest="json_out", type=Path, help="also save the figures and per-case rankings here")
+    parser.add_argument("--json", dest="json_out", metavar="OUT", type=Path, help="also save the figures and per-case rankings here")
     parser.add_argument("--peer-k", type=int, default=10,
                         help="chunks each peer retrieves per query before deduplicating to documents (default: 10)")
     parser.add_argument("--fresh-index", action="store_true",
