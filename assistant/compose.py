@@ -21,16 +21,17 @@ import numpy as np
 from assistant.index import IndexData
 from assistant.models import Citation, Passage
 from assistant.retrieval import Hit
-from assistant.roles import AskerRole, addresses
+from assistant.roles import AskerRole, addresses, section_audience
 from assistant.conversation import content_tokens
 from assistant.text import answer_blocks, clean_unit, lexical_tokens, word_count
 
 # A request for something to copy: a template, script or agenda, or a message to send ("give me an
 # email", "what should I say"), but not the verb ("is it weird to message them?").
 TEMPLATE_INTENT = re.compile(
-    r"\b(?:templates?|scripts?|agendas?|check-?lists?|worksheets?|draft|wording|word it|phrase it|"
-    r"(?:a|an|the|some|sample|example|short|quick|follow-up|first|cold|intro|thank-you)\s+(?:\w+\s+){0,2}"
-    r"(?:e-?mails?|messages?|notes?|letters?|dms?|surveys?|questionnaires?|forms?|posts?)\b(?! (?:them|him|her|you)\b)|"
+    r"\b(?:templates?|scripts?|draft|wording|word it|phrase it|"
+    r"(?<!set )(?:a|an|the|some|sample|example|short|quick|follow-up|first|cold|intro|thank-you)\s+(?:\w+\s+){0,2}"
+    r"(?:e-?mails?|messages?|notes?|letters?|dms?|surveys?|questionnaires?|forms?|posts?|agendas?|check-?lists?|"
+    r"worksheets?)\b(?! (?:them|him|her|you)\b)|"
     r"what (?:should|do|can|could) i (?:say|write|send)|how (?:should|do) i (?:word|phrase)|"
     r"(?:something|anything|words) i (?:can|could) (?:say|send|write|use))", re.I)
 
@@ -58,8 +59,8 @@ MIN_WORDS, MAX_WORDS = 60, 170  # words quoted; headings and markers come on top
 MAX_EXTRA_SECTIONS = 2
 MAX_ITEMS, MAX_LIST_ITEMS = 4, 10
 ITEM_SLACK = 0.12  # an item within this cosine of the best item of its list is relevant too
-EXTRA_RELEVANCE = 0.8  # a further section's best unit must reach this share of the best section's
-EXTRA_MARGIN = 0.06  # and its section score must be within this of the best section's
+EXTRA_RELEVANCE = 0.7  # a further section's best unit must reach this share of the best section's
+EXTRA_MARGIN = 0.2  # and its section score must be within this of the best section's
 
 
 @dataclass
@@ -231,7 +232,9 @@ def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, m
                      + (OFF_INTENT if asks_list and any(b.kind != "prose" for b in src.blocks) else 0.0))
     # Retrieval has already demoted passages written for the other side; its top document leads.
     top_doc = sources[0].hit.passage.doc_id
-    fitting = [s for s in sources if s.hit.passage.doc_id == top_doc or addresses(s.hit.passage, role)]
+    # Within it, a section whose heading names the other side ("For mentors: ...") is left out.
+    fitting = [s for s in sources if addresses(s.hit.passage, role) or
+               (s.hit.passage.doc_id == top_doc and section_audience(s.hit.passage) == list(s.hit.passage.audience))]
 
     # The lead: the statement of the top document that answers the question best.
     lead_pool = [s for s in fitting if s.hit.passage.doc_id == top_doc]

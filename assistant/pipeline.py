@@ -25,8 +25,8 @@ from assistant.scope import ScopeModel, ScopeSignals
 from assistant.spelling import Speller
 
 NAME_SUBJECT_SIMILARITY = 0.45  # below this, "closest uncovered subject" is a guess, not worth naming
-CONTEXT_WEIGHT = 0.3  # how much an earlier turn steers a follow-up that has content of its own
-ELLIPTIC_CONTEXT_WEIGHT = 1.0  # an elliptic follow-up ("what should I say to them?") leans on its context fully
+TEMPLATE_RANK_STEP = 0.05  # how much a template loses per rank of its document
+JOINED_TURNS = 3  # earlier user turns joined to a follow-up before it is searched
 VOUCH_FLOOR = 0.1  # least confidence a self-contained follow-up needs before its conversation can vouch for it
 _TAGS = re.compile(r"<[^>]{0,200}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -206,12 +206,12 @@ class Assistant:
                             margin=dense_best - uncovered, subject=subject, uncovered=uncovered)
 
     def retrieve(self, question: str, history: Iterable | None = None, k: int = 20) -> Retrieval:
-        """Resolve follow-ups, search, and score how well the guidance covers the question.
+        """Search for the question in its conversation, and score how well the guidance covers it.
 
-        An elliptic follow-up ("what should I say to them?") is searched together with the earlier
-        turn and judged in that context. A question with content of its own is searched with a light
-        touch of the earlier turn (it often narrows the subject) but judged on its own, so a change of
-        subject is neither answered from stale context nor refused because of it.
+        A question with earlier turns is searched with them joined to it. It is judged on its own,
+        and borrows the conversation's standing only when it leans on it (an elliptic follow-up such
+        as "what should I say to them?") or is at least plausible alone, so a change of subject is
+        neither answered from stale context nor refused because of it.
         """
         engine = self.engine
         retriever = engine.retriever
@@ -221,27 +221,17 @@ class Assistant:
         turns = [t.model_copy(update={"content": speller.correct(clean_question(t.content))}) for t in turns]
         resolution = resolve(cleaned, turns)
         role = infer_role(cleaned, [t.content for t in turns if t.role == "user"])
-        in_context = f"{resolution.context} {resolution.standalone}"
         context_confidence = None
-        if resolution.is_follow_up:
-            alone, context = self._embed([resolution.standalone, resolution.context])
-            vector = alone + ELLIPTIC_CONTEXT_WEIGHT * context
-            vector = (vector / np.linalg.norm(vector)).astype("float32")
-            hits = retriever.search(vector, resolution.standalone, k=k, context_text=resolution.context,
-                                    context_weight=ELLIPTIC_CONTEXT_WEIGHT, role=role)
-            context_confidence = self.scope.confidence(self._signals(engine, vector, resolution.query, hits))
-            signals = self._signals(engine, alone, resolution.standalone,
-                                    retriever.search(alone, resolution.standalone, k=k))
-        elif resolution.context:
-            alone, context, joint = self._embed([resolution.standalone, resolution.context, in_context])
-            signals = self._signals(engine, alone, resolution.standalone,
-                                    retriever.search(alone, resolution.standalone, k=k))
-            vector = alone + CONTEXT_WEIGHT * context
-            vector = (vector / np.linalg.norm(vector)).astype("float32")
-            hits = retriever.search(vector, resolution.standalone, k=k, context_text=resolution.context,
-                                    context_weight=CONTEXT_WEIGHT, role=role)
-            context_confidence = self.scope.confidence(
-                self._signals(engine, joint, in_context, retriever.search(joint, in_context, k=k)))
+        if resolution.context:
+            # Earlier turns joined to the question rank better than resolving what a follow-up
+            # refers to (docs/evaluation.md: follow-up answer hit@3 0.944 against 0.889 on gold).
+            earlier = [t.content for t in turns if t.role == "user" and t.content.strip()][-JOINED_TURNS:]
+            joined = " ".join([*earlier, cleaned])
+            alone, vector = self._embed([cleaned, joined])
+            signals = self._signals(engine, alone, cleaned, retriever.search(alone, cleaned, k=k))
+            hits = retriever.search(vector, joined, k=k, role=role)
+            context_confidence = self.scope.confidence(self._signals(engine, vector, joined, hits))
+            resolution.query = joined
         else:
             vector = self._embed([resolution.query])[0]
             hits = retriever.search(vector, resolution.query, k=k, role=role)
@@ -319,7 +309,7 @@ class Assistant:
         """The template the question asks for: among the top documents' templates, the one whose
         passage is closest to the question, with the words of its heading ("cold", "agenda",
         "checklist") counting extra, since they name what the template is for."""
-        top_docs = found.doc_ranking()[:5]
+        top_docs = found.doc_ranking()[:3]
         candidates = [h for h in found.hits if h.passage.is_template and h.passage.doc_id in top_docs]
         if not candidates:
             return None
@@ -328,7 +318,9 @@ class Assistant:
 
         def score(hit: Hit) -> float:
             named = set(content_tokens(hit.passage.heading_path[-1])) - {"templat"}
-            return hit.dense + 0.03 * sum(lexical.idf(t) for t in asked & named)
+            # The better-ranked document's template wins a close call.
+            return (hit.dense + 0.03 * sum(lexical.idf(t) for t in asked & named)
+                    - TEMPLATE_RANK_STEP * top_docs.index(hit.passage.doc_id))
 
         return max(candidates, key=score)
 

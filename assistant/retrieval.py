@@ -119,16 +119,12 @@ class Retriever:
         return out
 
     def search(self, query_vector: np.ndarray, query_text: str, k: int = 10,
-               context_text: str = "", context_weight: float = 0.0, role: AskerRole = "unknown") -> list[Hit]:
-        """Rank passages for a query; `context_text` (an earlier turn) adds lexical evidence at `context_weight`.
-
-        A known `role` demotes passages addressed to someone else; an unknown role changes nothing.
-        """
+               role: AskerRole = "unknown") -> list[Hit]:
+        """Rank passages for a query. A known `role` demotes passages addressed to someone else; an
+        unknown role changes nothing."""
         dense = self.dense_scores(query_vector)
         tokens = self.lexical.correct(lexical_tokens(query_text))
         lexical = self.lexical.scores(tokens)
-        if context_text and context_weight > 0:
-            lexical = lexical + context_weight * self.lexical.scores(self.lexical.correct(lexical_tokens(context_text)))
         if self.mode == "dense":
             fused = dense
         elif self.mode == "bm25":

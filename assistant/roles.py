@@ -43,9 +43,9 @@ _CUES: dict[str, list[re.Pattern]] = {
         r"\b(?:someone|somebody|a person) to mentor me\b",
     )],
     "program-staff": [re.compile(p, re.I) for p in (
-        r"\b(?:our|my|the company's|a company|a company-wide|a formal|an internal|the) (?:new |pilot |internal |company |formal |\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme|initiative|cohort)s?\b",
+        r"\b(?:our|my|the company's|a company|a company-wide|a formal|an internal|the) (?:new |pilot |internal |company |formal |\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme|initiative|cohort|pilot)s?\b",
         r"\b(?:run|running|design|designing|launch|launching|set up|setting up|start|starting|build|building|evaluate|evaluating|promote|promoting|manage|managing|coordinate|coordinating) (?:a |an |our |the )?(?:new |pilot |formal |company-wide |internal )?(?:mentoring |mentorship )?(?:programme|program|scheme|cohort)\b",
-        r"\b(?:participants|sign-?ups|enrol+ment|pairings|pairs|matches|matching mentors|match mentors|our mentors|our mentees|mentors and mentees|mentor training|train(?:ing)? (?:our |the )?mentors)\b",
+        r"\b(?:participants|sign-?ups|enrol+ment|pairings|pairs|matches|matching mentors|match mentors|our mentors|our mentees|mentors and mentees|mentor training|train(?:ing)? (?:our |the )?mentors|recruit(?:ing)? (?:more |new )?mentors)\b",
         r"\b(?:hr|l&d|learning and development|people team|talent team)\b",
     )],
 }

@@ -1,0 +1,156 @@
+"""The composer's invariants, on a small hand-written document and the real model, FAISS and index."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.compose import leans_on_context, section_kind, wants_list
+from assistant.evaluation import check_answer
+from assistant.index import build_index
+from tests.conftest import KNOWLEDGE
+
+DOC = """---
+id: first-coffee-chat
+title: Running a first coffee chat with a possible mentor
+topics: [first-meeting]
+audience: [mentee, mentor]
+summary: How to prepare for and run a first informal conversation with someone who might mentor you.
+updated: 2026-11-20
+---
+
+A first coffee chat is a short, low-pressure conversation to see whether someone could be a good mentor for you.
+
+## How to prepare, step by step
+1. Write down the one thing you most want help with right now.
+2. Read a little about the person's work so your questions are specific.
+3. Prepare three or four questions and a short introduction of yourself.
+4. Decide how long you will ask for, and keep to it.
+
+## Questions to ask in a coffee chat
+Bring questions like these:
+- What helped you most when you were at my stage?
+- What do you wish you had known earlier in your career?
+- How do you like to keep in touch with people you help?
+- Who else do you think I should talk to?
+- What would make a follow-up conversation useful for you?
+
+## After the chat
+Send a thank-you note within a day. This keeps the door open without asking for a commitment yet.
+Mention one thing you plan to do because of the conversation.
+
+## Pitfalls to avoid
+- Asking "will you be my mentor?" in the first five minutes.
+- Letting the chat run over the time you asked for.
+- Talking only about yourself and leaving no time for the other person's experience.
+
+## For mentors: when someone asks you for a coffee chat
+- Say yes to one conversation before deciding on anything longer.
+- Ask what the person hopes to get from the chat, so you can prepare.
+"""
+
+
+@pytest.fixture(scope="module")
+def coffee(tmp_path_factory, embedder) -> Assistant:
+    root = tmp_path_factory.mktemp("compose")
+    knowledge = root / "knowledge"
+    knowledge.mkdir()
+    for name in ("topics.yaml", "scope.yaml"):
+        shutil.copy(KNOWLEDGE / name, knowledge / name)
+    (knowledge / "first-coffee-chat.md").write_text(DOC, encoding="utf-8")
+    settings = Settings(knowledge_dir=knowledge, index_dir=root / "index", data_dir=root / "data", _env_file=None)
+    build_index(settings, embedder)
+    return Assistant(settings, embedder=embedder).load()
+
+
+def _lines(answer) -> list[str]:
+    return [line for line in answer.text.splitlines() if line.strip()]
+
+
+def _heading_of(answer, line: str) -> str | None:
+    """The bold heading a line is shown under, or None for a line before any heading."""
+    heading = None
+    for current in answer.text.splitlines():
+        if not current.strip():
+            heading = None
+        elif current.startswith("**"):
+            heading = current.split("**")[1]
+        elif current == line:
+            return heading
+    raise AssertionError(f"{line!r} not in the answer")
+
+
+def test_steps_come_whole_in_order_under_their_heading(coffee):
+    answer = coffee.ask("How should I prepare for a coffee chat with a possible mentor?")
+    assert answer.status == "answered", answer.text
+    steps = [line for line in _lines(answer) if line.startswith("- ") and "Write down the one thing" in answer.text]
+    texts = [re.sub(r"^- | \[\d+\]$", "", s) for s in steps]
+    wanted = ["Write down the one thing", "Read a little", "Prepare three or four", "Decide how long"]
+    found = [next(i for i, t in enumerate(texts) if t.startswith(w)) for w in wanted]
+    assert found == sorted(found), answer.text  # the guidance's order, every step
+    assert all(_heading_of(answer, s) == "How to prepare, step by step" for s in steps), answer.text
+
+
+def test_a_list_request_gets_the_whole_list(coffee):
+    question = "What questions should I ask in a coffee chat?"
+    assert wants_list(question)
+    answer = coffee.ask(question)
+    items = [line for line in _lines(answer) if line.startswith("- ") and re.sub(r" \[\d+\]$", "", line).endswith("?")]
+    assert len(items) == 5, answer.text
+    assert all(_heading_of(answer, line) == "Questions to ask in a coffee chat" for line in items)
+    assert "Bring questions like these" not in answer.text  # a lead-in is not shown cut off from its list
+
+
+def test_a_pitfall_is_never_shown_without_its_heading(coffee):
+    for question in ("What mistakes should I avoid in a coffee chat?", "how long should a coffee chat last",
+                     "Should I ask them to be my mentor in the first chat?"):
+        answer = coffee.ask(question)
+        for line in _lines(answer):
+            if any(p in line for p in ("Asking \"will you", "Letting the chat run", "Talking only about")):
+                assert _heading_of(answer, line) == "Pitfalls to avoid", answer.text
+        lead = _lines(answer)[0]
+        assert not lead.startswith(("**", "- ")), answer.text  # the first line is a statement
+
+
+def test_a_leaning_sentence_is_shown_only_after_what_it_leans_on(coffee):
+    answer = coffee.ask("Why should I send a thank-you note after the coffee chat?")
+    text = " ".join(answer.text.split())
+    if "This keeps the door open" in text:
+        assert "Send a thank-you note within a day. [1] This keeps the door open" in text or re.search(
+            r"Send a thank-you note within a day\. \[\d+\] This keeps the door open", text), answer.text
+
+
+def test_every_quoted_unit_is_cited_and_checks_pass(coffee):
+    passages = {p.id: p for p in coffee.index.passages}
+    for question in ("How should I prepare for a coffee chat?", "What questions should I ask in a coffee chat?",
+                     "What mistakes should I avoid in a coffee chat?", "someone asked me for a coffee chat"):
+        answer = coffee.ask(question)
+        for line in _lines(answer):
+            if not line.startswith("**"):
+                assert re.search(r"\[\d+\]$", line), line
+        checks = check_answer(answer, passages)
+        assert checks.pitfalls_outside_heading == 0 and checks.dangling == 0, checks.problems
+        assert 20 <= len(answer.text.split()) <= 220
+
+
+def test_the_mentor_side_is_for_mentors(coffee):
+    mentor = coffee.ask("Someone asked me for a coffee chat, I've never mentored anyone. What should I do?")
+    assert mentor.role == "mentor"
+    assert "**For mentors: when someone asks you for a coffee chat**" in mentor.text, mentor.text
+    mentee = coffee.ask("How do I find a mentor through a coffee chat?")
+    assert mentee.role == "mentee"
+    assert "For mentors" not in mentee.text, mentee.text
+
+
+def test_units_that_lean_on_context_and_section_kinds(coffee):
+    assert leans_on_context("This keeps the door open.")
+    assert leans_on_context("Bring questions like these:")
+    assert leans_on_context("Use the questions below to start.")
+    assert leans_on_context("Mentee: I wasn't sure what to ask.")
+    assert not leans_on_context("Send a thank-you note within a day.")
+    kinds = {p.section: section_kind(p) for p in coffee.index.passages}
+    assert kinds["Pitfalls to avoid"] == "pitfall"
+    assert kinds["How to prepare, step by step"] == "advice"
