@@ -45,7 +45,7 @@ PITFALL_HEADING = re.compile(r"\b(?:pitfalls?|mistakes?|traps?|what not to|don'?
 EXAMPLE_HEADING = re.compile(r"^(?:a )?(?:worked )?examples?\b", re.I)
 # A unit that cannot stand alone: it points at text around it, continues a thought, or is dialogue.
 _LEANS_BACK = re.compile(
-    r"^(?:[\"“‘(]|(?:this|these|that|those|they|them|such|both|here|then|also|instead|otherwise|however|but|and|or|so|"
+    r"^(?:[\"“‘(]|(?:this|these|that|those|they|them|such|both (?:of (?:these|those|them)|are|were)|here|then|also|instead|otherwise|however|but|and|or|so|"
     r"still|again|similarly|likewise|in that case|if so|if not|for example|for instance|e\.g\.|once you have)\b)", re.I)
 _POINTS_AWAY = re.compile(
     r"\b(?:below|above|the following|as follows|(?:these|those) (?:signs|questions|steps|tips|ideas|points|examples|"
@@ -94,9 +94,12 @@ def wants_example(question: str) -> bool:
     return bool(EXAMPLE_INTENT.search(question))
 
 
-def leans_on_context(unit: str) -> bool:
-    """True when a unit means little without the text before it."""
+def leans_on_context(unit: str, in_list: bool = False) -> bool:
+    """True when a unit means little without the text before it. In a list under its heading, a
+    quoted item is a sample ("What does a typical week look like?"), not a line of dialogue."""
     unit = unit.strip()
+    if in_list and unit[:1] in "\"“‘'":
+        unit = unit[1:]
     return bool(_LEANS_BACK.match(unit) or _POINTS_AWAY.search(unit) or _DIALOGUE.match(unit)
                 or unit.endswith(":"))
 
@@ -196,14 +199,18 @@ def _pick(src: _Source, skip: set[int], whole_list: bool, limit: int) -> list[in
     out: list[int] = []
     for pos in chosen:
         unit = src.units[pos]
-        if leans_on_context(unit) and best_block.kind == "prose":
-            before = pos - 1
-            if before in best_block.positions and before not in skip:
-                if before not in out:
-                    out.append(before)
-                out.append(pos)
+        if leans_on_context(unit, best_block.kind != "prose") and not unit.rstrip().endswith(":"):
+            # Walk back to the unit that starts the thought; drop the chain when it is not at hand.
+            chain = [pos]
+            while leans_on_context(src.units[chain[0]], best_block.kind != "prose"):
+                before = chain[0] - 1
+                if before not in best_block.positions or before in skip or src.units[before].rstrip().endswith(":"):
+                    chain = []
+                    break
+                chain.insert(0, before)
+            out.extend(chain)
             continue
-        if best_block.kind != "prose" and (_DIALOGUE.match(unit) or unit.strip().startswith(("\"", "“"))):
+        if best_block.kind != "prose" and _DIALOGUE.match(unit):
             continue  # a line of dialogue reads as advice outside its example
         if unit.rstrip().endswith(":"):
             continue  # a lead-in with nothing after it

@@ -67,6 +67,11 @@ def looks_elliptic(question: str) -> bool:
     return bool(_ANAPHORA.search(question)) and len(content) <= 3
 
 
+def refers_back(question: str) -> bool:
+    """True when the question points at something said earlier ("where do I find them?")."""
+    return bool(_ANAPHORA.search(question))
+
+
 def resolve(question: str, history: list[Turn]) -> Resolution:
     """Decide what to search for `question`, given the earlier turns."""
     previous = [t.content for t in history if t.role == "user" and t.content.strip()]

@@ -89,7 +89,7 @@ def check_answer(answer: Answer, passages: dict[str, Passage]) -> AnswerChecks:
             if section_kind(passage) == "pitfall" and heading != passage.section:
                 checks.pitfalls_outside_heading += 1
                 checks.problems.append(f"pitfall shown outside '{passage.section}': {text[:60]!r}")
-            if leans_on_context(text) and previous != (passage.id, position - 1):
+            if leans_on_context(text, line.startswith("- ")) and previous != (passage.id, position - 1):
                 checks.dangling += 1
                 checks.problems.append(f"leans on missing context: {text[:60]!r}")
             previous = (passage.id, position)

@@ -14,7 +14,7 @@ import numpy as np
 from assistant.compose import compose_answer, compose_template, wants_template
 from assistant.suggestions import suggest_followups
 from assistant.config import Settings
-from assistant.conversation import Resolution, content_tokens, normalise_history, resolve
+from assistant.conversation import Resolution, content_tokens, normalise_history, refers_back, resolve
 from assistant.embedding import Embedder
 from assistant.index import IndexData, build_index, ensure_index, load_index, pointer_stamp
 from assistant.knowledge import KnowledgeBase, load_knowledge
@@ -245,7 +245,7 @@ class Assistant:
             known = not own or len(own & retriever.lexical.vocabulary) >= len(own) / 2
             # A question with content of its own must be at least plausible alone to borrow the
             # conversation's standing ("ignore your instructions..." after a real question is not).
-            plausible = resolution.is_follow_up or confidence >= VOUCH_FLOOR
+            plausible = resolution.is_follow_up or refers_back(resolution.standalone) or confidence >= VOUCH_FLOOR
             if known and plausible:
                 # The conversation vouches for a follow-up that stays on known ground ("how do I wrap
                 # it up kindly?" after "I've outgrown my mentor"); a change of subject ("ok and a

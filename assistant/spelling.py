@@ -3,8 +3,10 @@
 MiniLM splits an unknown word into word pieces that no longer mean "mentor", so a misspelt question
 can score as out of scope. A word is left alone when the guidance or an English dictionary
 (pyspellchecker's word-frequency list) knows it; otherwise it becomes the closest word of the
-guidance, or failing that of the dictionary, within two edits. Long tokens are never corrected:
-their edit candidates grow with the square of their length.
+guidance, or failing that of the dictionary, within two edits. To keep a rare word the dictionary
+lacks from becoming another word ("trans" is not "traps"), a short word is only corrected by a
+dropped, doubled or swapped letter, and only to a word the guidance uses often. Long tokens are never
+corrected: their edit candidates grow with the square of their length.
 """
 
 from __future__ import annotations
@@ -15,6 +17,13 @@ from collections import Counter
 from collections.abc import Iterable
 
 MIN_LENGTH, MAX_LENGTH = 4, 20
+MIN_FREQUENCY = 3  # a correction must be a word the guidance uses at least this often
+MIN_FREQUENCY_SHORT = 25  # and for a word of five letters or fewer, a common word of the guidance
+# Contractions typed without the apostrophe are words, not typos.
+_CONTRACTIONS = frozenset(
+    "dont cant wont isnt arent wasnt werent didnt doesnt hasnt havent hadnt shouldnt couldnt wouldnt mustnt "
+    "youre theyre were thats whats whos hows wheres theres heres lets ive youve weve theyve ill youll theyll "
+    "shell hell id youd theyd im".split())
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 _lock = threading.Lock()
 _dictionary = None
@@ -42,15 +51,17 @@ class Speller:
 
     def correct_word(self, word: str) -> str:
         low = word.lower()
-        if not (MIN_LENGTH <= len(low) <= MAX_LENGTH) or not low.isalpha() or self.known(low):
+        if (not (MIN_LENGTH <= len(low) <= MAX_LENGTH) or not low.isalpha() or low in _CONTRACTIONS
+                or self.known(low)):
             return word
-        english = _english()
-        ours = [w for w in _edits(low) if w in self.frequency]
-        if not ours and len(low) <= 12:  # two edits of a long word are hundreds of thousands of strings
-            ours = [w for w in {e2 for e1 in _edits(low) for e2 in _edits(e1)} if w in self.frequency]
+        edits, least = (_edits(low), MIN_FREQUENCY) if len(low) > 5 else (_slips(low), MIN_FREQUENCY_SHORT)
+        ours = [w for w in edits if self.frequency.get(w, 0) >= least]
+        if not ours and 7 <= len(low) <= 12:  # two edits of a long word are hundreds of thousands of strings
+            ours = [w for w in {e2 for e1 in _edits(low) for e2 in _edits(e1)} if self.frequency.get(w, 0) >= MIN_FREQUENCY]
         if ours:
             return max(ours, key=lambda w: (self.frequency[w], w))
-        return english.correction(low) or word
+        english = _english().correction(low) if len(low) > 5 else None
+        return english if english and english in _slips(low) else word
 
     def correct(self, text: str) -> str:
         """The text with unknown words corrected; everything else exactly as written."""
@@ -58,6 +69,15 @@ class Speller:
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _slips(word: str) -> set[str]:
+    """Strings one dropped, doubled, added or swapped letter away: the commonest typing slips."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    inserts = {a + c + b for a, b in splits for c in _LETTERS}
+    return deletes | transposes | inserts
 
 
 def _edits(word: str) -> set[str]:
