@@ -38,7 +38,8 @@ TEMPLATE_INTENT = re.compile(
 LIST_INTENT = re.compile(
     r"\b(?:list|steps?|checklist|tips|ideas|questions (?:to|should|can|could|do|for|i)|what questions|which questions|"
     r"what (?:are|r) (?:some|the|good)|what (?:things|topics|signs|mistakes|pitfalls)|examples of|give me (?:some|a few)|"
-    r"how many|options)\b", re.I)
+    r"how many|options|what (?:should|do|can) (?:i|we) (?:put|include|cover|bring|ask|prepare))\b", re.I)
+WHOLE_SECTION = 0.5  # a section whose heading names this share of the question is the answer: shown whole
 PITFALL_INTENT = re.compile(r"\b(?:avoid|mistakes?|pitfalls?|wrong|traps?|not to|don'?t|shouldn'?t|red flags?|warning)\b", re.I)
 EXAMPLE_INTENT = re.compile(r"\b(?:examples?|worked example|show me how|what (?:does|would) (?:it|that) look like)\b", re.I)
 PITFALL_HEADING = re.compile(r"\b(?:pitfalls?|mistakes?|traps?|what not to|don'?t|avoid|red flags?|warning signs?)\b", re.I)
@@ -59,8 +60,8 @@ MIN_WORDS, MAX_WORDS = 60, 170  # words quoted; headings and markers come on top
 MAX_EXTRA_SECTIONS = 2
 MAX_ITEMS, MAX_LIST_ITEMS = 4, 10
 ITEM_SLACK = 0.12  # an item within this cosine of the best item of its list is relevant too
-EXTRA_RELEVANCE = 0.7  # a further section's best unit must reach this share of the best section's
-EXTRA_MARGIN = 0.2  # and its section score must be within this of the best section's
+EXTRA_RELEVANCE = 0.8  # a further section's best unit must reach this share of the best section's
+EXTRA_MARGIN = 0.1  # and its section score must be within this of the best section's
 
 
 @dataclass
@@ -257,7 +258,8 @@ def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, m
     main = max((s for s in fitting if s.hit.passage.doc_id == top_doc and s.kind != "example"),
                key=lambda s: s.score, default=fitting[0])
     skip = {lead[1]} if lead and lead[0] is main else set()
-    picked = _pick(main, skip, asks_list, MAX_LIST_ITEMS if asks_list else MAX_ITEMS)
+    whole = asks_list or _heading_match(main.hit.passage, asked, lexical) >= WHOLE_SECTION
+    picked = _pick(main, skip, whole, MAX_LIST_ITEMS if whole else MAX_ITEMS)
     words = (word_count(lead[0].units[lead[1]]) if lead else 0)
     if picked:
         body.append((main, picked))
