@@ -347,6 +347,8 @@ def _render(lead: tuple[_Source, int] | None, body: list[tuple[_Source, list[int
         if heading:
             title = "" if p.doc_id == lead_doc else f" · *{p.title}*"
             lines.append(f"**{heading}**{title}")
+        elif p.doc_id != lead_doc:
+            lines.append(f"*{p.title}*")  # another document's opening: say whose it is
         block_kind = {pos: b.kind for b in src.blocks for pos in b.positions}
         prose: list[str] = []
         for pos in positions:

@@ -13,7 +13,9 @@ def test_answers_with_citations_on_every_sentence(bot):
     headings = [line for line in lines if line.startswith("**")]
     sections = {c.section for c in answer.citations}
     assert all(line.split("**")[1] in sections for line in headings), answer.text
-    quoted_lines = [line for line in lines if line not in headings]
+    titles = [line for line in lines if re.fullmatch(r"\*[^*].*\*", line)]
+    assert all(line.strip("*") in {c.title for c in answer.citations} for line in titles), answer.text
+    quoted_lines = [line for line in lines if line not in headings and line not in titles]
     assert all(re.search(r"\[\d+\]$", line) for line in quoted_lines), answer.text
     # Extractive: each quoted unit comes from the passage it cites.
     for line in quoted_lines:
