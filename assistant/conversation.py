@@ -8,6 +8,7 @@ with it. A question with enough content of its own is searched alone, so a topic
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -38,18 +39,50 @@ class Resolution:
     context: str = ""  # the latest earlier user turn(s), if any
 
 
+MAX_TURNS = 20  # earlier turns kept (the latest); older ones cannot change an answer
+MAX_TURN_CHARS = 4000  # characters kept of each earlier turn
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_TAGS = re.compile(r"<[^>]{0,200}>")
+
+
+class InvalidHistory(ValueError):
+    """The conversation history is not a list of turns; the message says what to send instead."""
+
+
+def clean_text(text: str) -> str:
+    """The text that is searched: NFC, with markup, control characters and lone surrogates removed."""
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", text)
+    text = _TAGS.sub(" ", text)
+    return " ".join(text.split())
+
+
 def normalise_history(history: Iterable | None) -> list[Turn]:
-    """Accept Turn objects, {"role", "content"} dicts, or plain strings (taken as user turns)."""
+    """Accept Turn objects, {"role", "content"} dicts, or plain strings (taken as user turns).
+
+    Keeps the latest MAX_TURNS turns, each cut to MAX_TURN_CHARS, so a huge or hostile history
+    costs no more than a normal one.
+
+    Raises:
+        InvalidHistory: the history is not a list, or an item is not a user/assistant turn of text.
+    """
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes, dict)) or not isinstance(history, Iterable):
+        raise InvalidHistory(f"history must be a list of earlier turns, got {type(history).__name__}; "
+                             'send e.g. [{"role": "user", "content": "How do I find a mentor?"}]')
     turns: list[Turn] = []
-    for item in history or []:
+    for n, item in enumerate(list(history)[-MAX_TURNS:], 1):
         if isinstance(item, Turn):
-            turns.append(item)
+            turn = item
         elif isinstance(item, str):
-            turns.append(Turn(role="user", content=item))
-        elif isinstance(item, dict):
-            turns.append(Turn.model_validate(item))
+            turn = Turn(role="user", content=item)
+        elif isinstance(item, dict) and isinstance(item.get("content"), str) and item.get("role", "user") in ("user", "assistant"):
+            turn = Turn(role=item.get("role", "user"), content=item["content"])
         else:
-            raise TypeError(f"history items must be Turn, dict or str, got {type(item).__name__}")
+            raise InvalidHistory(f"history item {n} is {str(item)[:60]!r}; each turn must be text, or "
+                                 '{"role": "user" or "assistant", "content": "text"}')
+        turns.append(turn.model_copy(update={"content": turn.content[:MAX_TURN_CHARS]}))
     return turns
 
 

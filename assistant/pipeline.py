@@ -14,7 +14,8 @@ import numpy as np
 from assistant.compose import compose_answer, compose_template, wants_template
 from assistant.suggestions import suggest_followups
 from assistant.config import Settings
-from assistant.conversation import Resolution, content_tokens, normalise_history, refers_back, resolve
+from assistant.conversation import (InvalidHistory, Resolution, clean_text, content_tokens, normalise_history,
+                                   refers_back, resolve)
 from assistant.embedding import Embedder
 from assistant.index import IndexData, build_index, ensure_index, load_index, pointer_stamp
 from assistant.knowledge import KnowledgeBase, load_knowledge
@@ -28,8 +29,6 @@ NAME_SUBJECT_SIMILARITY = 0.45  # below this, "closest uncovered subject" is a g
 TEMPLATE_RANK_STEP = 0.05  # how much a template loses per rank of its document
 JOINED_TURNS = 3  # earlier user turns joined to a follow-up before it is searched
 VOUCH_FLOOR = 0.1  # least confidence a self-contained follow-up needs before its conversation can vouch for it
-_TAGS = re.compile(r"<[^>]{0,200}>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 OUT_OF_SCOPE_TEXT = (
     "I couldn't find anything in Mentor's guidance that answers this, so I'd rather not guess. "
@@ -37,6 +36,11 @@ OUT_OF_SCOPE_TEXT = (
     "running sessions, feedback, tricky situations in a mentoring relationship, becoming a mentor or sponsor, "
     "and running a mentoring programme. Try rephrasing your question around one of those, or pick a topic below."
 )
+
+
+NOT_ENGLISH_TEXT = (
+    "Mentor's guidance is written in English, so it can only answer questions asked in English. "
+    "If you can, please ask again in English, for example: How do I find a mentor?")
 
 
 def names_uncovered_subject(signals: ScopeSignals) -> bool:
@@ -82,14 +86,6 @@ class _Engine:
         self.speller = Speller(p.embed_text for p in data.passages)
 
 
-def clean_question(question: str) -> str:
-    """The text that is searched: markup and control characters removed, whitespace collapsed."""
-    text = _CONTROL.sub(" ", question)
-    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", text)
-    text = _TAGS.sub(" ", text)
-    return " ".join(text.split())
-
-
 class Assistant:
     """Answers questions from the curated guidance, citing every sentence.
 
@@ -109,6 +105,7 @@ class Assistant:
         self._stamp = 0
         self._lock = threading.RLock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides) -> "Assistant":
@@ -169,16 +166,24 @@ class Assistant:
     # -- asking ------------------------------------------------------------------------------
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Query embeddings, remembering recent ones (a follow-up reuses its history's vector)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._query_cache]
+        # The cache is shared by every browser session's thread: read and write it under a lock, and
+        # never read back an entry another thread may have evicted in between.
+        with self._cache_lock:
+            found = {t: self._query_cache[t] for t in texts if t in self._query_cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            for text, vector in zip(missing, self.embedder.encode(missing)):
-                self._query_cache[text] = vector
-                if len(self._query_cache) > 512:
-                    self._query_cache.popitem(last=False)
-        return np.stack([self._query_cache[t] for t in texts])
+            vectors = self.embedder.encode(missing)
+            found.update(zip(missing, vectors))
+            with self._cache_lock:
+                for text, vector in zip(missing, vectors):
+                    self._query_cache[text] = vector
+                    if len(self._query_cache) > 512:
+                        self._query_cache.popitem(last=False)
+        return np.stack([found[t] for t in texts])
 
     def clear_query_cache(self) -> None:
-        self._query_cache.clear()
+        with self._cache_lock:
+            self._query_cache.clear()
 
     def _signals(self, engine: _Engine, vector: np.ndarray, query: str, hits: list[Hit]) -> ScopeSignals:
         data, lexical = engine.data, engine.retriever.lexical
@@ -217,8 +222,8 @@ class Assistant:
         retriever = engine.retriever
         turns = normalise_history(history)
         speller = engine.speller
-        cleaned = speller.correct(clean_question(question))
-        turns = [t.model_copy(update={"content": speller.correct(clean_question(t.content))}) for t in turns]
+        cleaned = speller.correct(clean_text(question))
+        turns = [t.model_copy(update={"content": speller.correct(clean_text(t.content))}) for t in turns]
         resolution = resolve(cleaned, turns)
         role = infer_role(cleaned, [t.content for t in turns if t.role == "user"])
         context_confidence = None
@@ -261,7 +266,7 @@ class Assistant:
         if len(question) > limit:
             return (f"Your question is {len(question):,} characters long, and Mentor reads up to {limit:,}. "
                     "Please shorten it to the situation and what you want to know, then ask again.")
-        if not clean_question(question):
+        if not clean_text(question):
             return "Please type a question, for example: How do I find a mentor?"
         return None
 
@@ -278,9 +283,16 @@ class Assistant:
         """`ask`, also returning what retrieval found (for evaluation and diagnostics)."""
         started = time.perf_counter()
         problem = self.validate(question)
+        try:
+            history = normalise_history(history)
+        except InvalidHistory as exc:
+            problem = problem or str(exc)
         if problem:
             text = question if isinstance(question, str) else ""
             return Answer(status="invalid_input", text=problem, question=text[: self.settings.max_question_chars]), None
+        if not self.engine.speller.reads_as_english(clean_text(question)):
+            return Answer(status="out_of_scope", text=NOT_ENGLISH_TEXT, question=question,
+                          latency_ms=(time.perf_counter() - started) * 1000), None
         found = self.retrieve(question, history)
         base = dict(question=question, resolved_query=found.resolution.query, role=found.role,
                     top_score=round(found.signals.dense, 4), confidence=round(found.confidence, 4))

@@ -72,7 +72,7 @@ class LexicalIndex:
         """Replace unknown tokens with the most common vocabulary word one edit away ("mentr" -> "mentor")."""
         out = []
         for token in tokens:
-            if token in self.vocabulary or len(token) < 4:
+            if token in self.vocabulary or not 4 <= len(token) <= 30:  # long tokens: bounded work
                 out.append(token)
                 continue
             candidates = set()

@@ -63,6 +63,15 @@ class Speller:
         english = _english().correction(low) if len(low) > 5 else None
         return english if english and english in _slips(low) else word
 
+    def reads_as_english(self, text: str) -> bool:
+        """False for a question of three or more words most of which neither the guidance nor the
+        dictionary knows, such as one asked in French ("comment trouver un mentor ?")."""
+        words = [w.lower() for w in _WORD.findall(text) if len(w) > 1]
+        if len(words) < 3:
+            return True
+        known = sum(1 for w in words if self.known(w) or w in _CONTRACTIONS or w.split("'")[0] in _english())
+        return known >= len(words) / 2
+
     def correct(self, text: str) -> str:
         """The text with unknown words corrected; everything else exactly as written."""
         return _WORD.sub(lambda m: self.correct_word(m.group(0)), text)
