@@ -177,7 +177,12 @@ def _can_lead(src: _Source, pos: int) -> bool:
     block = next(b for b in src.blocks if pos in b.positions)
     return (src.kind == "advice" and block.kind == "prose" and not unit.rstrip().endswith("?")
             and not leans_on_context(unit) and not re.match(r"^\*\*[^*]{1,60}:?\*\*", unit)
-            and 6 <= word_count(unit) <= 45)
+            and 6 <= word_count(unit) <= 45 and _quotes_closed(unit))
+
+
+def _quotes_closed(unit: str) -> bool:
+    """A sentence cut out of quoted speech ('...might read: "Hi, it's been...') is not a statement."""
+    return unit.count('"') % 2 == 0 and unit.count("“") == unit.count("”") and not re.search(r":\s*[\"“]", unit)
 
 
 def _pick(src: _Source, skip: set[int], whole_list: bool, limit: int) -> list[int]:
