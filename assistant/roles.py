@@ -28,7 +28,7 @@ _CUES: dict[str, list[re.Pattern]] = {
         r"\b(?:the|a|this|our) mentees? (?:i|i'm|i am|i've)\b",
         r"\b(?:be|become|becoming|being|serve as|act as|volunteer as|work as|start as|as) (?:a |an )?(?:good |better |great |first-time |new |peer |reverse |volunteer )?mentor\b(?! (?:for|to) me\b)",
         r"\b(?:asked|wants?|want|invited|approached) me to (?:be (?:their|his|her|a) )?mentor\b",
-        rf"\b{_I} (?:\w+ )?(?:mentor|mentoring|mentored)\b(?! (?:me|myself)\b)(?= (?:a|an|some|someone|somebody|people|others|them|him|her|juniors?|new|my|this|two|three|\w+s\b))",
+        r"\b(?:i|i'm|im|i am|i've|ive|i have|i'd|i was|i've been) (?:\w+ )?(?:mentor|mentoring|mentored)\b(?= (?:a|an|some|someone|somebody|people|others|them|him|her|juniors?|new|my|this|two|three)\b)",
         r"\b(?:someone|somebody|people|person|the person|those|juniors?) i(?:'m| am)? (?:mentor|mentoring)\b",
         r"\bmentor(?:ing)? (?:someone|somebody|others|other people|a junior|juniors|new hires|a colleague)\b",
         r"\bgive back\b.*\bmentor",
@@ -40,10 +40,15 @@ _CUES: dict[str, list[re.Pattern]] = {
         r"\b(?:find|finding|get|getting|need|needing|want|looking for|choose|choosing|approach|ask for|have) (?:a |an |the right |my first |another |second )?mentors?\b",
         r"\bmentor me\b|\bbe my mentor\b|\bmentoring me\b|\bmentored by\b|\b(?:for|to) me as (?:a |my )?mentor\b",
         r"\bas (?:a|the) mentee\b|\bi(?:'m| am) (?:a|the) mentee\b",
+        r"\b(?:matched|paired|assigned) (?:up )?(?:with|to) (?:a|an|my|our) (?:new )?mentor\b",
         r"\b(?:someone|somebody|a person) to mentor me\b",
     )],
-    "program-staff": [re.compile(p, re.I) for p in (
+    # "our programme" alone may be a participant speaking; running, matching or recruiting for one is staff.
+    "programme": [re.compile(p, re.I) for p in (
         r"\b(?:our|my|the company's|a company|a company-wide|a formal|an internal|the) (?:new |pilot |internal |company |formal |\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme|initiative|cohort|pilot)s?\b",
+    )],
+    "program-staff": [re.compile(p, re.I) for p in (
+        r"\b(?:i|we) (?:\w+ )?(?:coordinate|coordinating|manage|managing|run|running|lead|leading|organise|organize|organising|organizing|oversee|overseeing) (?:our|the|a) (?:\w+ ){0,2}(?:programme|program|scheme|cohort|pilot)\b",
         r"\b(?:run|running|design|designing|launch|launching|set up|setting up|start|starting|build|building|evaluate|evaluating|promote|promoting|manage|managing|coordinate|coordinating) (?:a |an |our |the )?(?:new |pilot |formal |company-wide |internal )?(?:mentoring |mentorship )?(?:programme|program|scheme|cohort)\b",
         r"\b(?:participants|sign-?ups|enrol+ment|pairings|pairs|matches|matching mentors|match mentors|our mentors|our mentees|mentors and mentees|mentor training|train(?:ing)? (?:our |the )?mentors|recruit(?:ing)? (?:more |new )?mentors)\b",
         r"\b(?:hr|l&d|learning and development|people team|talent team)\b",
@@ -58,11 +63,12 @@ def cues(text: str) -> dict[str, int]:
 
 def _role_of(text: str) -> AskerRole:
     counts = cues(text)
-    # Programme staff talk about mentors and mentees in the third person ("our mentors"), so their
-    # cues win over a mentee or mentor cue in the same question.
-    if counts["program-staff"]:
-        return "program-staff"
     mentor, mentee = counts["mentor"], counts["mentee"]
+    # Programme staff talk about mentors and mentees in the third person ("our mentors"), so their
+    # cues win over a mentee or mentor cue in the same question; "our programme" alone only when
+    # nothing places the asker in a pair ("got matched with a mentor through our scheme").
+    if counts["program-staff"] or (counts["programme"] and not mentor and not mentee):
+        return "program-staff"
     if mentor > mentee:
         return "mentor"
     if mentee > mentor:
