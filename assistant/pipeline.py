@@ -6,7 +6,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +17,7 @@ from assistant.config import Settings
 from assistant.conversation import (InvalidHistory, Resolution, clean_text, content_tokens, normalise_history,
                                    refers_back, resolve)
 from assistant.embedding import Embedder
+from assistant.generate import generate_answer
 from assistant.index import IndexData, build_index, ensure_index, load_index, pointer_stamp
 from assistant.knowledge import KnowledgeBase, load_knowledge
 from assistant.models import Answer, BuildReport
@@ -281,6 +282,20 @@ class Assistant:
 
     def ask_with_retrieval(self, question: str, history: Iterable | None = None) -> tuple[Answer, Retrieval | None]:
         """`ask`, also returning what retrieval found (for evaluation and diagnostics)."""
+        steps = self._answer(question, history)
+        while True:
+            try:
+                next(steps)  # generated text as it streams: not needed here
+            except StopIteration as done:
+                return done.value
+
+    def stream(self, question: str, history: Iterable | None = None) -> Iterator[str | Answer]:
+        """`ask` for a chat page: yields a generated answer's text as it arrives (nothing when generation
+        is off or the question is declined), then the final, checked Answer as the last item."""
+        answer, _ = yield from self._answer(question, history)
+        yield answer
+
+    def _answer(self, question: str, history: Iterable | None) -> Generator[str, None, tuple[Answer, Retrieval | None]]:
         started = time.perf_counter()
         problem = self.validate(question)
         try:
@@ -314,15 +329,23 @@ class Assistant:
         if not composed.citations:
             return done(status="out_of_scope", text=OUT_OF_SCOPE_TEXT)
         suggestions = suggest_followups(found.hits, set(composed.used), question)
-        return done(status="answered", text=composed.text, citations=composed.citations,
-                    is_template=composed.is_template, suggestions=suggestions)
+        answer, found = done(status="answered", text=composed.text, citations=composed.citations,
+                             is_template=composed.is_template, suggestions=suggestions)
+        if self.settings.llm_url and composed.units and not composed.is_template:
+            # Optional: an LLM rewrites the same units as prose, every sentence checked (docs/llm.md).
+            answer = yield from generate_answer(self.settings, self.embedder, answer, composed.units, history)
+        return answer, found
 
     def _best_template(self, found: Retrieval) -> Hit | None:
         """The template the question asks for: among the top documents' templates, the one whose
         passage is closest to the question, with the words of its heading ("cold", "agenda",
         "checklist") counting extra, since they name what the template is for."""
         top_docs = found.doc_ranking()[:3]
-        candidates = [h for h in found.hits if h.passage.is_template and h.passage.doc_id in top_docs]
+        # Every template of those documents, ranked or not: a template's fill-in text often ranks low.
+        data, retriever = found.engine.data, found.engine.retriever
+        rows = [row for row, p in enumerate(data.passages) if p.is_template and p.doc_id in top_docs]
+        dense = retriever.dense_scores(found.query_vector) if rows else None
+        candidates = [Hit(row, data.passages[row], float(dense[row]), 0.0, 0.0) for row in rows]
         if not candidates:
             return None
         lexical = found.engine.retriever.lexical
