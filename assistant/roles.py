@@ -28,7 +28,7 @@ _CUES: dict[str, list[re.Pattern]] = {
         r"\b(?:the|a|this|our) mentees? (?:i|i'm|i am|i've)\b",
         r"\b(?:be|become|becoming|being|serve as|act as|volunteer as|work as|start as|as) (?:a |an )?(?:good |better |great |first-time |new |peer |reverse |volunteer )?mentor\b(?! (?:for|to) me\b)",
         r"\b(?:asked|wants?|want|invited|approached) me to (?:be (?:their|his|her|a) )?mentor\b",
-        r"\b(?:i|i'm|im|i am|i've|ive|i have|i'd|i was|i've been) (?:\w+ )?(?:mentor|mentoring|mentored)\b(?= (?:a|an|some|someone|somebody|people|others|them|him|her|juniors?|new|my|this|two|three)\b)",
+        r"\b(?:i|i'm|im|i am|i've|ive|i have|i'd|i was|i've been) (?:\w+ )?(?:mentor|mentoring|mentored)\b(?= (?:a|an|some|someone|somebody|anyone|anybody|people|others|them|him|her|juniors?|new|my|this|two|three)\b)",
         r"\b(?:someone|somebody|people|person|the person|those|juniors?) i(?:'m| am)? (?:mentor|mentoring)\b",
         r"\bmentor(?:ing)? (?:someone|somebody|others|other people|a junior|juniors|new hires|a colleague)\b",
         r"\bgive back\b.*\bmentor",
