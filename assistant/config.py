@@ -37,6 +37,16 @@ class Settings(BaseSettings):
         0.5, description="Answers whose scope confidence (0-1) falls below this are declined as out of scope."
     )
 
+    # Optional generation (off unless llm_url is set; see docs/llm.md)
+    llm_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible endpoint (Ollama, llama.cpp, vLLM, a hosted API). "
+        "Unset: answers stay extractive and nothing is sent anywhere.")
+    llm_model: str = Field("default", description="Model name sent to the endpoint.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key for the endpoint. Unset: llm_api_key in .streamlit/secrets.toml, if any.")
+    llm_timeout_s: float = Field(20.0, description="Seconds a generated answer may take before the extractive one is shown.")
+    llm_max_tokens: int = Field(300, description="Most tokens the endpoint may generate for one answer.")
+
     # Storage and privacy
     database_url: str | None = Field(
         None, description="SQLAlchemy URL for interactions and feedback. Default: sqlite:///<data_dir>/mentor.db"
@@ -55,7 +65,7 @@ class Settings(BaseSettings):
     staff_lockout_minutes: int = Field(10, description="How long a lockout lasts.")
 
     @field_validator("max_question_chars", "max_citations", "retention_days", "staff_session_minutes",
-                     "staff_max_attempts", "staff_lockout_minutes")
+                     "staff_max_attempts", "staff_lockout_minutes", "llm_max_tokens")
     @classmethod
     def _positive(cls, value: int, info) -> int:
         if value <= 0:
@@ -67,6 +77,22 @@ class Settings(BaseSettings):
     def _unit_interval(cls, value: float) -> float:
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"min_confidence must be between 0 and 1, got {value}; set MENTOR_MIN_CONFIDENCE")
+        return value
+
+    @field_validator("llm_timeout_s")
+    @classmethod
+    def _positive_seconds(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError(f"llm_timeout_s must be greater than 0, got {value}; set MENTOR_LLM_TIMEOUT_S")
+        return value
+
+    @field_validator("llm_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        value = (value or "").strip() or None
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"llm_url must start with http:// or https://, got {value!r}; set MENTOR_LLM_URL, "
+                             "e.g. http://localhost:11434/v1 for Ollama")
         return value
 
     @property

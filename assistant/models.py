@@ -11,6 +11,7 @@ Audience = Literal["mentee", "mentor", "program-staff"]
 AskerRole = Literal["mentee", "mentor", "program-staff", "unknown"]
 Role = Literal["user", "assistant"]
 Status = Literal["answered", "out_of_scope", "invalid_input"]
+AnswerMode = Literal["extractive", "generated", "fallback"]
 
 
 class Document(BaseModel):
@@ -111,6 +112,12 @@ class Answer(BaseModel):
     is_template: bool = False
     suggestions: list[str] = Field(default_factory=list)  # follow-up questions to offer
     latency_ms: float = 0.0
+    # extractive: quoted from the guidance (the default); generated: written by the LLM, every kept
+    # sentence checked against the unit it cites; fallback: generation failed or too much was removed
+    mode: AnswerMode = "extractive"
+    removed_sentences: int = 0  # generated sentences removed by the citation check
+    note: str = ""  # why a fallback happened or what was removed, shown under the answer
+    first_token_ms: float = 0.0  # generated answers: time until the endpoint's first text
 
     @property
     def doc_ids(self) -> list[str]:
