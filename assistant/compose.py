@@ -58,7 +58,7 @@ HEADING_WEIGHT = 0.15  # a section whose heading names what was asked is the sec
 OFF_INTENT = 0.08  # a pitfall section is the answer only when pitfalls are asked about
 MIN_WORDS, MAX_WORDS = 60, 170  # words quoted; headings and markers come on top
 MAX_EXTRA_SECTIONS = 2
-MAX_ITEMS, MAX_LIST_ITEMS = 4, 10
+MAX_ITEMS, MAX_LIST_ITEMS, MIN_LIST_ITEMS = 4, 10, 2
 ITEM_SLACK = 0.12  # an item within this cosine of the best item of its list is relevant too
 EXTRA_RELEVANCE = 0.8  # a further section's best unit must reach this share of the best section's
 EXTRA_MARGIN = 0.1  # and its section score must be within this of the best section's
@@ -199,8 +199,11 @@ def _pick(src: _Source, skip: set[int], whole_list: bool, limit: int) -> list[in
         chosen = positions[:MAX_LIST_ITEMS]
     else:
         top = max(src.relevance[p] for p in positions)
-        ranked = sorted((p for p in positions if src.relevance[p] >= top - ITEM_SLACK), key=lambda p: -src.relevance[p])
-        chosen = sorted(ranked[:limit])
+        ranked = sorted(positions, key=lambda p: -src.relevance[p])
+        close = [p for p in ranked if src.relevance[p] >= top - ITEM_SLACK]
+        # One item of a list reads as cherry-picked: a list shows at least two.
+        least = MIN_LIST_ITEMS if best_block.kind != "prose" else 1
+        chosen = sorted(ranked[:max(least, min(limit, len(close)))])
     # Pull in what a leaning unit leans on; drop it when that is not possible.
     out: list[int] = []
     for pos in chosen:
