@@ -226,6 +226,23 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out):
         click.echo(f"\nWrote {answers_out}")
 
 
+@main.command(name="eval-support")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--fit", is_flag=True, help="Refit the weight and threshold on the calibrate pairs and save them.")
+def eval_support(file, fit):
+    """Precision and recall of the citation check on the held-out pairs of a support FILE.
+
+    \b
+    Examples:
+      mentor eval-support evaluation/support.jsonl
+      mentor eval-support evaluation/support.jsonl --fit   # refit, save assistant/support.json
+    """
+    from assistant.embedding import Embedder
+    from assistant.evaluation import format_support_report, support_report
+
+    click.echo(format_support_report(support_report(file, Embedder(_settings().model), fit=fit)))
+
+
 @main.command()
 @click.option("--gold", type=click.Path(path_type=Path), default=Path("evaluation/gold.jsonl"), show_default=True,
               help="Questions to time (single-turn cases are used).")

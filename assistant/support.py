@@ -3,6 +3,7 @@
 A sentence is kept only when
 - it cites at least one number, and every number it cites was given to the generator;
 - every number it states (digits or number words) appears in the units it was given;
+- every party it names (mentor, mentee, sponsor, manager) is named by the units it cites;
 - its support score reaches the calibrated threshold. The score mixes MiniLM cosine to the cited
   units (the best one) with the share of the sentence's content words found in them.
 When more than a third of the sentences are removed, the answer falls back to the extractive one.
@@ -36,6 +37,9 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "seventeen eighteen nineteen twenty".split())}
 _NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "ninety": "90",
                       "hundred": "100", "once": "1", "twice": "2", "half": "50", "dozen": "12"})
+_PARTY = re.compile(r"\b(mentors?|mentees?|sponsors?|managers?)\b", re.I)
+_NUMBER_WORDS.update({w: str(i + 2) for i, w in enumerate(  # ordinals; "first" is left out: it is mostly not a count
+    "second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())})
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
 
 
@@ -56,7 +60,7 @@ class CheckedSentence:
     text: str  # as written, with its markers
     cites: list[int]
     kept: bool
-    reason: str = ""  # why it was removed: "no citation", "cites [n], not given", "number", "unsupported"
+    reason: str = ""  # why it was removed: "no citation", "cites [n], not given", "number", "party", "unsupported"
     score: float = 0.0
 
 
@@ -88,7 +92,7 @@ class Checked:
 def split_generated(text: str) -> list[str]:
     """Sentences of a generated answer, each with the markers written after it ("... it. [1]")."""
     text = _BULLET.sub("", text)
-    text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2).strip()}{m.group(1)}", text)
+    text = _MARKERS_AFTER_STOP.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", text)
     sentences: list[str] = []
     for line in text.splitlines():
         for sentence in split_sentences(line):
@@ -111,6 +115,21 @@ def claim_of(sentence: str) -> str:
 def numbers_in(text: str) -> set[str]:
     text = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], text)
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def parties_in(text: str) -> set[str]:
+    """The parties a text names (mentor, mentee, sponsor, manager)."""
+    return {w.lower().rstrip("s") for w in _PARTY.findall(text)}
+
+
+def rule_out(claim: str, source: str, given_numbers: set[str] | None = None) -> str:
+    """Why a claim cannot be supported by `source` whatever its score, or "": it states a number the
+    given units do not, or names a party (mentor, mentee...) its source does not mention."""
+    if numbers_in(claim) - (numbers_in(source) if given_numbers is None else given_numbers):
+        return "number"
+    if parties_in(claim) - parties_in(source):
+        return "party"
+    return ""
 
 
 def overlap(claim: str, source: str) -> float:
@@ -151,8 +170,10 @@ def check_answer(text: str, units, embedder, cal: Calibration | None = None) -> 
     """
     cal = cal or calibration()
     by_number: dict[int, list[str]] = {}
+    context: dict[int, str] = {}  # a unit's text and heading: who it is addressed to
     for unit in units:
         by_number.setdefault(unit.number, []).append(unit.text)
+        context[unit.number] = f"{context.get(unit.number, '')} {unit.heading} {unit.text}"
     given_numbers = numbers_in(" ".join(u.text for u in units))
     checked = Checked()
     to_score: list[tuple[CheckedSentence, str, list[str]]] = []
@@ -165,8 +186,8 @@ def check_answer(text: str, units, embedder, cal: Calibration | None = None) -> 
             item.reason = "no citation"
         elif any(n not in by_number for n in cites):
             item.reason = f"cites [{', '.join(str(n) for n in cites if n not in by_number)}], not given"
-        elif numbers_in(claim) - given_numbers:
-            item.reason = "number"
+        elif reason := rule_out(claim, " ".join(context[n] for n in cites), given_numbers):
+            item.reason = reason
         else:
             to_score.append((item, claim, [t for n in cites for t in by_number[n]]))
     if to_score:
@@ -181,7 +202,7 @@ def check_answer(text: str, units, embedder, cal: Calibration | None = None) -> 
 def check_pair(sentence: str, passage: str, embedder, cal: Calibration | None = None) -> bool:
     """One (sentence, passage) pair of evaluation/support.jsonl: is the sentence supported?"""
     cal = cal or calibration()
-    if numbers_in(sentence) - numbers_in(passage):
+    if rule_out(sentence, passage):
         return False
     units = [u for _, block in _blocks(passage) for u in block]
     cos, lex = pair_features([sentence], [units], embedder)

@@ -205,10 +205,10 @@ def test_cli_ask_json_shows_the_mode(settings, scripted_llm, monkeypatch):
     scripted_llm.mode = "empty"
     result = CliRunner().invoke(main, ["ask", QUESTION, "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["mode"] == "fallback" and data["note"]
     monkeypatch.delenv("MENTOR_LLM_URL")
-    data = json.loads(CliRunner().invoke(main, ["ask", QUESTION, "--json"]).output)
+    data = json.loads(CliRunner().invoke(main, ["ask", QUESTION, "--json"]).stdout)
     assert data["mode"] == "extractive"
 
 
