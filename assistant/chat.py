@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.config import Settings
+from assistant.generate import endpoint_host
 from assistant.knowledge import KnowledgeBase
 from assistant.models import Answer, Document, Turn
 
@@ -241,8 +242,15 @@ def privacy_note(settings: Settings) -> str:
         "off": "no question text at all",
     }[settings.question_logging]
     days = settings.retention_days
+    host = endpoint_host(settings)
+    where = ("Mentor runs entirely on this server: your questions are not sent to any other service.\n\n"
+             if not host else
+             f"Answers are written by a language model at **{escape_markdown(host)}**: your question, the earlier "
+             "questions and answers of this conversation, and the guidance passages chosen to answer it are sent "
+             "there. That service's own terms decide what it keeps. Every sentence it writes is checked against "
+             "the guidance it cites before you see it.\n\n")
     return (
-        "Mentor runs entirely on this server: your questions are not sent to any other service.\n\n"
+        where +
         "For each question it stores:\n"
         f"- {question};\n"
         "- whether it was answered, out of scope or not accepted;\n"
@@ -255,6 +263,30 @@ def privacy_note(settings: Settings) -> str:
         f"Nothing else is stored: no name, account or IP address. Stored rows are deleted after {days} days. "
         "Programme staff see these rows to improve the guidance."
     )
+
+
+class AnswerStream:
+    """Wraps `Assistant.stream` for `st.write_stream`: iterating yields the text chunks; the final,
+    checked Answer is kept in `.answer`."""
+
+    def __init__(self, items: Iterable):
+        self._items = items
+        self.answer: Answer | None = None
+
+    def __iter__(self):
+        for item in self._items:
+            if isinstance(item, str):
+                yield item
+            else:
+                self.answer = item
+
+
+def mode_caption(answer: Answer) -> str:
+    """One line under an answer saying how it was made, or "" for the default extractive answer."""
+    if answer.mode == "generated":
+        text = "Written by a language model from the sources below; each sentence was checked against the source it cites."
+        return f"{text} {answer.note}" if answer.note else text
+    return answer.note
 
 
 # -- export -------------------------------------------------------------------------------------

@@ -6,14 +6,15 @@ Text a person typed is always escaped before it is shown, and no element allows 
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.chat import (JOURNEYS, WELCOME, Exchange, conversation_markdown, download_name, escape_markdown,
-                            highlighted_markdown, history, keep_line_breaks, new_session_id, privacy_note,
-                            question_preview, topic_label, topic_question, topic_shelves)
+from assistant.chat import (JOURNEYS, WELCOME, AnswerStream, Exchange, conversation_markdown, download_name,
+                            escape_markdown, highlighted_markdown, history, keep_line_breaks, mode_caption,
+                            new_session_id, privacy_note, question_preview, topic_label, topic_question, topic_shelves)
 from assistant.errors import MentorError
 from views.shared import get_assistant, get_knowledge, get_settings, get_storage
 
@@ -134,6 +135,8 @@ def show_exchange(ex: Exchange, latest: bool) -> None:
             st.warning(answer.text, icon=":material/front_hand:")
             return
         st.markdown(keep_line_breaks(answer.text))
+        if caption := mode_caption(answer):
+            st.caption(escape_markdown(caption))
         if answer.status == "out_of_scope":
             topics = get_knowledge().topics
             st.pills("Topics Mentor covers", list(topics), format_func=topic_label, key=f"topics-{ex.id}",
@@ -200,8 +203,15 @@ for n, ex in enumerate(state.exchanges):
 if question is not None:
     send_open_feedback()
     show_question(question)
-    with st.chat_message("assistant"), st.spinner("Looking through the guidance…"):
-        answer = bot.ask(question, history=history(state.exchanges))
+    with st.chat_message("assistant"):
+        # A generated answer streams in as written; the checked answer replaces it on the rerun below.
+        stream = AnswerStream(bot.stream(question, history=history(state.exchanges)))
+        chunks = iter(stream)
+        with st.spinner("Looking through the guidance…"):
+            first = next(chunks, None)  # None: the answer came whole (extractive, declined or a fallback)
+        if first is not None:
+            st.write_stream(itertools.chain([first], chunks))
+    answer = stream.answer
     ex = Exchange(question=question, answer=answer)
     try:
         ex.interaction_id = storage.record_interaction(state.session_id, answer)
