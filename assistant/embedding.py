@@ -5,9 +5,7 @@ The heavy imports (torch, sentence-transformers) live only in this module, insid
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -16,6 +14,7 @@ import numpy as np
 
 from assistant.config import DEFAULT_MODEL
 from assistant.errors import ModelLoadError
+from assistant.integrity import ModelIntegrityError, parse_sha256_setting, verify_files
 from assistant.text import sha256
 
 _PACKAGED_NAMES = {DEFAULT_MODEL.lower(), f"sentence-transformers/{DEFAULT_MODEL}".lower()}
@@ -35,50 +34,16 @@ PINNED_SHA256 = {
     "special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
     "1_Pooling/config.json": "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
 }
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-class ModelIntegrityError(ModelLoadError):
-    """A model file is missing or does not match its pinned sha256: the model is not loaded."""
-
-
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def parse_sha256_setting(spec: str) -> dict[str, str]:
-    """Read MENTOR_MODEL_SHA256 ("file=hash,file=hash") into {relative file: lowercase hex hash}."""
-    hashes: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in spec.split(","))):
-        name, sep, digest = (x.strip() for x in item.partition("="))
-        digest = digest.lower()
-        if not sep or not name or not _HEX64.fullmatch(digest):
-            raise ModelIntegrityError(
-                f"MENTOR_MODEL_SHA256: {item!r} is not file=sha256 (a 64-digit hex hash); "
-                "write it as model.safetensors=<hash>,tokenizer.json=<hash>")
-        if Path(name).is_absolute() or ".." in Path(name).parts:
-            raise ModelIntegrityError(f"MENTOR_MODEL_SHA256: {name!r} must be a path inside the model folder")
-        hashes[name] = digest
-    return hashes
 
 
 def verify_model_files(folder: Path, expected: dict[str, str], fix: str) -> None:
-    """Check each named file of a model folder against its sha256; raise ModelIntegrityError on the first miss.
+    """Check the embedding model's files before loading them.
 
     Hashing the 90 MB MiniLM weights costs about 0.06 s against about 4.5 s to load them, so the check
     runs on every load and nothing is cached (a cache keyed by size and mtime could be fooled by
     `touch -r`).
     """
-    for name, want in expected.items():
-        path = Path(folder) / name
-        if not path.is_file():
-            raise ModelIntegrityError(f"embedding model file {path} is missing (expected sha256 {want}); {fix}")
-        got = file_sha256(path)
-        if got != want:
-            raise ModelIntegrityError(
-                f"embedding model file {path} does not match its pinned hash: expected sha256 {want}, "
-                f"got {got}. The model was changed or damaged after it was installed, so it is not loaded; {fix}")
+    verify_files(folder, expected, "embedding model file", fix)
 
 
 def _local_folder(name: str, path: str) -> Path:

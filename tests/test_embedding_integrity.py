@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedding import (
-    PINNED_SHA256,
-    Embedder,
-    ModelIntegrityError,
-    file_sha256,
-    parse_sha256_setting,
-    resolve_model,
-)
+from assistant.embedding import PINNED_SHA256, Embedder, resolve_model
+from assistant.integrity import ModelIntegrityError, file_sha256, parse_sha256_setting
 from assistant.errors import MentorError
 
 PACKAGED = Path(resolve_model("all-MiniLM-L6-v2"))
