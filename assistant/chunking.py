@@ -14,7 +14,9 @@ from assistant.text import answer_units, sha256, split_sentences, word_count
 
 MAX_WORDS = 150
 CHUNKING_VERSION = 2  # bump when the rules below change, so indexes are rebuilt
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+# Linear in the line length: the closing #s are stripped in Python. The old single pattern,
+# r"^(#{1,6})\s+(.+?)\s*#*\s*$", backtracked cubically on a heading with a long run of spaces.
+_HEADING = re.compile(r"^(#{1,6})\s(.+)$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 TEMPLATE_PREFIX = re.compile(r"^template\b", re.I)
 KEEP_WHOLE_PREFIX = re.compile(r"^(template|worked example)\b", re.I)  # sections never split
@@ -41,7 +43,8 @@ def sections(doc: Document) -> list[Section]:
         match = None if in_fence else _HEADING.match(line)
         if match:
             flush()
-            level, heading = len(match.group(1)), match.group(2).strip()
+            text = match.group(2).strip()
+            level, heading = len(match.group(1)), text.rstrip("#").rstrip() or text[:1]
             while path and path[-1][0] >= level:
                 path.pop()
             path.append((level, heading))
