@@ -17,11 +17,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, Field
 
 from assistant.errors import EditConflict, KnowledgeError
-from assistant.knowledge import SLUG, document_files, load_topics, parse_document, split_front_matter
+from assistant.knowledge import (SLUG, as_date, document_files, file_label, load_topics, parse_document, parse_yaml,
+                                 read_file, read_text, split_front_matter)
 from assistant.models import Document, Problem
 from assistant.text import slugify
 
@@ -86,11 +86,12 @@ class DocumentRow(BaseModel):
 
 
 def file_hash(path: Path) -> str | None:
-    """sha256 of the file's bytes, or None when it does not exist."""
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None
+    """sha256 of the file's bytes, or None when it does not exist.
+
+    Raises:
+        KnowledgeError: something other than a small regular file is there (see knowledge.read_file).
+    """
+    return hashlib.sha256(read_file(path)).hexdigest() if os.path.lexists(path) else None
 
 
 def _document_path(knowledge_dir: Path, doc_id: str) -> Path:
@@ -107,8 +108,8 @@ def _split(text: str) -> tuple[dict, str]:
         return {}, text.strip()
     header, body = parts
     try:
-        meta = yaml.safe_load(header)
-    except yaml.YAMLError:
+        meta = parse_yaml(header)
+    except ValueError:
         meta = None
     return (meta if isinstance(meta, dict) else {}), body
 
@@ -123,12 +124,11 @@ def _as_list(value) -> list[str]:
 
 def _draft_from_text(stem: str, text: str) -> Draft:
     meta, body = _split(text)
-    updated = meta.get("updated")
     return Draft(
         id=str(meta.get("id") or stem), title=str(meta.get("title") or ""), topics=_as_list(meta.get("topics")),
         audience=_as_list(meta.get("audience")), summary=str(meta.get("summary") or ""), body=body,
         source=str(meta["source"]) if meta.get("source") else None,
-        updated=updated if isinstance(updated, dt.date) else None,
+        updated=as_date(meta.get("updated")),
         extra={k: v for k, v in meta.items() if k not in FIELDS},
     )
 
@@ -140,11 +140,11 @@ def list_documents(knowledge_dir: Path, topics: dict[str, str] | None = None) ->
     rows = []
     for path in document_files(knowledge_dir):
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            text = ""
+            text = read_text(path)
+            _, problems = parse_document(path, topics, text=text)
+        except KnowledgeError as exc:  # not a readable file: listed with the reason, so staff can see it
+            text, problems = "", exc.problems
         draft = _draft_from_text(path.stem, text)
-        _, problems = parse_document(path, topics, text=text or None)
         rows.append(DocumentRow(id=path.stem, title=draft.title or path.stem, topics=draft.topics,
                                 audience=draft.audience, summary=draft.summary, updated=draft.updated,
                                 body=draft.body, file=f"knowledge/{path.name}",
@@ -179,10 +179,13 @@ def open_document(knowledge_dir: Path, doc_id: str, topics: dict[str, str] | Non
 
     Raises:
         FileNotFoundError: there is no knowledge/<doc_id>.md.
+        KnowledgeError: something other than a small regular file is there (see knowledge.read_file).
     """
     path = _document_path(knowledge_dir, doc_id)
-    raw = path.read_bytes()
-    text = raw.decode("utf-8", "replace")
+    if not os.path.lexists(path):
+        raise FileNotFoundError(f"{file_label(path)} does not exist")
+    raw = read_file(path)
+    text = raw.decode("utf-8-sig", "replace")  # not UTF-8: open it anyway, so it can be fixed here
     topics = topics if topics is not None else load_topics(knowledge_dir)
     _, problems = parse_document(path, topics, text=text)
     return OpenedDocument(draft=_draft_from_text(path.stem, text), hash=hashlib.sha256(raw).hexdigest(), path=path,
@@ -200,8 +203,8 @@ def _yaml_scalar(value) -> str:
 
 def _reads_back(text: str, value) -> bool:
     try:
-        return yaml.safe_load(f"k: {text}") == {"k": value}
-    except yaml.YAMLError:
+        return parse_yaml(f"k: {text}") == {"k": value}
+    except ValueError:
         return False
 
 
@@ -240,7 +243,7 @@ def validate_draft(knowledge_dir: Path, draft: Draft, topics: dict[str, str] | N
                                                         f"and hyphens, like '{slugify(doc_id)}'")]
     path = knowledge_dir / name
     _, problems = parse_document(path, topics, text=render_document(draft, today))
-    if new and path.exists():
+    if new and os.path.lexists(path):
         problems.insert(0, Problem(file=label, field="id", message=f"'{doc_id}' is already used by {label}; "
                                                                     "choose another id or edit that document"))
     if any(p in draft.body for p in PLACEHOLDERS):

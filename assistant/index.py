@@ -31,7 +31,7 @@ from assistant.chunking import CHUNKING_VERSION, passages as chunk_passages
 from assistant.config import Settings
 from assistant.embedding import EmbeddingCache, Embedder, embed_cached
 from assistant.errors import IndexNotReady, KnowledgeError
-from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge, load_scope
+from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
 from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage
 
 FORMAT_VERSION = 4 + 100 * CHUNKING_VERSION
@@ -221,7 +221,7 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
             raise KnowledgeError(kb.problems)
         passages = [p for doc in kb.documents for p in chunk_passages(doc)]
         sentences = [(row, unit) for row, p in enumerate(passages) for unit in p.sentences]
-        not_covered = [(item.label, text) for item in load_scope(settings.knowledge_dir).values()
+        not_covered = [(item.label, text) for item in kb.scope.values()
                        for text in [item.label, *item.examples]]
 
         cache = EmbeddingCache(index_dir / CACHE_FILE)

@@ -1,15 +1,23 @@
-"""Load and validate the curated Markdown documents and the topic taxonomy."""
+"""Load and validate the curated Markdown documents and the topic taxonomy.
+
+A bad file must never crash or hang whoever reads the folder: a file is read only when it is a small
+regular file, YAML is parsed without aliases and only a few levels deep, and every failure becomes a
+Problem that names the file, the field and the fix.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, field_validator, model_validator
 
+from assistant.chunking import sections
 from assistant.errors import KnowledgeError
 from assistant.models import Document, Problem
 from assistant.text import did_you_mean, sha256
@@ -18,7 +26,17 @@ TOPICS_FILE = "topics.yaml"
 SCOPE_FILE = "scope.yaml"  # subjects the guidance deliberately does not cover (optional)
 AUDIENCES = ("mentee", "mentor", "program-staff")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_FILE_BYTES = 256 * 1024  # the longest guidance document is about 12 KB
+MAX_YAML_DEPTH = 20  # front matter is flat; scope.yaml nests three levels
+MAX_HEADING_CHARS = 200
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML that keeps dates as text, so pydantic reports an impossible date as a field problem."""
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _YamlLoader.construct_scalar)
 
 
 @dataclass
@@ -28,6 +46,7 @@ class KnowledgeBase:
     topics: dict[str, str]
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    scope: dict[str, NotCovered] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -41,24 +60,143 @@ class KnowledgeBase:
             raise KnowledgeError(self.problems)
 
 
+# -- reading untrusted files -----------------------------------------------------------------------
+def file_label(path: Path) -> str:
+    """How messages name a file: 'knowledge/x.md' inside a knowledge folder, else the path."""
+    path = Path(path)
+    return f"knowledge/{path.name}" if path.parent.name == "knowledge" else str(path)
+
+
+def _kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"),
+             (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of a knowledge file, read only when it is a regular file of at most MAX_FILE_BYTES.
+
+    A folder, pipe, device or broken link named like a knowledge file is refused without being read,
+    so it can neither block a reader nor fill its memory (a link to /dev/zero never ends).
+
+    Raises:
+        KnowledgeError: one Problem naming the file, what is wrong with it and the fix.
+    """
+    path = Path(path)
+
+    def refuse(message: str) -> KnowledgeError:
+        return KnowledgeError([Problem(file=file_label(path), field="file", message=message)])
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe opens at once instead of waiting for a writer
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise refuse(f"is a link to '{os.readlink(path)}', which does not exist; "
+                         "point it at a file or delete it") from None
+        raise refuse("does not exist (it was moved or deleted while being read); check the folder") from None
+    except OSError as exc:
+        raise refuse(f"cannot be read ({exc.strerror}); make it a file you can read") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse(f"is {_kind(info.st_mode)}, not a file, so it was skipped; "
+                         "move it out of the knowledge folder or replace it with a file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise refuse(f"is larger than {MAX_FILE_BYTES // 1024} KB ({info.st_size:,} bytes), so it was not read; "
+                     "split it into shorter files")
+    return data
+
+
+def read_text(path: Path) -> str:
+    """A knowledge file as text (a leading byte-order mark is dropped). Raises KnowledgeError like read_file."""
+    data = read_file(path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError([Problem(file=file_label(path), field="file",
+                                      message=f"is not UTF-8 text (byte {exc.start:,} is 0x{data[exc.start]:02x}); "
+                                              "save it as UTF-8")]) from None
+
+
+class _YamlRefused(ValueError):
+    """YAML that parses but that this loader will not build: aliases, or nesting too deep."""
+
+
+def _check_events(text: str, first_line: int) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=_YamlLoader):
+        line = event.start_mark.line + first_line
+        if isinstance(event, yaml.AliasEvent):
+            raise _YamlRefused(f"uses the YAML alias '*{event.anchor}' at line {line}; "
+                               "write the value out in full instead")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise _YamlRefused(f"nests lists or mappings more than {MAX_YAML_DEPTH} levels deep at line {line}; "
+                                   "use plain 'field: value' lines")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def parse_yaml(text: str, first_line: int = 1):
+    """Parse untrusted YAML without aliases (a few lines of them expand to gigabytes) or deep nesting.
+
+    Args:
+        first_line: the file line `text` starts on, so messages point at the right line.
+
+    Raises:
+        ValueError: a message that follows the file name, e.g. "is not valid YAML at line 4 (...); ...".
+    """
+    try:
+        _check_events(text, first_line)
+        return yaml.load(text, Loader=_YamlLoader)
+    except _YamlRefused:
+        raise
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + first_line}" if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ValueError(f"is not valid YAML{where} ({shorten(reason)}); check quotes and colons there") from None
+    except Exception as exc:  # noqa: BLE001 - e.g. '!!int abc': any failure is the file's problem, not a crash
+        raise ValueError(f"has a value YAML cannot build ({type(exc).__name__}: {shorten(str(exc))}); "
+                         "remove tags such as '!!int' and write plain values") from None
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """`text` cut to `limit` characters, so a message never repeats a huge value."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+# -- the taxonomy ----------------------------------------------------------------------------------
 def load_topics(knowledge_dir: Path) -> dict[str, str]:
-    """The taxonomy: slug -> one-line description."""
+    """The taxonomy: slug -> one-line description.
+
+    Raises:
+        KnowledgeError: topics.yaml is missing, unreadable or not 'slug: description' lines.
+    """
     path = Path(knowledge_dir) / TOPICS_FILE
-    if not path.exists():
-        raise KnowledgeError([Problem(file=str(path), field="file",
+    file = file_label(path)
+    if not os.path.lexists(path):
+        raise KnowledgeError([Problem(file=file, field="file",
                                       message="the topic taxonomy is missing; create it with one 'slug: description' line per topic")])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise KnowledgeError([Problem(file=str(path), field="yaml", message=f"not valid YAML ({exc}); fix the line it names")])
+        data = parse_yaml(read_text(path))
+    except ValueError as exc:
+        raise KnowledgeError([Problem(file=file, field="yaml", message=str(exc))]) from None
     if not isinstance(data, dict) or not data:
-        raise KnowledgeError([Problem(file=str(path), field="file", message="expected 'slug: description' lines")])
+        raise KnowledgeError([Problem(file=file, field="file", message="expected 'slug: description' lines")])
     bad = [k for k in data if not SLUG.match(str(k))]
     if bad:
-        raise KnowledgeError([Problem(file=str(path), field=str(k), message="topic slugs use a-z, 0-9 and hyphens") for k in bad])
+        raise KnowledgeError([Problem(file=file, field=shorten(str(k)), message="topic slugs use a-z, 0-9 and hyphens")
+                              for k in bad])
     return {str(k): str(v) for k, v in data.items()}
 
 
+# -- documents -------------------------------------------------------------------------------------
 class FrontMatter(BaseModel):
     """The validated YAML header of a document. Context carries the file stem and taxonomy."""
 
@@ -76,7 +214,8 @@ class FrontMatter(BaseModel):
     @classmethod
     def _slug(cls, value: str, info) -> str:
         if not SLUG.match(value):
-            raise ValueError(f"'{value}' is not a slug; use lowercase letters, digits and hyphens, like 'finding-a-mentor'")
+            raise ValueError(f"'{shorten(value)}' is not a slug; use lowercase letters, digits and hyphens, "
+                             "like 'finding-a-mentor'")
         stem = (info.context or {}).get("stem")
         if stem and value != stem:
             raise ValueError(f"'{value}' must equal the file name '{stem}'; rename the file to {value}.md or set id: {stem}")
@@ -97,7 +236,7 @@ class FrontMatter(BaseModel):
             raise ValueError(f"has {len(value)} topics; give 1 to 3 from {TOPICS_FILE}")
         for topic in value:
             if topic not in taxonomy:
-                raise ValueError(f"'{topic}' is not a known topic{did_you_mean(topic, taxonomy)}; "
+                raise ValueError(f"'{shorten(topic)}' is not a known topic{did_you_mean(topic, taxonomy)}; "
                                  f"use a slug from knowledge/{TOPICS_FILE}")
         if len(set(value)) != len(value):
             raise ValueError("lists a topic twice; remove the repeat")
@@ -110,7 +249,8 @@ class FrontMatter(BaseModel):
             raise ValueError(f"is empty; give one or more of {', '.join(AUDIENCES)}")
         for who in value:
             if who not in AUDIENCES:
-                raise ValueError(f"'{who}' is not an audience{did_you_mean(who, AUDIENCES)}; use {', '.join(AUDIENCES)}")
+                raise ValueError(f"'{shorten(who)}' is not an audience{did_you_mean(who, AUDIENCES)}; "
+                                 f"use {', '.join(AUDIENCES)}")
         return value
 
     @model_validator(mode="before")
@@ -124,10 +264,21 @@ class FrontMatter(BaseModel):
         return data
 
 
+_DATE = TypeAdapter(FrontMatter.model_fields["updated"].annotation)
+
+
+def as_date(value) -> dt.date | None:
+    """`updated` as a date when the front matter holds a valid one (as FrontMatter reads it), else None."""
+    try:
+        return _DATE.validate_python(value)
+    except ValidationError:
+        return None
+
+
 def _pydantic_problems(file: str, exc: ValidationError) -> list[Problem]:
     problems = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "front matter"
+        loc = shorten(".".join(str(p) for p in err["loc"])) or "front matter"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             msg = f"is missing; add '{loc}:' to the front matter"
@@ -135,7 +286,7 @@ def _pydantic_problems(file: str, exc: ValidationError) -> list[Problem]:
             msg = (f"is not a known field{did_you_mean(loc, FrontMatter.model_fields)}; "
                    f"allowed fields: {', '.join(FrontMatter.model_fields)}")
         elif loc == "updated":
-            msg = f"{err['input']!r} is not a date; write it as YYYY-MM-DD, like 2026-11-20"
+            msg = f"{shorten(repr(err['input']))} is not a date; write it as YYYY-MM-DD, like 2026-11-20"
         problems.append(Problem(file=file, field=loc, message=msg))
     return problems
 
@@ -146,27 +297,34 @@ def split_front_matter(text: str) -> tuple[str, str] | None:
     return (match.group(1), text[match.end():].strip()) if match else None
 
 
+def _heading_problems(file: str, doc_id: str, body: str) -> list[Problem]:
+    # The headings exactly as chunking finds them (code fences included); a heading is quoted in every
+    # citation of its section, so a paragraph typed after '#' would fill the reader's screen.
+    outline = Document.model_construct(id=doc_id, title="", body=body)
+    long = dict.fromkeys(h for s in sections(outline) for h in s.heading_path[1:] if len(h) > MAX_HEADING_CHARS)
+    return [Problem(file=file, field="body",
+                    message=f"the heading '{shorten(' '.join(h.split()), 40)}' has {len(h):,} characters; keep "
+                            f"headings to {MAX_HEADING_CHARS} and put the rest in the text below them") for h in long]
+
+
 def parse_document(path: Path, topics: dict[str, str], text: str | None = None) -> tuple[Document | None, list[Problem]]:
     """Parse one Markdown file. Returns the document, or None and every problem found."""
     path = Path(path)
-    file = f"knowledge/{path.name}" if path.parent.name == "knowledge" else str(path)
+    file = file_label(path)
     if text is None:
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            return None, [Problem(file=file, field="file", message="is not UTF-8 text; save it as UTF-8")]
+            text = read_text(path)
+        except KnowledgeError as exc:
+            return None, exc.problems
     parts = split_front_matter(text)
     if parts is None:
         return None, [Problem(file=file, field="front matter",
                               message="is missing; start the file with a '---' line, the YAML fields, then another '---' line")]
     header, body = parts
     try:
-        meta = yaml.safe_load(header)
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" at line {where.line + 2}" if where else ""
-        return None, [Problem(file=file, field="front matter",
-                              message=f"is not valid YAML{line} ({getattr(exc, 'problem', exc)}); check quotes and colons there")]
+        meta = parse_yaml(header, first_line=2)
+    except ValueError as exc:
+        return None, [Problem(file=file, field="front matter", message=str(exc))]
     if not isinstance(meta, dict):
         return None, [Problem(file=file, field="front matter", message="must be 'field: value' lines")]
     problems: list[Problem] = []
@@ -177,6 +335,7 @@ def parse_document(path: Path, topics: dict[str, str], text: str | None = None) 
         problems.extend(_pydantic_problems(file, exc))
     if not body:
         problems.append(Problem(file=file, field="body", message="is empty; write the guidance below the front matter"))
+    problems.extend(_heading_problems(file, path.stem, body))
     if problems or fm is None:
         return None, problems
     return Document(**fm.model_dump(), body=body, path=str(path)), []
@@ -187,20 +346,36 @@ def document_files(knowledge_dir: Path) -> list[Path]:
 
 
 def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
-    """Load every document, collecting all problems rather than stopping at the first."""
+    """Load every document, collecting all problems rather than stopping at the first.
+
+    Never raises: a missing folder or a broken topics.yaml is the one problem of an empty KnowledgeBase.
+    """
     knowledge_dir = Path(knowledge_dir)
     if not knowledge_dir.is_dir():
-        raise KnowledgeError([Problem(file=str(knowledge_dir), field="folder",
-                                      message="does not exist; create it or set MENTOR_KNOWLEDGE_DIR")])
-    kb = KnowledgeBase(topics=load_topics(knowledge_dir))
+        missing = Problem(file=str(knowledge_dir), field="folder",
+                          message="does not exist; create it or set MENTOR_KNOWLEDGE_DIR")
+        return KnowledgeBase(topics={}, problems=[missing])
+    try:
+        kb = KnowledgeBase(topics=load_topics(knowledge_dir))
+    except KnowledgeError as exc:
+        return KnowledgeBase(topics={}, problems=exc.problems)
+    try:
+        kb.scope = load_scope(knowledge_dir)
+    except KnowledgeError as exc:
+        kb.problems.extend(exc.problems)
     seen: dict[str, str] = {}
     for path in document_files(knowledge_dir):
-        doc, problems = parse_document(path, kb.topics)
+        try:
+            text = read_text(path)
+        except KnowledgeError as exc:
+            kb.problems.extend(exc.problems)
+            continue
+        doc, problems = parse_document(path, kb.topics, text=text)
         kb.problems.extend(problems)
         if doc is None:
             continue
         if doc.id in seen:
-            kb.problems.append(Problem(file=f"knowledge/{path.name}", field="id",
+            kb.problems.append(Problem(file=file_label(path), field="id",
                                        message=f"'{doc.id}' is already used by {seen[doc.id]}; ids must be unique"))
             continue
         seen[doc.id] = path.name
@@ -211,16 +386,23 @@ def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
 
 
 def knowledge_fingerprint(knowledge_dir: Path) -> tuple[str, dict[str, str]]:
-    """A hash of the whole knowledge folder, and one per document file, from the bytes on disk."""
+    """A hash of the whole knowledge folder, and one per document file, from the bytes on disk.
+
+    A file that cannot be read is hashed by its problem, so fixing it changes the fingerprint.
+    """
     knowledge_dir = Path(knowledge_dir)
     per_file: dict[str, str] = {}
     for path in [knowledge_dir / TOPICS_FILE, knowledge_dir / SCOPE_FILE, *document_files(knowledge_dir)]:
-        if path.exists():
-            per_file[path.name] = sha256(path.read_bytes().decode("utf-8", "replace"))
+        if os.path.lexists(path):
+            try:
+                per_file[path.name] = sha256(read_file(path).decode("utf-8", "replace"))
+            except KnowledgeError as exc:
+                per_file[path.name] = sha256(str(exc))
     overall = sha256("\n".join(f"{k}:{v}" for k, v in sorted(per_file.items())))
     return overall, per_file
 
 
+# -- subjects the guidance does not cover ----------------------------------------------------------
 class NotCovered(BaseModel):
     """A subject the guidance does not cover, with phrasings used to recognise questions about it."""
 
@@ -231,14 +413,31 @@ class NotCovered(BaseModel):
 
 
 def load_scope(knowledge_dir: Path) -> dict[str, NotCovered]:
-    """The declared out-of-scope subjects from knowledge/scope.yaml; none when the file is absent."""
+    """The declared out-of-scope subjects from knowledge/scope.yaml; none when the file is absent.
+
+    Raises:
+        KnowledgeError: every problem in the file, each naming the subject and field.
+    """
     path = Path(knowledge_dir) / SCOPE_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         return {}
+    file = file_label(path)
+    shape = "each entry is a subject with 'label:' and a list of 'examples:'"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return {str(k): NotCovered.model_validate(v) for k, v in data.items()}
-    except (yaml.YAMLError, ValidationError, AttributeError) as exc:
-        raise KnowledgeError([Problem(file=f"knowledge/{SCOPE_FILE}", field="file",
-                                      message=f"is not valid ({type(exc).__name__}: {exc}); each entry needs "
-                                              "'label:' and a list of 'examples:'")]) from exc
+        data = parse_yaml(read_text(path))
+    except ValueError as exc:
+        raise KnowledgeError([Problem(file=file, field="file", message=f"{exc}; {shape}")]) from None
+    if data is None:  # only comments: no subject is excluded
+        return {}
+    if not isinstance(data, dict):
+        raise KnowledgeError([Problem(file=file, field="file", message=f"is not a list of subjects; {shape}")])
+    scope, problems = {}, []
+    for key, value in data.items():
+        try:
+            scope[str(key)] = NotCovered.model_validate(value)
+        except ValidationError as exc:
+            problems += [Problem(file=file, field=shorten(".".join(str(p) for p in (key, *err["loc"]))),
+                                 message=f"{err['msg']}; {shape}") for err in exc.errors()]
+    if problems:
+        raise KnowledgeError(problems)
+    return scope

@@ -4,6 +4,7 @@ import streamlit as st
 
 from assistant.auth import StaffGate, StaffSession, load_credential
 from assistant.config import Settings
+from assistant.errors import MentorError
 from views import staff_documents, staff_index, staff_insights
 from views.shared import get_settings, get_storage
 
@@ -50,4 +51,7 @@ with st.sidebar:
         st.rerun()
 
 section = st.radio("Section", list(SECTIONS), horizontal=True, key="staff_section", label_visibility="collapsed")
-SECTIONS[section](settings)
+try:
+    SECTIONS[section](settings)
+except MentorError as exc:  # a broken topics.yaml, a damaged index...: say what and how to fix it, keep the page
+    st.error(str(exc))

@@ -47,6 +47,10 @@ def open_edit(knowledge_dir, doc_id: str) -> None:
         _flash("error", f"knowledge/{doc_id}.md is no longer there (deleted or renamed).")
         open_list()
         return
+    except KnowledgeError as exc:  # a folder, pipe or oversized file named like a document
+        _flash("error", str(exc.problems[0]))
+        open_list()
+        return
     _fill_form(opened.draft, taxonomy)
     S.doc_mode, S.doc_id, S.doc_hash, S.doc_confirm_delete = "edit", doc_id, opened.hash, False
 
@@ -116,6 +120,9 @@ def _render_view(knowledge_dir) -> None:
         opened = open_document(knowledge_dir, doc_id)
     except FileNotFoundError:
         st.error(f"knowledge/{doc_id}.md is no longer there (deleted or renamed).")
+        return
+    except KnowledgeError as exc:
+        st.error(str(exc.problems[0]))
         return
     draft = opened.draft
     st.header(draft.title or doc_id)

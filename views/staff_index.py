@@ -30,10 +30,7 @@ def render(settings) -> None:
     else:
         st.error(f"The index is {status.label}: {status.detail}.")
 
-    try:
-        problems = load_knowledge(settings.knowledge_dir).problems
-    except KnowledgeError as exc:
-        problems = exc.problems
+    problems = load_knowledge(settings.knowledge_dir).problems
     if problems:
         st.error(f"{len(problems)} problem(s) in the knowledge base. A rebuild is refused until they are fixed "
                  "(in Documents), and the chat keeps the last good index:")
