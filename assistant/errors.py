@@ -20,6 +20,15 @@ class IndexNotReady(MentorError):
     """The index is missing, stale or damaged and rebuilding is turned off."""
 
 
+class IndexDamaged(MentorError):
+    """The live index version is incomplete or corrupt; `detail` says which file and how."""
+
+    def __init__(self, detail: str):
+        self.detail = detail
+        super().__init__(f"the index is damaged: {detail}. Rebuild it with `mentor index build` "
+                         "(or Rebuild on the staff Index page).")
+
+
 class ModelLoadError(MentorError):
     """The embedding model could not be loaded."""
 

@@ -30,7 +30,7 @@ import numpy as np
 from assistant.chunking import CHUNKING_VERSION, passages as chunk_passages
 from assistant.config import Settings
 from assistant.embedding import EmbeddingCache, Embedder, embed_cached
-from assistant.errors import IndexNotReady, KnowledgeError
+from assistant.errors import IndexDamaged, IndexNotReady, KnowledgeError
 from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
 from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage
 
@@ -42,10 +42,6 @@ FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.
 KEEP_VERSIONS = 2
 
 Progress = Callable[[float, str], None]
-
-
-class IndexDamaged(Exception):
-    """Internal: the live version folder is incomplete or corrupt."""
 
 
 @dataclass
@@ -122,22 +118,45 @@ def read_manifest(version_dir: Path) -> IndexManifest:
         return IndexManifest.model_validate_json((version_dir / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise IndexDamaged(f"{version_dir}/manifest.json is missing") from exc
+    except OSError as exc:
+        raise IndexDamaged(f"{version_dir}/manifest.json cannot be read ({exc.strerror})") from exc
     except ValueError as exc:
         raise IndexDamaged(f"{version_dir}/manifest.json is not a valid manifest ({exc.__class__.__name__})") from exc
 
 
+def verify_version(version_dir: Path) -> IndexManifest:
+    """The manifest of a version folder whose files all match the checksums it records.
+
+    Status and load both call this, so `mentor index status` never calls "up to date" an index that
+    would fail to load.
+
+    Raises:
+        IndexDamaged: the manifest or a file is missing, unreadable, or not what the build wrote.
+    """
+    manifest = read_manifest(version_dir)
+    for name in FILES:
+        path = version_dir / name
+        try:
+            digest = _file_sha(path)
+        except FileNotFoundError:
+            raise IndexDamaged(f"{path} is missing") from None
+        except OSError as exc:
+            raise IndexDamaged(f"{path} cannot be read ({exc.strerror})") from None
+        if manifest.files.get(name) != digest:
+            raise IndexDamaged(f"{path} does not match its checksum in the manifest (half-written or edited)")
+    return manifest
+
+
 def index_status(settings: Settings, model_id: str | None = None) -> IndexStatus:
-    """Compare the live index with the knowledge folder and the configured model, without loading it."""
+    """Compare the live index with the knowledge folder and the configured model, verifying its files but
+    without loading them."""
     version = current_version(settings.index_dir)
     if version is None:
         return IndexStatus(state="missing", detail=f"no index in {settings.index_dir}")
     try:
-        manifest = read_manifest(version)
+        manifest = verify_version(version)
     except IndexDamaged as exc:
-        return IndexStatus(state="damaged", detail=str(exc))
-    for name in FILES:
-        if not (version / name).exists():
-            return IndexStatus(state="damaged", detail=f"{version / name} is missing", manifest=manifest)
+        return IndexStatus(state="damaged", detail=exc.detail)
     if manifest.format_version != FORMAT_VERSION:
         return IndexStatus(state="stale", detail=f"index format {manifest.format_version}, this version reads {FORMAT_VERSION}",
                            manifest=manifest)
@@ -162,13 +181,7 @@ def load_index(index_dir: Path) -> IndexData:
     version = current_version(index_dir)
     if version is None:
         raise IndexDamaged(f"no index in {index_dir}")
-    manifest = read_manifest(version)
-    for name in FILES:
-        path = version / name
-        if not path.exists():
-            raise IndexDamaged(f"{path} is missing")
-        if manifest.files.get(name) != _file_sha(path):
-            raise IndexDamaged(f"{path} does not match its checksum in the manifest (half-written or edited)")
+    manifest = verify_version(version)
     try:
         passages = [Passage.model_validate_json(line)
                     for line in (version / "passages.jsonl").read_text(encoding="utf-8").splitlines() if line]
@@ -214,6 +227,7 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
     index_dir = Path(settings.index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(index_dir / ".build.lock"), timeout=600):
+        _remove_leftovers(index_dir)
         report(0.02, "Reading the knowledge folder")
         fingerprint, per_file = knowledge_fingerprint(settings.knowledge_dir)
         kb = kb or load_knowledge(settings.knowledge_dir)
@@ -277,15 +291,21 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
                        problems=kb.problems)
 
 
+def _remove_leftovers(index_dir: Path) -> None:
+    """Remove what interrupted builds left behind. Only called under the build lock, so no build is
+    writing any of it."""
+    for leftover in index_dir.glob(".tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for pointer in index_dir.glob(f".{POINTER}.*"):
+        pointer.unlink(missing_ok=True)
+
+
 def _prune(index_dir: Path, keep: Path) -> None:
-    """Remove old versions and leftovers of crashed builds; keep the newest few for readers mid-load."""
+    """Remove old versions; keep the newest few for readers mid-load."""
     versions = sorted((p for p in index_dir.glob("v-*") if p.is_dir()), key=lambda p: p.name)
     for old in versions[:-KEEP_VERSIONS]:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
-    for leftover in index_dir.glob(".tmp-*"):
-        if time.time() - leftover.stat().st_mtime > 3600:
-            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def ensure_index(settings: Settings, embedder: Embedder) -> tuple[IndexData, BuildReport | None, list[str]]:
@@ -300,7 +320,7 @@ def ensure_index(settings: Settings, embedder: Embedder) -> tuple[IndexData, Bui
         try:
             return load_index(settings.index_dir), None, warnings
         except IndexDamaged as exc:
-            status = IndexStatus(state="damaged", detail=str(exc))
+            status = IndexStatus(state="damaged", detail=exc.detail)
     if not settings.auto_rebuild:
         raise IndexNotReady(f"the index in {settings.index_dir} is {status.label}: {status.detail}. "
                             "Run `mentor index build`, or set MENTOR_AUTO_REBUILD=true to rebuild on load.")

@@ -1,17 +1,20 @@
 """Staff workspace, Index: is the index up to date, and rebuild it with a progress bar.
 
 The rebuild goes through the one shared Assistant, which swaps the new index in atomically: every
-chat session answers its next question from the new build, and no one sees a half-built one.
+chat session answers its next question from the new build, and no one sees a half-built one. When
+that Assistant cannot load at all (a damaged index with MENTOR_AUTO_REBUILD=false), the build alone
+is the fix, and the chat loads it on its next visit.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from assistant.errors import KnowledgeError
-from assistant.index import index_status
+from assistant.errors import IndexNotReady, KnowledgeError
+from assistant.index import build_index, index_status
 from assistant.knowledge import load_knowledge
-from views.shared import get_assistant
+from assistant.models import BuildReport
+from views.shared import get_assistant, get_embedder
 
 S = st.session_state
 
@@ -39,13 +42,12 @@ def render(settings) -> None:
 
     if st.button("Rebuild", key="index_rebuild", type="primary", disabled=bool(problems)):
         bar = st.progress(0.0, text="Starting the rebuild")
-        bot = get_assistant()
 
         def progress(fraction: float, message: str) -> None:
             bar.progress(min(1.0, max(0.0, float(fraction))), text=message)
 
         try:
-            report = bot.rebuild(progress=progress)
+            report = _rebuild(settings, progress)
         except KnowledgeError as exc:
             bar.empty()
             st.error(f"Not rebuilt: {len(exc.problems)} problem(s). The chat keeps the last good index.")
@@ -56,3 +58,11 @@ def render(settings) -> None:
                                     f"({report.embedded} texts embedded, {report.cached} from the cache). "
                                     "Every chat answers its next question from the new index.")
         st.rerun()
+
+
+def _rebuild(settings, progress) -> BuildReport:
+    try:
+        bot = get_assistant()
+    except IndexNotReady:  # it cannot load the index there is: building a new one is the fix
+        return build_index(settings, get_embedder(settings.model), progress=progress)
+    return bot.rebuild(progress=progress)
