@@ -201,32 +201,35 @@ class StaffGate:
                    settings.staff_lockout_minutes)
 
     def state(self, now: dt.datetime | None = None) -> LockState:
-        now = now or _now()
-        last_lock = self.storage.last_login("lockout", self.scope)
-        if last_lock is not None and now < last_lock + self.lockout:
-            return LockState(self.max_attempts, self.max_attempts, last_lock + self.lockout)
-        starts = [t for t in (self.storage.last_login("success", self.scope),
-                              last_lock + self.lockout if last_lock else None) if t is not None]
-        failures = self.storage.count_logins("failure", self.scope, after=max(starts) if starts else None)
+        locked_until, failures = self.storage.login_window(self.scope, now or _now(), self.lockout)
+        if locked_until is not None:
+            return LockState(self.max_attempts, self.max_attempts, locked_until)
         return LockState(failures, self.max_attempts)
 
     def attempt(self, password: str, now: dt.datetime | None = None) -> LoginResult:
-        """Try `password`. Every outcome is recorded; a locked gate does not even look at the password."""
+        """Try `password`. Every outcome is recorded; a locked gate does not even look at the password.
+
+        The attempt is reserved in the database before the password is checked (which takes about
+        120 ms), so simultaneous attempts cannot all slip in under the limit.
+        """
         now = now or _now()
-        state = self.state(now)
-        if state.locked:
-            return LoginResult(False, state, self.locked_message(state, now))
         if self.credential.problem():
             verify_password(None, password)  # same time as a real check
-            return LoginResult(False, state, self.credential.problem())
-        if verify_password(self.credential.hash, password):
-            self.storage.record_login("success", self.scope, at=now)
+            return LoginResult(False, self.state(now), self.credential.problem())
+        row = self.storage.reserve_login(self.scope, now, self.lockout, self.max_attempts)
+        if row is None:
+            state = self.state(now)
+            return LoginResult(False, state, self.locked_message(state, now))
+        ok = False
+        try:
+            ok = verify_password(self.credential.hash, password)
+        finally:
+            locked_until, failures = self.storage.finish_login(row, ok, self.scope, now, self.lockout,
+                                                               self.max_attempts)
+        if ok:
             return LoginResult(True, LockState(0, self.max_attempts), "Signed in.")
-        self.storage.record_login("failure", self.scope, at=now)
-        failures = state.failures + 1
-        if failures >= self.max_attempts:
-            self.storage.record_login("lockout", self.scope, at=now)
-            locked = LockState(failures, self.max_attempts, now + self.lockout)
+        if locked_until is not None:
+            locked = LockState(self.max_attempts, self.max_attempts, locked_until)
             return LoginResult(False, locked, self.locked_message(locked, now))
         left = self.max_attempts - failures
         return LoginResult(False, LockState(failures, self.max_attempts),

@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from sqlalchemy import (Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        create_engine, delete, func, insert, select, text)
-from sqlalchemy.engine import Engine
+                        create_engine, delete, func, insert, select, text, update)
+from sqlalchemy.engine import Connection, Engine
 
 from assistant.models import Answer
 from assistant.redact import apply_policy
@@ -53,10 +53,13 @@ staff_logins = Table(
     Column("id", Integer, primary_key=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("scope", String(32), nullable=False, default="staff"),
-    Column("outcome", String(10), nullable=False),  # failure, success, lockout
+    Column("outcome", String(10), nullable=False),  # one of LOGIN_OUTCOMES
     Index("ix_staff_logins_scope_created", "scope", "created_at"),
 )
-LOGIN_OUTCOMES = ("failure", "success", "lockout")
+# pending: reserved before the password is checked, then turned into failure or success. A pending row
+# counts as a failure, so an attempt cut short (a crash mid-check) still counts.
+LOGIN_OUTCOMES = ("failure", "success", "lockout", "pending")
+COUNTED = ("failure", "pending")
 
 # Small versioned migrations: each entry upgrades the schema by one version. Append, never edit.
 MIGRATIONS: list[list[str]] = [
@@ -174,22 +177,49 @@ class Storage:
             db.execute(insert(staff_logins).values(created_at=_utc(at) if at else _now(), scope=scope[:32],
                                                    outcome=outcome))
 
-    def last_login(self, outcome: str, scope: str = "staff") -> dt.datetime | None:
-        """When `outcome` last happened for `scope`, or None."""
-        query = select(func.max(staff_logins.c.created_at)).where(staff_logins.c.scope == scope,
-                                                                  staff_logins.c.outcome == outcome)
-        with self.engine.connect() as db:
-            value = db.execute(query).scalar()
-        return _aware(value) if value else None
-
     def count_logins(self, outcome: str, scope: str = "staff", after: dt.datetime | None = None) -> int:
         """How many `outcome` rows `scope` has, strictly after `after` when given."""
-        query = select(func.count()).select_from(staff_logins).where(staff_logins.c.scope == scope,
-                                                                     staff_logins.c.outcome == outcome)
-        if after is not None:
-            query = query.where(staff_logins.c.created_at > _utc(after))
         with self.engine.connect() as db:
-            return int(db.execute(query).scalar() or 0)
+            return _count_logins(db, (outcome,), scope, after)
+
+    def login_window(self, scope: str, now: dt.datetime, lockout: dt.timedelta) -> tuple[dt.datetime | None, int]:
+        """(when the lockout in force ends, or None; failed or pending attempts since the last success or lockout)."""
+        with self.engine.connect() as db:
+            return _login_window(db, scope, _utc(now), lockout)
+
+    def reserve_login(self, scope: str, now: dt.datetime, lockout: dt.timedelta, max_attempts: int) -> int | None:
+        """Record a pending sign-in attempt before its password is checked. Returns its row id, or None when
+        sign-in is locked: a lockout is in force, or `max_attempts` attempts already failed or are pending.
+
+        The attempt is inserted first, then counted with the others, in one transaction: the insert takes
+        SQLite's write lock, so simultaneous attempts are counted one after another and no more than
+        `max_attempts` of them ever get their password checked.
+        """
+        now = _utc(now)
+        with self.engine.begin() as db:
+            row = int(db.execute(insert(staff_logins).values(created_at=now, scope=scope[:32], outcome="pending"))
+                      .inserted_primary_key[0])
+            locked_until, attempts = _login_window(db, scope, now, lockout)
+            if locked_until is None and attempts <= max_attempts:
+                return row
+            db.execute(delete(staff_logins).where(staff_logins.c.id == row))
+            if locked_until is None:  # the attempts allowed are all used up: the lockout starts now
+                db.execute(insert(staff_logins).values(created_at=now, scope=scope[:32], outcome="lockout"))
+        return None
+
+    def finish_login(self, row: int, ok: bool, scope: str, now: dt.datetime, lockout: dt.timedelta,
+                     max_attempts: int) -> tuple[dt.datetime | None, int]:
+        """Turn a reserved attempt into a success or a failure, starting a lockout when this failure is the
+        last one allowed. Returns the window afterwards, as login_window does."""
+        now = _utc(now)
+        with self.engine.begin() as db:
+            db.execute(update(staff_logins).where(staff_logins.c.id == row)
+                       .values(outcome="success" if ok else "failure"))
+            locked_until, failures = _login_window(db, scope, now, lockout)
+            if not ok and locked_until is None and failures >= max_attempts:
+                db.execute(insert(staff_logins).values(created_at=now, scope=scope[:32], outcome="lockout"))
+                locked_until = now + lockout
+        return locked_until, failures
 
     def clear_logins(self, scope: str = "staff") -> int:
         """Forget every sign-in attempt for `scope` (ends a lockout). Returns the rows deleted."""
@@ -205,3 +235,26 @@ class Storage:
             n += db.execute(delete(interactions).where(interactions.c.created_at < cutoff)).rowcount
             n += db.execute(delete(staff_logins).where(staff_logins.c.created_at < cutoff)).rowcount
         return n
+
+
+def _count_logins(db: Connection, outcomes: tuple[str, ...], scope: str, after: dt.datetime | None) -> int:
+    query = select(func.count()).select_from(staff_logins).where(staff_logins.c.scope == scope,
+                                                                 staff_logins.c.outcome.in_(outcomes))
+    if after is not None:
+        query = query.where(staff_logins.c.created_at > _utc(after))
+    return int(db.execute(query).scalar() or 0)
+
+
+def _last_login(db: Connection, outcome: str, scope: str) -> dt.datetime | None:
+    value = db.execute(select(func.max(staff_logins.c.created_at)).where(staff_logins.c.scope == scope,
+                                                                        staff_logins.c.outcome == outcome)).scalar()
+    return _aware(value) if value else None
+
+
+def _login_window(db: Connection, scope: str, now: dt.datetime, lockout: dt.timedelta) -> tuple[dt.datetime | None, int]:
+    """The lockout in force (its end) and the attempts that count towards the next one."""
+    last_lock = _last_login(db, "lockout", scope)
+    if last_lock is not None and now < last_lock + lockout:
+        return last_lock + lockout, 0
+    starts = [t for t in (_last_login(db, "success", scope), last_lock + lockout if last_lock else None) if t]
+    return None, _count_logins(db, COUNTED, scope, max(starts) if starts else None)
