@@ -285,13 +285,19 @@ def _is_number(text: str) -> bool:
 
 
 def to_csv(rows: list[dict], columns: list[str]) -> str:
-    """Rows as CSV text with a header, each cell made safe to open in a spreadsheet."""
+    """Rows as CSV text with a header, each cell made safe to open in a spreadsheet.
+
+    A cell holding a CR, an LF, a comma or a quote is quoted, so no reader sees a new row start inside it.
+    """
+    return "".join([_csv_row(columns), *(_csv_row([_cell(row.get(c)) for c in columns]) for row in rows)])
+
+
+def _csv_row(cells: list[str]) -> str:
+    # The writer quotes a cell holding any character of its line terminator: "\r\n" makes that cover a
+    # bare CR, which a "\n" terminator leaves unquoted. Rows still end in "\n".
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    return out.getvalue()
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    return out.getvalue().removesuffix("\r\n") + "\n"
 
 
 FEEDBACK_COLUMNS = ["created_at", "rating", "question", "comment", "cited_doc_ids", "interaction_id", "session_id"]
