@@ -34,7 +34,7 @@ from assistant.errors import IndexDamaged, IndexNotReady, KnowledgeError
 from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
 from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage
 
-FORMAT_VERSION = 4 + 100 * CHUNKING_VERSION
+FORMAT_VERSION = 5 + 100 * CHUNKING_VERSION  # 5: passages never carry images (knowledge.safe_markdown)
 POINTER = "CURRENT"
 CACHE_FILE = "embedding-cache.sqlite"
 FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.npy", "scope.npy", "scope.json",

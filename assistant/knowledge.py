@@ -46,6 +46,7 @@ class KnowledgeBase:
     topics: dict[str, str]
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # for a reviewer's eyes; never blocks a build
     scope: dict[str, NotCovered] = field(default_factory=dict)
 
     @property
@@ -308,7 +309,10 @@ def _heading_problems(file: str, doc_id: str, body: str) -> list[Problem]:
 
 
 def parse_document(path: Path, topics: dict[str, str], text: str | None = None) -> tuple[Document | None, list[Problem]]:
-    """Parse one Markdown file. Returns the document, or None and every problem found."""
+    """Parse one Markdown file. Returns the document, or None and every problem found.
+
+    The document's body is `safe_markdown` of the file's: an image in it shows as a link.
+    """
     path = Path(path)
     file = file_label(path)
     if text is None:
@@ -338,7 +342,7 @@ def parse_document(path: Path, topics: dict[str, str], text: str | None = None) 
     problems.extend(_heading_problems(file, path.stem, body))
     if problems or fm is None:
         return None, problems
-    return Document(**fm.model_dump(), body=body, path=str(path)), []
+    return Document(**fm.model_dump(), body=safe_markdown(body), path=str(path)), []
 
 
 def document_files(knowledge_dir: Path) -> list[Path]:
@@ -370,6 +374,7 @@ def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
         except KnowledgeError as exc:
             kb.problems.extend(exc.problems)
             continue
+        kb.warnings.extend(review_text(file_label(path), text))
         doc, problems = parse_document(path, kb.topics, text=text)
         kb.problems.extend(problems)
         if doc is None:
@@ -441,3 +446,69 @@ def load_scope(knowledge_dir: Path) -> dict[str, NotCovered]:
     if problems:
         raise KnowledgeError(problems)
     return scope
+
+
+# -- review aids and safe rendering ----------------------------------------------------------------
+_REVIEW = {  # kind: (pattern, message); each kind is reported once per file, at its first line
+    "instruction": (re.compile(r"\b(?:(?:ignore|disregard|forget)\b[^.\n]{0,40}?\binstructions?|system prompt|"
+                               r"you are now)\b", re.I),
+                    "reads like an instruction to a machine ('{}'); answers quote documents word for word, "
+                    "so reword it as advice for people"),
+    "html": (re.compile(r"</?[a-z][a-z0-9-]*(?:\s[^<>\n]*)?/?>", re.I),
+             "has raw HTML ({}), which readers see as text; use Markdown instead"),
+    "image": (re.compile(r"!\[[^\]\n]*\]\(\s*<?((?:[a-z][a-z0-9+.-]*:)?//[^\s)>]*)", re.I),
+              "shows a remote image ({}); Mentor shows it as a link, because loading it would tell that host "
+              "who reads the guidance. Remove it, or write it as a link"),
+    "link": (re.compile(r"https?://[^\s)>\]]+", re.I),
+             "links to a remote page ({}); check the address is one you trust, as Mentor otherwise works offline"),
+}
+
+
+def review_text(file: str, text: str) -> list[Problem]:
+    """Warnings for a reviewer: instruction-like text, raw HTML, remote images and links.
+
+    They never block a build (staff are trusted, and each may be deliberate); `mentor kb validate`
+    prints them.
+    """
+    found: dict[str, tuple[int, str]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        for kind, (pattern, _) in _REVIEW.items():
+            subject = _REVIEW["image"][0].sub("", line) if kind == "link" else line  # an image is not also a link
+            match = None if kind in found else pattern.search(subject)
+            if match:
+                found[kind] = (number, match.group(match.lastindex or 0))
+    return [Problem(file=file, field=f"line {found[kind][0]}", message=message.format(shorten(found[kind][1], 60)))
+            for kind, (_, message) in _REVIEW.items() if kind in found]
+
+
+_IMAGE = re.compile(r"(?<!\\)!\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\](?=([(\[])?)")
+_REFERENCE = re.compile(r"^ {0,3}\[([^\]\n]+)\]:", re.M)
+_CODE_SPAN = re.compile(r"(`+).+?\1")
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown in which every image is a plain link, so a reader's browser fetches nothing.
+
+    An image's address is chosen by whoever wrote the document: loading it would tell that host the
+    reader's IP address, and break working offline. Code is left as written.
+    """
+    if "![" not in text:
+        return text
+    references = {label.lower() for label in _REFERENCE.findall(text)}
+
+    def unimage(part: str) -> str:
+        return _IMAGE.sub(lambda m: f"[{m.group(1) or 'image'}]" if m.group(2) or m.group(1).lower() in references
+                          else m.group(0), part)
+
+    out, fenced = [], False
+    for line in text.split("\n"):
+        if re.match(r"^\s*(```|~~~)", line):
+            fenced = not fenced
+        elif not fenced:
+            pieces, last = [], 0
+            for span in _CODE_SPAN.finditer(line):
+                pieces += [unimage(line[last:span.start()]), span.group(0)]
+                last = span.end()
+            line = "".join(pieces) + unimage(line[last:])
+        out.append(line)
+    return "\n".join(out)

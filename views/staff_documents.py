@@ -1,7 +1,8 @@
 """Staff workspace, Documents: list and filter, view, create, edit and delete guidance documents.
 
 Rendering and session state only; reading, validating and writing files is assistant.editing.
-Document text is rendered as Markdown (never with unsafe_allow_html); Streamlit escapes any HTML.
+Document text is rendered as Markdown (never with unsafe_allow_html); Streamlit escapes any HTML, and
+images show as links (safe_markdown), so no remote host learns who reads the guidance.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import streamlit as st
 from assistant.editing import (Draft, filter_documents, list_documents, new_draft, open_document, save_document,
                                trash_document, validate_draft)
 from assistant.errors import EditConflict, KnowledgeError
-from assistant.knowledge import AUDIENCES, load_topics
+from assistant.knowledge import AUDIENCES, load_topics, safe_markdown
 from assistant.text import slugify
 
 FORM_KEYS = ("f_title", "f_id", "f_topics", "f_audience", "f_summary", "f_source", "f_body")
@@ -135,7 +136,7 @@ def _render_view(knowledge_dir) -> None:
     if draft.source:
         st.caption(f"Source: {draft.source}")
     st.divider()
-    st.markdown(draft.body)
+    st.markdown(safe_markdown(draft.body))
     st.divider()
     left, right = st.columns(2)
     left.button("Edit", key="doc_view_edit", type="primary", on_click=open_edit, args=(knowledge_dir, doc_id))
@@ -195,7 +196,7 @@ def _render_editor(knowledge_dir) -> None:
                             help="Short introduction, then '## ' sections with headings people would recognise.")
         slots["body"] = st.container()
     with preview:
-        st.markdown(body or "*Nothing written yet.*")
+        st.markdown(safe_markdown(body) or "*Nothing written yet.*")
     draft = Draft(id=doc_id or "", title=title, topics=topics, audience=audience, summary=summary, body=body,
                   source=source or None)
     problems = validate_draft(knowledge_dir, draft, taxonomy, new=new)
