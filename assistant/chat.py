@@ -236,8 +236,11 @@ def topic_shelves(kb: KnowledgeBase) -> list[TopicShelf]:
 def privacy_note(settings: Settings) -> str:
     """Exactly what Mentor keeps, for the sidebar. Follows the question_logging and retention settings."""
     question = {
-        "redacted": "your question, with email addresses, phone numbers and web addresses replaced by "
-                    "[email], [phone] and [url]",
+        "redacted": "your question, with personal data replaced by a placeholder before it is saved: names "
+                    "[name], emails [email], phone numbers [phone], card numbers [card], bank accounts [iban], "
+                    "street addresses [address], postcodes [postcode], IP addresses [ip], social handles [handle], "
+                    "ID numbers [id-number] and web addresses [url]. This catches most personal data but not all "
+                    "(a name typed in lowercase, for example), so please leave out details you don't want kept",
         "full": "your question, exactly as you typed it",
         "off": "no question text at all",
     }[settings.question_logging]
@@ -258,9 +261,9 @@ def privacy_note(settings: Settings) -> str:
         "- the ids of the documents the answer cited;\n"
         "- how long the answer took;\n"
         "- a random session id, made when you opened this page and tied to nothing about you.\n\n"
-        "When you rate an answer it also stores the rating, your optional comment (with contact details "
-        "masked), the question as above and the cited document ids.\n\n"
-        f"Nothing else is stored: no name, account or IP address. Stored rows are deleted after {days} days. "
+        "When you rate an answer it also stores the rating, your optional comment (with personal data "
+        "masked the same way), the question as above and the cited document ids.\n\n"
+        f"Nothing else is stored: no account, and not your IP address. Stored rows are deleted after {days} days. "
         "Programme staff see these rows to improve the guidance."
     )
 
