@@ -194,7 +194,10 @@ def status():
 @click.option("--quiet", is_flag=True, help="Print only the metrics table, not each miss.")
 @click.option("--answers", "answers_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every question with its answer and sources here (Markdown), for review.")
-def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out):
+@click.option("--llm", "with_llm", is_flag=True,
+              help="Also measure generated answers against MENTOR_LLM_URL (kept sentences, fallbacks, latency).")
+@click.option("--limit", type=int, help="With --llm: measure at most this many questions.")
+def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, with_llm, limit):
     """Run every case of a gold FILE through Assistant.ask and report quality.
 
     \b
@@ -203,14 +206,18 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out):
       mentor eval evaluation/gold.jsonl --split tune --calibrate
       mentor eval evaluation/gold.jsonl --mode dense --json /tmp/dense.json
       mentor eval evaluation/holdout2.jsonl --answers evaluation/answers-holdout.md
+      MENTOR_LLM_URL=http://localhost:11434/v1 mentor eval evaluation/gold.jsonl --split test --llm
     """
-    from assistant.evaluation import evaluate, format_report, write_answers, write_json
+    from assistant.evaluation import evaluate, evaluate_llm, format_llm_report, format_report, write_answers, write_json
     from assistant.pipeline import Assistant
 
     settings = _settings()
+    if with_llm and not settings.llm_url:
+        raise click.ClickException("--llm needs MENTOR_LLM_URL set to the endpoint to measure (see docs/llm.md)")
     if mode:
         settings = settings.model_copy(update={"retrieval": mode})
-    bot = Assistant.from_settings(settings)
+    # The quality figures are the extractive answer's, whatever MENTOR_LLM_URL says; --llm measures generation.
+    bot = Assistant.from_settings(settings.model_copy(update={"llm_url": None}))
     bot.ask("warm-up question about mentoring")  # the first call pays one-off costs
     report = evaluate(bot, file, split, calibrate_scope=calibrate)
     if quiet:
@@ -224,6 +231,13 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out):
     if answers_out:
         write_answers(report, answers_out)
         click.echo(f"\nWrote {answers_out}")
+    if with_llm:
+        llm_report = evaluate_llm(settings, bot.embedder, file, split, limit=limit)
+        click.echo(format_llm_report(llm_report))
+        if json_out:
+            path = json_out.with_name(json_out.stem + "-llm" + json_out.suffix)
+            write_json(llm_report, path)
+            click.echo(f"\nWrote {path}")
 
 
 @main.command(name="eval-support")

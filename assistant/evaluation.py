@@ -465,3 +465,104 @@ def format_support_report(report: dict) -> str:
     if report.get("saved"):
         lines.append(f"\nSaved the fitted weight and threshold to {report['saved']}")
     return "\n".join(lines)
+
+
+# -- generated answers (mentor eval FILE --llm) -------------------------------------------------------
+
+def _given_units(answer: Answer) -> list:
+    """The units an extractive answer quotes, numbered as cited: what the generator is given."""
+    from assistant.compose import SelectedUnit
+
+    return [SelectedUnit(c.number, h, c.section, c.doc_id, -1, i, "sentence")
+            for c in answer.citations for i, h in enumerate(c.highlights)]
+
+
+def _citation_precision(text: str, units: list, embedder) -> tuple[int, int]:
+    """(citations that support their sentence on their own, citations), ALCE-style: every [n] of every
+    sentence is judged alone against unit n."""
+    from assistant.support import check_answer, citations_of, claim_of, split_generated
+
+    good = total = 0
+    by_number = {u.number for u in units}
+    for sentence in split_generated(text):
+        for n in dict.fromkeys(citations_of(sentence)):
+            total += 1
+            if n in by_number:
+                alone = [u for u in units if u.number == n]
+                good += check_answer(f"{claim_of(sentence)} [{n}].", alone, embedder).removed == 0
+    return good, total
+
+
+def evaluate_llm(settings, embedder, path: Path, split: str | None = None, limit: int | None = None) -> dict:
+    """Generated answers over a gold file's in-scope questions, against MENTOR_LLM_URL: share of
+    generated sentences kept by the check, fallback rate, citation precision before and after the
+    check, and latency (p50/p95, total and to the first streamed text)."""
+    import time as _time
+
+    from assistant.support import check_answer
+
+    if not settings.llm_url:
+        raise ValueError("--llm needs MENTOR_LLM_URL: the OpenAI-compatible endpoint to measure (see docs/llm.md)")
+    plain = Assistant(settings.model_copy(update={"llm_url": None}), embedder=embedder).load()
+    llm = Assistant(settings, embedder=embedder).load()
+    cases = [c for c in load_gold(path, split) if not c.out_of_scope][:limit]
+    rows = []
+    for case in cases:
+        extractive = plain.ask(case.question, case.history)
+        if extractive.status != "answered" or extractive.is_template:
+            continue
+        started, first, raw = _time.perf_counter(), None, []
+        for item in llm.stream(case.question, case.history):
+            if isinstance(item, str):
+                first = first if first is not None else _time.perf_counter() - started
+                raw.append(item)
+            else:
+                answer = item
+        total_s = _time.perf_counter() - started
+        units = _given_units(extractive)
+        text = "".join(raw)
+        checked = check_answer(text, units, embedder) if text.strip() else None
+        before = _citation_precision(text, units, embedder) if text.strip() else (0, 0)
+        after = _citation_precision(answer.text, units, embedder) if answer.mode == "generated" else (0, 0)
+        rows.append({"id": case.id, "mode": answer.mode, "note": answer.note,
+                     "sentences": checked.total if checked else 0, "kept": checked.total - checked.removed if checked else 0,
+                     "reasons": [s.reason for s in checked.sentences if not s.kept] if checked else [],
+                     "cite_before": before, "cite_after": after, "first_token_ms": round(first * 1000, 1) if first else None,
+                     "latency_ms": round(total_s * 1000, 1), "raw": text, "shown": answer.text})
+    sentences = sum(r["sentences"] for r in rows)
+    reasons: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for reason in r["reasons"]:
+            reasons["cites a unit not given" if reason.startswith("cites") else reason] += 1
+    ttft = [r["first_token_ms"] for r in rows if r["first_token_ms"] is not None]
+    lat = [r["latency_ms"] for r in rows]
+
+    def share(a, b):
+        return round(a / b, 3) if b else None
+
+    return {"file": str(path), "split": split or "all", "endpoint": settings.llm_url, "model": settings.llm_model,
+            "questions": len(rows),
+            "generated": sum(r["mode"] == "generated" for r in rows),
+            "fallback_rate": share(sum(r["mode"] == "fallback" for r in rows), len(rows)),
+            "fallback_reasons": dict(sorted({n: sum(r["note"] == n for r in rows if r["mode"] == "fallback")
+                                             for n in {r["note"] for r in rows}}.items())) if rows else {},
+            "sentences": sentences, "kept_share": share(sum(r["kept"] for r in rows), sentences),
+            "removed_by_reason": dict(reasons),
+            "citation_precision_before": share(sum(r["cite_before"][0] for r in rows), sum(r["cite_before"][1] for r in rows)),
+            "citation_precision_shown": share(sum(r["cite_after"][0] for r in rows), sum(r["cite_after"][1] for r in rows)),
+            "ttft_p50_ms": _pct(ttft, 50), "ttft_p95_ms": _pct(ttft, 95),
+            "latency_p50_ms": _pct(lat, 50), "latency_p95_ms": _pct(lat, 95), "rows": rows}
+
+
+def format_llm_report(report: dict) -> str:
+    lines = [f"\nGenerated answers: {report['file']} (split {report['split']}), {report['questions']} answered "
+             f"questions, endpoint {report['endpoint']} model {report['model']}",
+             f"  generated sentences kept by the check  {report['kept_share']}  ({report['sentences']} sentences)",
+             f"  removed, by reason                      {report['removed_by_reason']}",
+             f"  fallback rate                           {report['fallback_rate']}  "
+             f"({report['questions'] - report['generated']} of {report['questions']})",
+             f"  citation precision, as generated        {report['citation_precision_before']}",
+             f"  citation precision, as shown            {report['citation_precision_shown']}",
+             f"  time to first token p50 / p95 (ms)      {report['ttft_p50_ms']} / {report['ttft_p95_ms']}",
+             f"  latency p50 / p95 (ms)                  {report['latency_p50_ms']} / {report['latency_p95_ms']}"]
+    return "\n".join(lines)
