@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from assistant.config import Settings
@@ -266,6 +266,22 @@ def privacy_note(settings: Settings) -> str:
         f"Nothing else is stored: no account, and not your IP address. Stored rows are deleted after {days} days. "
         "Programme staff see these rows to improve the guidance."
     )
+
+
+def without_images(chunks: Iterable[str]) -> Iterator[str]:
+    """Streamed Markdown in which '![' never reaches the page, so an image a language model writes
+    is shown as a link and never fetched. A chunk ending in '!' waits for the next one, since an
+    image's opening can be split across chunks."""
+    held = ""
+    for chunk in chunks:
+        chunk = held + chunk
+        held = "!" if chunk.endswith("!") else ""
+        if held:
+            chunk = chunk[:-1]
+        if chunk:
+            yield chunk.replace("![", "[")
+    if held:
+        yield held
 
 
 class AnswerStream:

@@ -147,3 +147,10 @@ def test_suggestions_are_new_questions_that_lead_somewhere(bot):
     assert asked not in answer.suggestions and len(set(answer.suggestions)) == len(answer.suggestions)
     follow = bot.ask(answer.suggestions[0], history=[asked, answer.text])
     assert follow.status == "answered"
+
+
+def test_a_streamed_image_is_never_rendered_even_when_split_across_chunks():
+    from assistant.chat import without_images
+
+    streamed = "".join(without_images(["Here is a picture !", "[x](http://host/x.png) and more!", ""]))
+    assert "![" not in streamed and "[x](http://host/x.png)" in streamed and streamed.endswith("more!")

@@ -14,8 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.chat import (JOURNEYS, WELCOME, AnswerStream, Exchange, conversation_markdown, download_name,
                             escape_markdown, highlighted_markdown, history, keep_line_breaks, mode_caption,
-                            new_session_id, privacy_note, question_preview, topic_label, topic_question, topic_shelves)
+                            new_session_id, without_images, privacy_note, question_preview, topic_label, topic_question, topic_shelves)
 from assistant.errors import MentorError
+from assistant.knowledge import safe_markdown
 from views.shared import get_assistant, get_knowledge, get_settings, get_storage
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def show_exchange(ex: Exchange, latest: bool) -> None:
         if answer.status == "invalid_input":
             st.warning(answer.text, icon=":material/front_hand:")
             return
-        st.markdown(keep_line_breaks(answer.text))
+        st.markdown(keep_line_breaks(safe_markdown(answer.text)))  # a generated image is shown as a link
         if caption := mode_caption(answer):
             st.caption(escape_markdown(caption))
         if answer.status == "out_of_scope":
@@ -210,7 +211,7 @@ if question is not None:
         with st.spinner("Looking through the guidance…"):
             first = next(chunks, None)  # None: the answer came whole (extractive, declined or a fallback)
         if first is not None:
-            st.write_stream(itertools.chain([first], chunks))
+            st.write_stream(without_images(itertools.chain([first], chunks)))
     answer = stream.answer
     ex = Exchange(question=question, answer=answer)
     try:
