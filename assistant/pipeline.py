@@ -236,12 +236,16 @@ class Assistant:
             # refers to (docs/evaluation.md: follow-up answer hit@3 0.944 against 0.889 on gold).
             earlier = [t.content for t in turns if t.role == "user" and t.content.strip()][-JOINED_TURNS:]
             joined = " ".join([*earlier, cleaned])
-            alone, joint = self._embed([cleaned, joined])
+            # Whether the conversation covers the question is judged on the turn it follows, as the
+            # scope model was calibrated: the longer joined text would dilute its word coverage.
+            in_context = f"{resolution.context} {cleaned}"
+            alone, joint, local = self._embed([cleaned, joined, in_context])
             vector = joint + QUESTION_WEIGHT * alone  # the latest turn says what is wanted now
             vector = (vector / np.linalg.norm(vector)).astype("float32")
             signals = self._signals(engine, alone, cleaned, retriever.search(alone, cleaned, k=k))
             hits = retriever.search(vector, joined, k=k, role=role)
-            context_confidence = self.scope.confidence(self._signals(engine, vector, joined, hits))
+            context_confidence = self.scope.confidence(
+                self._signals(engine, local, in_context, retriever.search(local, in_context, k=k)))
             resolution.query = joined
         else:
             vector = self._embed([resolution.query])[0]
