@@ -171,6 +171,11 @@ def _source(hit: Hit, rank: int, data: IndexData, query_vector: np.ndarray) -> _
     return _Source(hit, rank, section_kind(p), p.sentences, blocks, relevance)
 
 
+def points_away(unit: str) -> bool:
+    """True when a unit points at text elsewhere ("the steps below"): it is never quoted."""
+    return bool(_POINTS_AWAY.search(unit))
+
+
 def _can_lead(src: _Source, pos: int) -> bool:
     """A lead states something: not a question, a step label, a pointer or a fragment."""
     unit = src.units[pos]
@@ -208,6 +213,8 @@ def _pick(src: _Source, skip: set[int], whole_list: bool, limit: int) -> list[in
     out: list[int] = []
     for pos in chosen:
         unit = src.units[pos]
+        if points_away(unit):
+            continue  # "the steps below", "these five": what it points at is not in the answer
         if leans_on_context(unit, best_block.kind != "prose") and not unit.rstrip().endswith(":"):
             # Walk back to the unit that starts the thought; drop the chain when it is not at hand.
             chain = [pos]

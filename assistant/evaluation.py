@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 import re
 
-from assistant.compose import leans_on_context, section_kind
+from assistant.compose import leans_on_context, points_away, section_kind
 from assistant.models import Answer, Passage
 from assistant.pipeline import Assistant
 from assistant.roles import section_audience
@@ -89,7 +89,8 @@ def check_answer(answer: Answer, passages: dict[str, Passage]) -> AnswerChecks:
             if section_kind(passage) == "pitfall" and heading != passage.section:
                 checks.pitfalls_outside_heading += 1
                 checks.problems.append(f"pitfall shown outside '{passage.section}': {text[:60]!r}")
-            if leans_on_context(text, line.startswith("- ")) and previous != (passage.id, position - 1):
+            if points_away(text) or (leans_on_context(text, line.startswith("- "))
+                                     and previous != (passage.id, position - 1)):
                 checks.dangling += 1
                 checks.problems.append(f"leans on missing context: {text[:60]!r}")
             previous = (passage.id, position)
