@@ -12,6 +12,8 @@ from assistant import Assistant, Settings
 from assistant.embedding import Embedder
 from assistant.index import build_index
 
+pytest_plugins = ["tests.llm_servers"]  # the localhost LLM servers, as fixtures for any test
+
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 # A small, real slice of the knowledge base keeps builds quick.
@@ -80,3 +82,32 @@ def settings(tmp_path, built_template, monkeypatch) -> Settings:
 @pytest.fixture
 def bot(settings, embedder) -> Assistant:
     return Assistant(settings, embedder=embedder).load()
+
+
+STAFF_PASSWORD = "staff password for tests"
+
+
+@pytest.fixture(scope="session")
+def staff_password_hash() -> str:
+    from assistant.auth import hash_password
+
+    return hash_password(STAFF_PASSWORD)
+
+
+@pytest.fixture
+def fresh_caches():
+    """The pages' shared settings, Assistant and storage are per-process caches: each test gets its own."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def staff_env(settings, monkeypatch, staff_password_hash, fresh_caches):
+    """Settings with the staff area turned on, password STAFF_PASSWORD."""
+    monkeypatch.setenv("MENTOR_STAFF_PASSWORD_HASH", staff_password_hash)
+    return settings

@@ -1,7 +1,7 @@
 """LLM endpoints on localhost for the tests: a scripted OpenAI-compatible server for exact cases, and
 the real SmolLM2-135M-Instruct served by llama.cpp (xllamacpp) for the real thing.
 
-Import the fixtures into a test module: `from tests.llm_servers import scripted_llm, smollm2_url`.
+Registered as a pytest plugin by tests/conftest.py, so any test can ask for `scripted_llm` or `smollm2_url`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from streamlit.testing.v1 import AppTest
 from assistant import Assistant
 from assistant.chat import escape_markdown
 from tests.conftest import ROOT
-from tests.llm_servers import scripted_llm  # noqa: F401 - fixture
 from views.shared import clear_caches
 
 QUESTION = "How do I find a mentor?"

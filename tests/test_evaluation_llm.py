@@ -6,7 +6,6 @@ import re
 from click.testing import CliRunner
 
 from assistant.cli import main
-from tests.llm_servers import scripted_llm  # noqa: F401 - fixture
 
 CASES = [
     {"id": "t1", "question": "How do I find a mentor?", "history": [], "expected_topics": ["finding-a-mentor"],

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from assistant import Assistant
 from assistant.cli import main
 from assistant.generate import PROMPT_FILE, endpoint_host
-from tests.llm_servers import scripted_llm, smollm2_url  # noqa: F401 - fixtures
 
 QUESTION = "How do I find a mentor?"
 

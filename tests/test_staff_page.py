@@ -3,15 +3,15 @@
 import datetime as dt
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from assistant.auth import StaffSession, hash_password
+from assistant.auth import StaffSession
 from assistant.models import Answer
 from assistant.storage import Storage
-from tests.conftest import ROOT
+from tests.conftest import ROOT, STAFF_PASSWORD
 
-PASSWORD = "staff password for tests"
+PASSWORD = STAFF_PASSWORD
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 PAY_SECTION = """## Rehearse the pay conversation with your mentor
 Ask your mentor to play your manager in a practice pay review. Bring market salary data from two sources,
 a list of your results this year, and the figure you will ask for. Practise saying the number out loud
@@ -19,25 +19,7 @@ without apologising, and agree with your mentor what you will say if the answer 
 """
 
 
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    return hash_password(PASSWORD)
 
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    """get_settings, get_assistant and get_storage are per-process caches: each test has its own folders."""
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def staff_env(settings, monkeypatch, password_hash):
-    monkeypatch.setenv("MENTOR_STAFF_PASSWORD_HASH", password_hash)
-    return settings
 
 
 def staff_page() -> AppTest:

@@ -5,35 +5,16 @@ import os
 import re
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from assistant.auth import hash_password
 from assistant.index import current_version
-from tests.conftest import ROOT
+from tests.conftest import ROOT, STAFF_PASSWORD
 
-PASSWORD = "staff password for tests"
-
-
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    return hash_password(PASSWORD)
+PASSWORD = STAFF_PASSWORD
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    """The shared settings, Assistant and storage are per-process caches: each test has its own folders."""
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
-
-@pytest.fixture
-def staff_env(settings, monkeypatch, password_hash):
-    monkeypatch.setenv("MENTOR_STAFF_PASSWORD_HASH", password_hash)
-    return settings
 
 
 def signed_in() -> AppTest:
