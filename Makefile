@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup index run test eval bench clean
+.PHONY: setup index run test eval bench selftest clean
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ eval: index
 
 bench: index
 	$(BIN)/mentor bench
+
+selftest: index
+	$(BIN)/mentor selftest --long
 
 clean:
 	rm -rf index data test-artifacts .pytest_cache

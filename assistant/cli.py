@@ -294,6 +294,35 @@ def bench(gold, rounds, json_out):
 
 
 @main.command()
+@click.option("--long", "long_run", is_flag=True, help="The long form (about 10 minutes here) instead of the quick one.")
+@click.option("--fuzz", type=int, help="Hypothesis examples for the loader fuzz [long: 3000, quick: 150].")
+@click.option("--kills", type=int, help="kill -9 trials during index builds [long: 40, quick: 2].")
+@click.option("--threads", type=int, help="Threads asking while the index is rebuilt [long: 8, quick: 4].")
+@click.option("--questions", type=int, help="Questions per thread [long: 60, quick: 10].")
+@click.option("--seed", default=0, show_default=True, help="Seed for the fuzz and the kill delays.")
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=Path("evaluation/redaction.jsonl"), show_default=True, help="Redaction corpus.")
+def selftest(long_run, fuzz, kills, threads, questions, seed, corpus):
+    """Reliability trials with figures: loader fuzz, kill -9 during builds, questions during rebuilds,
+    bad questions through the API and the CLI, and redaction. Works on a private copy of the knowledge
+    folder; exit 1 when a target is missed. Figures of a long run: docs/reliability.md.
+
+    \b
+    Example:
+      mentor selftest --long
+    """
+    from assistant.selftest import LongRun, run_all
+
+    plan = LongRun() if long_run else LongRun(fuzz_examples=150, kill_trials=2, threads=4, per_thread=10)
+    plan.seed = seed
+    for name, value in (("fuzz_examples", fuzz), ("kill_trials", kills), ("threads", threads), ("per_thread", questions)):
+        if value is not None:
+            setattr(plan, name, value)
+    if not run_all(_settings(), plan, corpus, echo=click.echo):
+        raise SystemExit(EXIT_ERROR)
+
+
+@main.command()
 @click.option("--port", default=8501, show_default=True, help="Port to listen on.")
 @click.option("--host", default="localhost", show_default=True, help="Address to bind.")
 def serve(port, host):
