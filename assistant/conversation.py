@@ -43,10 +43,16 @@ MAX_TURNS = 20  # earlier turns kept (the latest); older ones cannot change an a
 MAX_TURN_CHARS = 4000  # characters kept of each earlier turn
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _TAGS = re.compile(r"<[^>]{0,200}>")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class InvalidHistory(ValueError):
     """The conversation history is not a list of turns; the message says what to send instead."""
+
+
+def valid_text(text: str) -> str:
+    """The text as typed, but valid Unicode: a lone surrogate (from a broken client) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def clean_text(text: str) -> str:

@@ -14,7 +14,7 @@ from assistant.compose import compose_answer, compose_template, wants_template
 from assistant.suggestions import suggest_followups
 from assistant.config import Settings
 from assistant.conversation import (InvalidHistory, Resolution, clean_text, content_tokens, normalise_history,
-                                   refers_back, resolve)
+                                   refers_back, resolve, valid_text)
 from assistant.embedding import Embedder
 from assistant.generate import generate_answer
 from assistant.index import IndexData, build_index, ensure_index, load_index, pointer_stamp
@@ -305,6 +305,8 @@ class Assistant:
 
     def _answer(self, question: str, history: Iterable | None) -> Generator[str, None, tuple[Answer, Retrieval | None]]:
         started = time.perf_counter()
+        if isinstance(question, str):
+            question = valid_text(question)  # echoed, stored and serialised: it must be valid Unicode
         problem = self.validate(question)
         try:
             history = normalise_history(history)

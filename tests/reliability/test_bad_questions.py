@@ -23,8 +23,6 @@ def test_bad_questions_return_a_status_and_exit_code_through_the_cli(settings):
     assert report.raised == 0 and report.no_status == 0, report.failures
 
 
-@pytest.mark.xfail(strict=True, reason="known crash: `mentor ask --json` cannot serialise an Answer whose question "
-                                       "keeps a lone surrogate (PydanticSerializationError in cli.py ask)")
 def test_a_lone_surrogate_returns_a_status_through_the_cli_json(settings):
     cases = [case for case in bad_questions() if case[0] == "lone surrogate"]
     assert len(cli_cases(cases)) == 1
