@@ -48,9 +48,10 @@ EXAMPLE_HEADING = re.compile(r"^(?:a )?(?:worked )?examples?\b", re.I)
 _LEANS_BACK = re.compile(
     r"^(?:[\"“‘(]|(?:this|these|that|those|they|them|such|both (?:of (?:these|those|them)|are|were)|here|then|also|instead|otherwise|however|but|and|or|so|"
     r"still|again|similarly|likewise|in that case|if so|if not|for example|for instance|e\.g\.|once you have)\b)", re.I)
+# A unit that points at text elsewhere: "below", "these benefits", a cross-reference to another page.
 _POINTS_AWAY = re.compile(
-    r"\b(?:below|above|the following|as follows|(?:these|those) (?:signs|questions|steps|tips|ideas|points|examples|"
-    r"options|prompts|items|habits|things|ones|two|three|four|five|six))\b", re.I)
+    r"\b(?:below|above|the following|as follows|(?:these|those) (?:\w+s|two|three|four|five|six)|"
+    r"handbook pages?|see the (?:page|section|guide)s?)\b", re.I)
 _DIALOGUE = re.compile(r"^(?:\*\*)?(?:mentee|mentor|you|they|manager|staff|colleague|me|them)(?:\*\*)?\s*:\s*\S", re.I)
 
 MAX_PASSAGES = 12  # candidate passages an answer may quote
@@ -213,7 +214,7 @@ def _pick(src: _Source, skip: set[int], whole_list: bool, limit: int) -> list[in
     out: list[int] = []
     for pos in chosen:
         unit = src.units[pos]
-        if points_away(unit):
+        if points_away(unit) or (best_block.kind == "prose" and not _quotes_closed(unit)):
             continue  # "the steps below", "these five": what it points at is not in the answer
         if leans_on_context(unit, best_block.kind != "prose") and not unit.rstrip().endswith(":"):
             # Walk back to the unit that starts the thought; drop the chain when it is not at hand.
@@ -258,6 +259,9 @@ def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, m
     # Within it, a section whose heading names the other side ("For mentors: ...") is left out.
     fitting = [s for s in sources if addresses(s.hit.passage, role) or
                (s.hit.passage.doc_id == top_doc and section_audience(s.hit.passage) == list(s.hit.passage.audience))]
+    if role == "unknown":  # notes for programme staff are not advice for someone who did not say they run one
+        fitting = [s for s in fitting if section_audience(s.hit.passage) != ["program-staff"]
+                   or set(s.hit.passage.audience) == {"program-staff"}] or fitting
 
     # The lead: the statement of the top document that answers the question best.
     lead_pool = [s for s in fitting if s.hit.passage.doc_id == top_doc]
