@@ -57,7 +57,7 @@ _CUES: dict[str, list[re.Pattern]] = {
 
 
 def cues(text: str) -> dict[str, int]:
-    """How many cues of each role the text has."""
+    """How many cues of each kind the text has: each role's, and "programme" for a bare mention of one."""
     return {role: sum(1 for p in patterns if p.search(text)) for role, patterns in _CUES.items()}
 
 
