@@ -89,7 +89,7 @@ STAFF_PASSWORD = "staff password for tests"
 
 @pytest.fixture(scope="session")
 def staff_password_hash() -> str:
-    from assistant.auth import hash_password
+    from assistant.staff.auth import hash_password
 
     return hash_password(STAFF_PASSWORD)
 

@@ -9,7 +9,7 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.compose import leans_on_context, section_kind, wants_list
-from assistant.evaluation import check_answer
+from assistant.quality.evaluation import check_answer
 from assistant.index import build_index
 from tests.conftest import KNOWLEDGE
 

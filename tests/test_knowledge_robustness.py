@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from assistant import Assistant
 from assistant.cli import main
-from assistant.editing import filter_documents, list_documents
+from assistant.staff.editing import filter_documents, list_documents
 from assistant.errors import KnowledgeError
 from assistant.index import build_index, current_version
 from assistant.knowledge import load_knowledge, parse_document

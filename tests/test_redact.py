@@ -57,7 +57,7 @@ def test_ordinary_mentoring_questions_are_left_alone(text):
 
 
 def test_the_corpus_meets_the_targets():
-    from assistant.redaction_eval import evaluate_redaction
+    from assistant.quality.redaction import evaluate_redaction
 
     report = evaluate_redaction(ROOT / "evaluation" / "redaction.jsonl")
     assert sum(report.spans.values()) >= 200 and report.normal >= 100

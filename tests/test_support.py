@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from assistant.compose import SelectedUnit
-from assistant.evaluation import support_report
+from assistant.quality.evaluation import support_report
 from assistant.support import calibration, check_answer, citations_of, numbers_in, split_generated
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,8 +1,7 @@
 """Hostile and malformed questions and histories, through the Python API and `mentor ask`."""
 
-import pytest
 
-from assistant.selftest import bad_questions, cli_cases, run_bad_questions_api, run_bad_questions_cli
+from assistant.quality.selftest import bad_questions, cli_cases, run_bad_questions_api, run_bad_questions_cli
 
 # The CLI loads the model on every call, so make test sends it a sample; `mentor selftest --long` sends all.
 CLI_SAMPLE = ("empty", "NUL and control characters", "over the length limit", "CSV formula",

@@ -1,6 +1,6 @@
 """Threads asking through one shared Assistant while another thread rebuilds and swaps the index."""
 
-from assistant.selftest import run_concurrency
+from assistant.quality.selftest import run_concurrency
 
 
 def test_threads_asking_during_rebuilds_get_the_single_thread_answers(bot):

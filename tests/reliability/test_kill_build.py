@@ -1,6 +1,6 @@
 """kill -9 at random points of a real `build_index` in a child process: the index left behind loads."""
 
-from assistant.selftest import run_kill_trials
+from assistant.quality.selftest import run_kill_trials
 
 
 def test_a_build_killed_at_random_points_leaves_a_usable_index(settings):

@@ -1,6 +1,6 @@
 """The knowledge loader on hostile files: the nasty cases of issue 11 and Hypothesis-generated ones."""
 
-from assistant.selftest import run_loader_fuzz, run_nasty_corpus
+from assistant.quality.selftest import run_loader_fuzz, run_nasty_corpus
 from tests.conftest import KNOWLEDGE
 
 

@@ -1,6 +1,6 @@
 """Redaction recall and over-redaction on a slice of evaluation/redaction.jsonl (the long run uses all)."""
 
-from assistant.selftest import run_redaction
+from assistant.quality.selftest import run_redaction
 from tests.conftest import ROOT
 
 

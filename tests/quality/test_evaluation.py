@@ -6,7 +6,7 @@ import re
 from click.testing import CliRunner
 
 from assistant.cli import main
-from assistant.evaluation import check_answer
+from assistant.quality.evaluation import check_answer
 from assistant.models import Answer, Citation
 
 CASES = [

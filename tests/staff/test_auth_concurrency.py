@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from assistant.auth import Credential, StaffGate, hash_password
+from assistant.staff.auth import Credential, StaffGate, hash_password
 from assistant.storage import Storage
 
 PASSWORD = "correct horse battery staple"

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from assistant.insights import GapQuestion, Theme, feedback_csv, interactions_csv, themes_csv
+from assistant.staff.insights import GapQuestion, Theme, feedback_csv, interactions_csv, themes_csv
 from assistant.models import Answer
 from assistant.storage import Storage
 

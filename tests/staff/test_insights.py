@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 
-from assistant.insights import (citation_counts, cluster, feedback_csv, feedback_series, gap_questions, gap_themes,
+from assistant.staff.insights import (citation_counts, cluster, feedback_csv, feedback_series, gap_questions, gap_themes,
                                 never_cited, themes_csv, to_csv)
 from assistant.knowledge import load_knowledge
 from assistant.models import Answer, Citation

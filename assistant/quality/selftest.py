@@ -11,7 +11,7 @@ Each trial uses real parts and counts what went wrong instead of stopping at the
   another thread rebuilds and hot-swaps the index: errors, answers that differ from a single-thread
   run of the same question, and latency against single-thread;
 - bad questions through `Assistant.ask` and `mentor ask`: every case returns a status, none raises;
-- redaction recall and over-redaction on a corpus (assistant/redaction_eval.py).
+- redaction recall and over-redaction on a corpus (assistant/quality/redaction.py).
 """
 
 from __future__ import annotations
@@ -639,7 +639,7 @@ def run_bad_questions_cli(cases=None) -> BadQuestionReport:
 # -- redaction ------------------------------------------------------------------------------------------
 def run_redaction(corpus: Path, limit: int | None = None):
     """Recall and over-redaction on the corpus, or on its first `limit` lines and last `limit` lines."""
-    from assistant.redaction_eval import evaluate_redaction
+    from assistant.quality.redaction import evaluate_redaction
 
     if limit is None:
         return evaluate_redaction(corpus)

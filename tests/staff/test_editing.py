@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.editing import (PLACEHOLDERS, Draft, file_hash, filter_documents, list_documents, new_draft,
+from assistant.staff.editing import (PLACEHOLDERS, Draft, file_hash, filter_documents, list_documents, new_draft,
                                open_document, render_document, save_document, trash_document, validate_draft)
 from assistant.errors import EditConflict, KnowledgeError
 from assistant.knowledge import load_knowledge

@@ -5,11 +5,11 @@ import json
 
 from click.testing import CliRunner
 
-from assistant.auth import verify_password
+from assistant.staff.auth import verify_password
 from assistant.cli import main
 from assistant.models import Answer
 from assistant.storage import Storage
-from tests.test_editing import NEW_BODY
+from tests.staff.test_editing import NEW_BODY
 
 UTC = dt.timezone.utc
 

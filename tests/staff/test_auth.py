@@ -4,7 +4,7 @@ import tomllib
 import pytest
 from pydantic import SecretStr
 
-from assistant.auth import (Credential, StaffGate, StaffSession, hash_password, is_password_hash, load_credential,
+from assistant.staff.auth import (Credential, StaffGate, StaffSession, hash_password, is_password_hash, load_credential,
                             verify_password, write_env_hash, write_secrets_hash)
 from assistant.config import Settings
 from assistant.errors import AuthError

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.auth import StaffSession
+from assistant.staff.auth import StaffSession
 from assistant.models import Answer
 from assistant.storage import Storage
 from tests.conftest import ROOT, STAFF_PASSWORD

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.evaluation import load_gold
+from assistant.quality.evaluation import load_gold
 from assistant.index import build_index
 from assistant.pipeline import Assistant
 

@@ -1,0 +1,56 @@
+"""`mentor index`: build the search index and say whether it is current."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from assistant.cli.core import EXIT_ERROR, EXIT_OK, load_settings, main
+from assistant.errors import KnowledgeError
+
+
+
+@main.group()
+def index():
+    """Build and inspect the search index (index/)."""
+
+
+@index.command()
+@click.option("--quiet", is_flag=True, help="Print only the summary line.")
+def build(quiet):
+    """Build the index from the knowledge folder and make it live atomically.
+
+    Only passages whose text changed are embedded again. If any document has a problem, nothing
+    changes and the previous index keeps serving.
+    """
+    from assistant.embedding import Embedder
+    from assistant.index import build_index
+
+    settings = load_settings()
+
+    def progress(fraction, message):
+        if not quiet:
+            click.echo(f"[{fraction:4.0%}] {message}")
+
+    try:
+        report = build_index(settings, Embedder(settings.model), progress=progress)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo("Index not rebuilt; the previous index keeps serving. Fix the problems above and run again.", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"Built {report.passages} passages in {report.seconds:.1f}s "
+               f"({report.embedded} texts embedded, {report.cached} from cache) -> {report.version_dir}")
+
+
+@index.command()
+def status():
+    """Say whether the index is up to date, stale (and which files changed), missing or damaged."""
+    from assistant.index import index_status
+
+    st = index_status(load_settings())
+    click.echo(f"{st.label}: {st.detail}")
+    for name in st.changed:
+        click.echo(f"  changed: {name}")
+    sys.exit(EXIT_OK if st.state == "up_to_date" else EXIT_ERROR)

@@ -1,0 +1,150 @@
+"""Measuring commands: `mentor eval`, `eval-support`, `eval-redaction`, `bench` and `selftest`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from assistant.cli.core import EXIT_ERROR, load_settings, main
+
+
+
+@main.command(name="eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--split", default="test", show_default=True, help="tune, test or all.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report here.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), help="Override MENTOR_RETRIEVAL.")
+@click.option("--calibrate", is_flag=True, help="Fit the out-of-scope model on these cases and print it.")
+@click.option("--quiet", is_flag=True, help="Print only the metrics table, not each miss.")
+@click.option("--answers", "answers_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every question with its answer and sources here (Markdown), for review.")
+@click.option("--llm", "with_llm", is_flag=True,
+              help="Also measure generated answers against MENTOR_LLM_URL (kept sentences, fallbacks, latency).")
+@click.option("--limit", type=int, help="With --llm: measure at most this many questions.")
+def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, with_llm, limit):
+    """Run every case of a gold FILE through Assistant.ask and report quality.
+
+    \b
+    Examples:
+      mentor eval evaluation/gold.jsonl --split test
+      mentor eval evaluation/gold.jsonl --split tune --calibrate
+      mentor eval evaluation/gold.jsonl --mode dense --json /tmp/dense.json
+      mentor eval evaluation/holdout2.jsonl --answers evaluation/answers-holdout.md
+      MENTOR_LLM_URL=http://localhost:11434/v1 mentor eval evaluation/gold.jsonl --split test --llm
+    """
+    from assistant.quality.evaluation import evaluate, evaluate_llm, format_llm_report, format_report, write_answers, write_json
+    from assistant.pipeline import Assistant
+
+    settings = load_settings()
+    if with_llm and not settings.llm_url:
+        raise click.ClickException("--llm needs MENTOR_LLM_URL set to the endpoint to measure (see docs/llm.md)")
+    if mode:
+        settings = settings.model_copy(update={"retrieval": mode})
+    # The quality figures are the extractive answer's, whatever MENTOR_LLM_URL says; --llm measures generation.
+    bot = Assistant.from_settings(settings.model_copy(update={"llm_url": None}))
+    bot.ask("warm-up question about mentoring")  # the first call pays one-off costs
+    report = evaluate(bot, file, split, calibrate_scope=calibrate)
+    if quiet:
+        report_view = dict(report, misses=[])
+    else:
+        report_view = report
+    click.echo(format_report(report_view))
+    if json_out:
+        write_json(report, json_out)
+        click.echo(f"\nWrote {json_out}")
+    if answers_out:
+        write_answers(report, answers_out)
+        click.echo(f"\nWrote {answers_out}")
+    if with_llm:
+        llm_report = evaluate_llm(settings, bot.embedder, file, split, limit=limit)
+        click.echo(format_llm_report(llm_report))
+        if json_out:
+            path = json_out.with_name(json_out.stem + "-llm" + json_out.suffix)
+            write_json(llm_report, path)
+            click.echo(f"\nWrote {path}")
+
+
+@main.command(name="eval-support")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--fit", is_flag=True, help="Refit the weight and threshold on the calibrate pairs and save them.")
+def eval_support(file, fit):
+    """Precision and recall of the citation check on the held-out pairs of a support FILE.
+
+    \b
+    Examples:
+      mentor eval-support evaluation/support.jsonl
+      mentor eval-support evaluation/support.jsonl --fit   # refit, save assistant/support.json
+    """
+    from assistant.embedding import Embedder
+    from assistant.quality.evaluation import format_support_report, support_report
+
+    click.echo(format_support_report(support_report(file, Embedder(load_settings().model), fit=fit)))
+
+
+@main.command(name="eval-redaction")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="Print only the figures, not each miss.")
+def eval_redaction(file, quiet):
+    """Redaction recall per category and overall, over-redaction of ordinary questions, and timings.
+
+    \b
+    Example:
+      mentor eval-redaction evaluation/redaction.jsonl
+    """
+    from assistant.quality.redaction import evaluate_redaction
+
+    report = evaluate_redaction(file)
+    click.echo("\n".join(report.lines()))
+    if report.misses and not quiet:
+        click.echo("\n" + "\n".join(report.misses))
+
+
+@main.command()
+@click.option("--gold", type=click.Path(path_type=Path), default=Path("evaluation/gold.jsonl"), show_default=True,
+              help="Questions to time (single-turn cases are used).")
+@click.option("--rounds", default=1, show_default=True, help="Passes over the questions for latency.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write figures here.")
+def bench(gold, rounds, json_out):
+    """Print speed and memory figures: ask() latency against a bare query embedding, full and
+    incremental build times, cold start against a bare model load, and peak RSS.
+
+    \b
+    Example:
+      mentor bench --json /tmp/bench.json
+    """
+    from assistant.quality.bench import format_bench, run_bench, write_json
+
+    results = run_bench(load_settings(), gold, rounds=rounds)
+    click.echo(format_bench(results))
+    if json_out:
+        write_json(results, json_out)
+
+
+@main.command()
+@click.option("--long", "long_run", is_flag=True, help="The long form (about 10 minutes here) instead of the quick one.")
+@click.option("--fuzz", type=int, help="Hypothesis examples for the loader fuzz [long: 3000, quick: 150].")
+@click.option("--kills", type=int, help="kill -9 trials during index builds [long: 40, quick: 2].")
+@click.option("--threads", type=int, help="Threads asking while the index is rebuilt [long: 8, quick: 4].")
+@click.option("--questions", type=int, help="Questions per thread [long: 60, quick: 10].")
+@click.option("--seed", default=0, show_default=True, help="Seed for the fuzz and the kill delays.")
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=Path("evaluation/redaction.jsonl"), show_default=True, help="Redaction corpus.")
+def selftest(long_run, fuzz, kills, threads, questions, seed, corpus):
+    """Reliability trials with figures: loader fuzz, kill -9 during builds, questions during rebuilds,
+    bad questions through the API and the CLI, and redaction. Works on a private copy of the knowledge
+    folder; exit 1 when a target is missed. Figures of a long run: docs/reliability.md.
+
+    \b
+    Example:
+      mentor selftest --long
+    """
+    from assistant.quality.selftest import LongRun, run_all
+
+    plan = LongRun() if long_run else LongRun(fuzz_examples=150, kill_trials=2, threads=4, per_thread=10)
+    plan.seed = seed
+    for name, value in (("fuzz_examples", fuzz), ("kill_trials", kills), ("threads", threads), ("per_thread", questions)):
+        if value is not None:
+            setattr(plan, name, value)
+    if not run_all(load_settings(), plan, corpus, echo=click.echo):
+        raise SystemExit(EXIT_ERROR)
