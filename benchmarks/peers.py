@@ -77,7 +77,7 @@ class System:
 
 
 def load_cases(path: Path, split: str) -> list[Case]:
-    """In-scope cases of a gold file (see assistant/evaluation.py for the format), filtered by split."""
+    """In-scope cases of a gold file (see assistant/quality/evaluation.py for the format), filtered by split."""
     cases = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from assistant.auth import StaffGate, StaffSession, load_credential
+from assistant.staff.auth import StaffGate, StaffSession, load_credential
 from assistant.config import Settings
 from assistant.errors import MentorError
 from views import staff_documents, staff_index, staff_insights

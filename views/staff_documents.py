@@ -1,6 +1,6 @@
 """Staff workspace, Documents: list and filter, view, create, edit and delete guidance documents.
 
-Rendering and session state only; reading, validating and writing files is assistant.editing.
+Rendering and session state only; reading, validating and writing files is assistant.staff.editing.
 Document text is rendered as Markdown (never with unsafe_allow_html); Streamlit escapes any HTML, and
 images show as links (safe_markdown), so no remote host learns who reads the guidance.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.editing import (Draft, filter_documents, list_documents, new_draft, open_document, save_document,
+from assistant.staff.editing import (Draft, filter_documents, list_documents, new_draft, open_document, save_document,
                                trash_document, validate_draft)
 from assistant.errors import EditConflict, KnowledgeError
 from assistant.knowledge import AUDIENCES, load_topics, safe_markdown

@@ -10,9 +10,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from assistant.insights import (citation_counts, feedback_csv, feedback_series, gap_questions, gap_themes,
+from assistant.staff.insights import (citation_counts, feedback_csv, feedback_series, gap_questions, gap_themes,
                                 interactions_csv, never_cited, themes_csv)
-from assistant.editing import list_documents, new_draft
+from assistant.staff.editing import list_documents, new_draft
 from assistant.knowledge import knowledge_fingerprint, load_knowledge
 from views import staff_documents
 from views.shared import get_assistant, get_storage
