@@ -54,6 +54,7 @@ _POINTS_AWAY = re.compile(
     r"handbook pages?|see the (?:page|section|guide)s?)\b", re.I)
 _DIALOGUE = re.compile(r"^(?:\*\*)?(?:mentee|mentor|you|they|manager|staff|colleague|me|them)(?:\*\*)?\s*:\s*\S", re.I)
 
+TEMPLATE_RANK_STEP = 0.05  # how much a template loses per rank of its document
 MAX_PASSAGES = 12  # candidate passages an answer may quote
 HEADING_WEIGHT = 0.15  # a section whose heading names what was asked is the section to quote
 OFF_INTENT = 0.08  # a pitfall section is the answer only when pitfalls are asked about
@@ -120,6 +121,28 @@ def section_kind(passage: Passage) -> str:
 
 def wants_template(question: str) -> bool:
     return bool(TEMPLATE_INTENT.search(question))
+
+
+def choose_template(data: IndexData, retriever, query_vector: np.ndarray, query: str,
+                    top_docs: list[str]) -> Hit | None:
+    """The template a question asks for: among the top documents' templates, the one whose passage is
+    closest to the question, with the words of its heading ("cold", "agenda", "checklist") counting
+    extra, since they name what the template is for. Every template of those documents is a candidate,
+    ranked or not: a template's fill-in text often ranks low."""
+    rows = [row for row, p in enumerate(data.passages) if p.is_template and p.doc_id in top_docs]
+    if not rows:
+        return None
+    dense = retriever.dense_scores(query_vector)
+    lexical = retriever.lexical
+    asked = set(lexical.correct(content_tokens(query)))
+
+    def score(hit: Hit) -> float:
+        named = set(content_tokens(hit.passage.heading_path[-1])) - {"templat"}
+        # The better-ranked document's template wins a close call.
+        return (hit.dense + 0.03 * sum(lexical.idf(t) for t in asked & named)
+                - TEMPLATE_RANK_STEP * top_docs.index(hit.passage.doc_id))
+
+    return max((Hit(row, data.passages[row], float(dense[row]), 0.0, 0.0) for row in rows), key=score)
 
 
 def _citation(number: int, hit: Hit, highlights: list[str]) -> Citation:

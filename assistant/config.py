@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.models import RetrievalMode
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -31,7 +33,7 @@ class Settings(BaseSettings):
         None, description="sha256 of a custom model's files, as file=hash,file=hash, checked before it loads. "
         "The default model's hashes are pinned in the code.")
     auto_rebuild: bool = Field(True, description="Rebuild a missing, stale or damaged index on load.")
-    retrieval: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Retrieval mode.")
+    retrieval: RetrievalMode = Field("hybrid", description="Retrieval mode.")
 
     # Answers
     max_question_chars: int = Field(1000, description="Longer questions are refused as invalid input.")

@@ -63,6 +63,18 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
+def question_problem(question, limit: int) -> str | None:
+    """A friendly reason a question can't be asked (not text, too long, empty), or None when it is fine."""
+    if not isinstance(question, str):
+        return f"A question must be text, got {type(question).__name__}."
+    if len(question) > limit:
+        return (f"Your question is {len(question):,} characters long, and Mentor reads up to {limit:,}. "
+                "Please shorten it to the situation and what you want to know, then ask again.")
+    if not clean_text(question):
+        return "Please type a question, for example: How do I find a mentor?"
+    return None
+
+
 def normalise_history(history: Iterable | None) -> list[Turn]:
     """Accept Turn objects, {"role", "content"} dicts, or plain strings (taken as user turns).
 

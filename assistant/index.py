@@ -14,16 +14,16 @@ CURRENT at it, so a crash at any moment leaves the previous index serving.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Generic, TypeVar
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from assistant.chunking import CHUNKING_VERSION, passages as chunk_passages
 from assistant.config import Settings
 from assistant.embedding import EmbeddingCache, Embedder, embed_cached
 from assistant.errors import IndexDamaged, IndexNotReady, KnowledgeError
+from assistant.files import file_sha256, write_atomic
 from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
 from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage
 
@@ -88,14 +89,6 @@ class IndexData:
         return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
 
 
-def _file_sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def current_version(index_dir: Path) -> Path | None:
     pointer = Path(index_dir) / POINTER
     try:
@@ -137,7 +130,7 @@ def verify_version(version_dir: Path) -> IndexManifest:
     for name in FILES:
         path = version_dir / name
         try:
-            digest = _file_sha(path)
+            digest = file_sha256(path)
         except FileNotFoundError:
             raise IndexDamaged(f"{path} is missing") from None
         except OSError as exc:
@@ -269,7 +262,7 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
             manifest = IndexManifest(
                 format_version=FORMAT_VERSION, model=embedder.model_id, dimension=int(passage_vectors.shape[1]),
                 passage_count=len(passages), sentence_count=len(sentences), knowledge_hash=fingerprint,
-                built_at=dt.datetime.now(dt.timezone.utc), files={name: _file_sha(tmp / name) for name in FILES},
+                built_at=dt.datetime.now(dt.timezone.utc), files={name: file_sha256(tmp / name) for name in FILES},
                 versions=_versions(), skipped=[str(p) for p in kb.problems], documents=per_file,
             )
             (tmp / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
@@ -278,9 +271,7 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
                     os.fsync(fh.fileno())
             version = index_dir / f"v-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"
             os.rename(tmp, version)
-            pointer_tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:8]}"
-            pointer_tmp.write_text(version.name, encoding="utf-8")
-            os.replace(pointer_tmp, index_dir / POINTER)  # the atomic switch
+            write_atomic(index_dir / POINTER, version.name)  # the atomic switch
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -339,3 +330,65 @@ def ensure_index(settings: Settings, embedder: Embedder) -> tuple[IndexData, Bui
     if report.problems:
         warnings.append(f"built without {len(report.problems)} broken document(s); run `mentor kb validate`")
     return load_index(settings.index_dir), report, warnings
+
+
+Served = TypeVar("Served")
+
+
+class LiveIndex(Generic[Served]):
+    """The index version being served, and whatever is made from it (a retriever, a speller).
+
+    `current` checks the CURRENT pointer's mtime (one `stat`) and swaps in a build that another
+    process (the CLI, the staff page) made live, without a restart. A swap replaces the served object
+    whole, so a question in flight keeps the version it started with.
+
+    Example:
+        >>> live = LiveIndex(settings, embedder, make=lambda data: Retriever(data, "hybrid"))
+        >>> live.current.search(...)
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder, make: Callable[[IndexData], Served]):
+        self.settings = settings
+        self.embedder = embedder
+        self.make = make
+        self.warnings: list[str] = []
+        self.last_build: BuildReport | None = None
+        self._served: Served | None = None
+        self._stamp = 0
+        self._lock = threading.RLock()
+
+    def load(self) -> None:
+        """Load the live index, (re)building it when missing, stale or damaged (unless auto_rebuild is off)."""
+        with self._lock:
+            data, report, warnings = ensure_index(self.settings, self.embedder)
+            self._swap(data)
+            self.last_build = report or self.last_build
+            self.warnings = warnings
+
+    def reload(self) -> None:
+        """Swap in the live index version."""
+        with self._lock:
+            self._swap(load_index(self.settings.index_dir))
+
+    def rebuild(self, progress: Progress | None = None) -> BuildReport:
+        """Build a new version from the knowledge folder and swap it in. Broken documents raise KnowledgeError."""
+        report = build_index(self.settings, self.embedder, progress=progress)
+        self.reload()
+        self.last_build = report
+        return report
+
+    @property
+    def current(self) -> Served:
+        if self._served is None:
+            self.load()
+        elif pointer_stamp(self.settings.index_dir) != self._stamp:
+            try:
+                self.reload()
+            except Exception as exc:  # noqa: BLE001 - keep serving the version we have
+                self.warnings.append(f"could not load the new index ({exc}); still serving the previous one")
+                self._stamp = pointer_stamp(self.settings.index_dir)
+        return self._served
+
+    def _swap(self, data: IndexData) -> None:
+        self._served = self.make(data)
+        self._stamp = pointer_stamp(self.settings.index_dir)

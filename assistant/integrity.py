@@ -6,22 +6,17 @@ a package install put on disk; checking them at load catches a tampered or damag
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 from assistant.errors import ModelLoadError
+from assistant.files import file_sha256
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 class ModelIntegrityError(ModelLoadError):
     """A model file is missing or does not match its pinned sha256: the model is not loaded."""
-
-
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def parse_sha256_setting(spec: str, setting: str = "MENTOR_MODEL_SHA256") -> dict[str, str]:

@@ -19,12 +19,11 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, field_
 
 from assistant.chunking import sections
 from assistant.errors import KnowledgeError
-from assistant.models import Document, Problem
+from assistant.models import AUDIENCES, Document, FrontMatter, Problem
 from assistant.text import did_you_mean, sha256
 
 TOPICS_FILE = "topics.yaml"
 SCOPE_FILE = "scope.yaml"  # subjects the guidance deliberately does not cover (optional)
-AUDIENCES = ("mentee", "mentor", "program-staff")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_FILE_BYTES = 256 * 1024  # the longest guidance document is about 12 KB
 MAX_YAML_DEPTH = 20  # front matter is flat; scope.yaml nests three levels
@@ -198,18 +197,10 @@ def load_topics(knowledge_dir: Path) -> dict[str, str]:
 
 
 # -- documents -------------------------------------------------------------------------------------
-class FrontMatter(BaseModel):
-    """The validated YAML header of a document. Context carries the file stem and taxonomy."""
+class CheckedFrontMatter(FrontMatter):
+    """The front matter with the rules a document must meet. Context carries the file stem and taxonomy."""
 
     model_config = ConfigDict(extra="forbid")
-
-    id: str
-    title: str
-    topics: list[str]
-    audience: list[str]
-    summary: str
-    updated: dt.date
-    source: str | None = None
 
     @field_validator("id")
     @classmethod
@@ -265,11 +256,11 @@ class FrontMatter(BaseModel):
         return data
 
 
-_DATE = TypeAdapter(FrontMatter.model_fields["updated"].annotation)
+_DATE = TypeAdapter(CheckedFrontMatter.model_fields["updated"].annotation)
 
 
 def as_date(value) -> dt.date | None:
-    """`updated` as a date when the front matter holds a valid one (as FrontMatter reads it), else None."""
+    """`updated` as a date when the front matter holds a valid one (as CheckedFrontMatter reads it), else None."""
     try:
         return _DATE.validate_python(value)
     except ValidationError:
@@ -284,8 +275,8 @@ def _pydantic_problems(file: str, exc: ValidationError) -> list[Problem]:
         if err["type"] == "missing":
             msg = f"is missing; add '{loc}:' to the front matter"
         elif err["type"] == "extra_forbidden":
-            msg = (f"is not a known field{did_you_mean(loc, FrontMatter.model_fields)}; "
-                   f"allowed fields: {', '.join(FrontMatter.model_fields)}")
+            msg = (f"is not a known field{did_you_mean(loc, CheckedFrontMatter.model_fields)}; "
+                   f"allowed fields: {', '.join(CheckedFrontMatter.model_fields)}")
         elif loc == "updated":
             msg = f"{shorten(repr(err['input']))} is not a date; write it as YYYY-MM-DD, like 2026-11-20"
         problems.append(Problem(file=file, field=loc, message=msg))
@@ -334,7 +325,7 @@ def parse_document(path: Path, topics: dict[str, str], text: str | None = None) 
     problems: list[Problem] = []
     fm = None
     try:
-        fm = FrontMatter.model_validate(meta, context={"stem": path.stem, "topics": topics})
+        fm = CheckedFrontMatter.model_validate(meta, context={"stem": path.stem, "topics": topics})
     except ValidationError as exc:
         problems.extend(_pydantic_problems(file, exc))
     if not body:

@@ -3,29 +3,59 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 Audience = Literal["mentee", "mentor", "program-staff"]
+AUDIENCES: tuple[str, ...] = get_args(Audience)
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
 AskerRole = Literal["mentee", "mentor", "program-staff", "unknown"]
 Role = Literal["user", "assistant"]
 Status = Literal["answered", "out_of_scope", "invalid_input"]
 AnswerMode = Literal["extractive", "generated", "fallback"]
 
 
-class Document(BaseModel):
-    """One curated guidance document: validated front matter plus its Markdown body."""
+class FrontMatter(BaseModel):
+    """The YAML header every guidance document starts with: the one definition of its fields.
 
-    model_config = ConfigDict(frozen=True)
+    knowledge.py validates it (`CheckedFrontMatter`: slugs, known topics, audiences); a `Document`
+    carries it; the editor's `Draft` and document list rows hold the same fields, not yet valid
+    (`DraftFrontMatter`).
+    """
 
     id: str
     title: str
     topics: list[str]
-    audience: list[Audience]
+    audience: list[str]
     summary: str
     updated: dt.date
     source: str | None = None
+
+
+def _empty_default(annotation: Any) -> tuple[Any, Any]:
+    """A field's type and default for a form being filled in: empty text, an empty list, or None."""
+    if get_origin(annotation) is list:
+        return annotation, Field(default_factory=list)
+    if annotation is str:
+        return str, ""
+    return annotation | None, None
+
+
+DraftFrontMatter = create_model(
+    "DraftFrontMatter",
+    __doc__="FrontMatter's fields as an editor holds them before they are valid: each may be empty.",
+    **{name: _empty_default(field.annotation) for name, field in FrontMatter.model_fields.items()},
+)
+
+
+class Document(FrontMatter):
+    """One curated guidance document: validated front matter plus its Markdown body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    audience: list[Audience]
     body: str
     path: str = ""
 

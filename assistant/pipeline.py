@@ -10,53 +10,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.compose import compose_answer, compose_template, wants_template
-from assistant.suggestions import suggest_followups
+from assistant.compose import choose_template, compose_answer, compose_template, wants_template
 from assistant.config import Settings
 from assistant.conversation import (InvalidHistory, Resolution, clean_text, content_tokens, normalise_history,
-                                   refers_back, resolve, valid_text)
+                                   question_problem, refers_back, resolve, valid_text)
 from assistant.embedding import Embedder
 from assistant.generate import generate_answer
-from assistant.index import IndexData, build_index, ensure_index, load_index, pointer_stamp
-from assistant.knowledge import KnowledgeBase, load_knowledge
+from assistant.index import IndexData, LiveIndex
 from assistant.models import Answer, BuildReport
 from assistant.retrieval import Hit, Retriever
 from assistant.roles import AskerRole, infer_role
-from assistant.scope import ScopeModel, ScopeSignals
+from assistant.scope import (NOT_ENGLISH_TEXT, OUT_OF_SCOPE_TEXT, ScopeModel, ScopeSignals, measure,
+                             names_uncovered_subject, out_of_scope_text)
 from assistant.spelling import Speller
+from assistant.suggestions import suggest_followups
 
-NAME_SUBJECT_SIMILARITY = 0.45  # below this, "closest uncovered subject" is a guess, not worth naming
-TEMPLATE_RANK_STEP = 0.05  # how much a template loses per rank of its document
 JOINED_TURNS = 3  # earlier user turns joined to a follow-up before it is searched
 # The joined turns' vector gains the question's own at this weight (gold tune follow-ups: answer topic
 # hit@3 0.935 at 0 and 1.0, 0.957 from 0.3 to 0.6: one conversation of 46, so weak evidence).
 QUESTION_WEIGHT = 0.5
 VOUCH_FLOOR = 0.1  # least confidence a self-contained follow-up needs before its conversation can vouch for it
-
-OUT_OF_SCOPE_TEXT = (
-    "I couldn't find anything in Mentor's guidance that answers this, so I'd rather not guess. "
-    "Mentor can help with mentoring: finding a mentor and reaching out, first meetings, setting goals, "
-    "running sessions, feedback, tricky situations in a mentoring relationship, becoming a mentor or sponsor, "
-    "and running a mentoring programme. Try rephrasing your question around one of those, or pick a topic below."
-)
-
-
-NOT_ENGLISH_TEXT = (
-    "Mentor's guidance is written in English, so it can only answer questions asked in English. "
-    "If you can, please ask again in English, for example: How do I find a mentor?")
-
-
-def names_uncovered_subject(signals: ScopeSignals) -> bool:
-    """The question sits closer to a subject knowledge/scope.yaml excludes than to any guidance."""
-    return bool(signals.subject) and signals.margin < 0 and signals.uncovered >= NAME_SUBJECT_SIMILARITY
-
-
-def out_of_scope_text(signals: ScopeSignals | None = None) -> str:
-    """The refusal, naming the uncovered subject when the question is clearly about one."""
-    if signals is not None and names_uncovered_subject(signals):
-        return (f"Mentor's guidance doesn't cover {signals.subject}, so I'd rather not guess. "
-                + OUT_OF_SCOPE_TEXT.split(". ", 1)[1])
-    return OUT_OF_SCOPE_TEXT
 
 
 @dataclass
@@ -102,11 +75,8 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder or Embedder(settings.model)
         self.scope = scope or ScopeModel.default()
-        self.warnings: list[str] = []
-        self.last_build: BuildReport | None = None
-        self._engine: _Engine | None = None
-        self._stamp = 0
-        self._lock = threading.RLock()
+        self.live: LiveIndex[_Engine] = LiveIndex(settings, self.embedder,
+                                                  make=lambda data: _Engine(data, settings.retrieval))
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -118,49 +88,36 @@ class Assistant:
         bot.load()
         return bot
 
-    # -- index lifecycle -------------------------------------------------------------------
+    # -- the index being served (assistant/index.py: LiveIndex) ------------------------------
     def load(self) -> "Assistant":
         """Load the live index, (re)building it when missing, stale or damaged (unless auto_rebuild is off)."""
-        with self._lock:
-            data, report, warnings = ensure_index(self.settings, self.embedder)
-            self._engine = _Engine(data, self.settings.retrieval)
-            self._stamp = pointer_stamp(self.settings.index_dir)
-            self.last_build = report or self.last_build
-            self.warnings = warnings
+        self.live.load()
         return self
 
     def rebuild(self, progress=None) -> BuildReport:
         """Build a new index version from the knowledge folder and swap it in. Broken documents raise KnowledgeError."""
-        report = build_index(self.settings, self.embedder, progress=progress)
-        self.reload()
-        self.last_build = report
-        return report
+        return self.live.rebuild(progress)
 
     def reload(self) -> None:
         """Swap in the live index version; readers mid-question keep the engine they started with."""
-        with self._lock:
-            self._engine = _Engine(load_index(self.settings.index_dir), self.settings.retrieval)
-            self._stamp = pointer_stamp(self.settings.index_dir)
+        self.live.reload()
+
+    @property
+    def warnings(self) -> list[str]:
+        """Problems the operator should know about (a kept index, broken documents)."""
+        return self.live.warnings
+
+    @property
+    def last_build(self) -> BuildReport | None:
+        return self.live.last_build
 
     @property
     def engine(self) -> _Engine:
-        if self._engine is None:
-            self.load()
-        elif pointer_stamp(self.settings.index_dir) != self._stamp:
-            # Another process (CLI, staff page) made a new build live: pick it up without a restart.
-            try:
-                self.reload()
-            except Exception as exc:  # noqa: BLE001 - keep serving the engine we have
-                self.warnings.append(f"could not load the new index ({exc}); still serving the previous one")
-                self._stamp = pointer_stamp(self.settings.index_dir)
-        return self._engine
+        return self.live.current
 
     @property
     def index(self) -> IndexData:
         return self.engine.data
-
-    def knowledge(self) -> KnowledgeBase:
-        return load_knowledge(self.settings.knowledge_dir)
 
     def knowledge_topics(self) -> dict[str, list[str]]:
         """Document id -> topics, as indexed."""
@@ -187,31 +144,6 @@ class Assistant:
     def clear_query_cache(self) -> None:
         with self._cache_lock:
             self._query_cache.clear()
-
-    def _signals(self, engine: _Engine, vector: np.ndarray, query: str, hits: list[Hit]) -> ScopeSignals:
-        data, lexical = engine.data, engine.retriever.lexical
-        top = hits[:3]
-        sentence = 0.0
-        offsets = data.sentence_offsets
-        for hit in top:
-            start, n = int(offsets[hit.row]), len(hit.passage.sentences)
-            if n:
-                sentence = max(sentence, float(np.max(data.sentence_vectors[start:start + n] @ vector)))
-        words = set(lexical.correct(content_tokens(query)))
-        top_words = frozenset().union(*(lexical.passage_tokens[hit.row] for hit in top))
-        # One or two content words are weak evidence ("hey how's it going" -> "go"): shrink towards 0.
-        coverage = len(words & top_words) / (len(words) + 1)
-        dense_best = max(h.dense for h in hits) if hits else 0.0
-        dense_doc = max(hits, key=lambda h: h.dense).passage.doc_id if hits else ""
-        lexical_docs = [h.passage.doc_id for h in sorted(hits, key=lambda h: -h.lexical)[:5] if h.lexical > 0]
-        uncovered, subject = 0.0, ""
-        if data.scope_vectors is not None and len(data.scope_vectors):
-            sims = data.scope_vectors @ vector
-            best = int(np.argmax(sims))
-            uncovered, subject = float(sims[best]), data.scope_labels[best]
-        return ScopeSignals(dense=dense_best, sentence=sentence, coverage=coverage,
-                            agreement=1.0 if dense_doc in lexical_docs else 0.0,
-                            margin=dense_best - uncovered, subject=subject, uncovered=uncovered)
 
     def retrieve(self, question: str, history: Iterable | None = None, k: int = 20) -> Retrieval:
         """Search for the question in its conversation, and score how well the guidance covers it.
@@ -241,15 +173,15 @@ class Assistant:
             alone, joint, local = self._embed([cleaned, joined, in_context])
             vector = joint + QUESTION_WEIGHT * alone  # the latest turn says what is wanted now
             vector = (vector / np.linalg.norm(vector)).astype("float32")
-            signals = self._signals(engine, alone, cleaned, retriever.search(alone, cleaned, k=k))
+            signals = measure(engine.data, retriever.lexical, alone, cleaned, retriever.search(alone, cleaned, k=k))
             hits = retriever.search(vector, joined, k=k, role=role)
             context_confidence = self.scope.confidence(
-                self._signals(engine, local, in_context, retriever.search(local, in_context, k=k)))
+                measure(engine.data, retriever.lexical, local, in_context, retriever.search(local, in_context, k=k)))
             resolution.query = joined
         else:
             vector = self._embed([resolution.query])[0]
             hits = retriever.search(vector, resolution.query, k=k, role=role)
-            signals = self._signals(engine, vector, resolution.query, hits)
+            signals = measure(engine.data, retriever.lexical, vector, resolution.query, hits)
         confidence = self.scope.confidence(signals)
         # In a conversation, a turn about a subject the guidance excludes is declined even when the
         # earlier turns were on topic; a single question is left to the calibrated model.
@@ -269,15 +201,7 @@ class Assistant:
 
     def validate(self, question) -> str | None:
         """A friendly reason the question can't be asked, or None when it is fine."""
-        if not isinstance(question, str):
-            return f"A question must be text, got {type(question).__name__}."
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            return (f"Your question is {len(question):,} characters long, and Mentor reads up to {limit:,}. "
-                    "Please shorten it to the situation and what you want to know, then ask again.")
-        if not clean_text(question):
-            return "Please type a question, for example: How do I find a mentor?"
-        return None
+        return question_problem(question, self.settings.max_question_chars)
 
     def ask(self, question: str, history: Iterable | None = None) -> Answer:
         """Answer a question from the guidance, with [n] citations, or decline honestly.
@@ -329,7 +253,8 @@ class Assistant:
             return done(status="out_of_scope", text=out_of_scope_text(found.signals))
         composed = None
         if wants_template(found.resolution.standalone):
-            template = self._best_template(found)
+            template = choose_template(found.engine.data, found.engine.retriever, found.query_vector,
+                                       found.resolution.query, found.doc_ranking()[:3])
             if template is not None:
                 composed = compose_template(template)
         if composed is None:
@@ -345,28 +270,3 @@ class Assistant:
             # Optional: an LLM rewrites the same units as prose, every sentence checked (docs/llm.md).
             answer = yield from generate_answer(self.settings, self.embedder, answer, composed.units, history)
         return answer, found
-
-    def _best_template(self, found: Retrieval) -> Hit | None:
-        """The template the question asks for: among the top documents' templates, the one whose
-        passage is closest to the question, with the words of its heading ("cold", "agenda",
-        "checklist") counting extra, since they name what the template is for."""
-        top_docs = found.doc_ranking()[:3]
-        # Every template of those documents, ranked or not: a template's fill-in text often ranks low.
-        data, retriever = found.engine.data, found.engine.retriever
-        rows = [row for row, p in enumerate(data.passages) if p.is_template and p.doc_id in top_docs]
-        dense = retriever.dense_scores(found.query_vector) if rows else None
-        candidates = [Hit(row, data.passages[row], float(dense[row]), 0.0, 0.0) for row in rows]
-        if not candidates:
-            return None
-        lexical = found.engine.retriever.lexical
-        asked = set(lexical.correct(content_tokens(found.resolution.query)))
-
-        def score(hit: Hit) -> float:
-            named = set(content_tokens(hit.passage.heading_path[-1])) - {"templat"}
-            # The better-ranked document's template wins a close call.
-            return (hit.dense + 0.03 * sum(lexical.idf(t) for t in asked & named)
-                    - TEMPLATE_RANK_STEP * top_docs.index(hit.passage.doc_id))
-
-        return max(candidates, key=score)
-
-

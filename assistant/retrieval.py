@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.index import IndexData
-from assistant.models import Passage
+from assistant.models import RETRIEVAL_MODES, Passage, RetrievalMode
 from assistant.roles import AskerRole, addresses
 from assistant.text import lexical_tokens
 
@@ -103,8 +103,8 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
 class Retriever:
     """Scores every passage for a query. The corpus is small, so exact search over all of it is cheapest."""
 
-    def __init__(self, data: IndexData, mode: str = "hybrid"):
-        if mode not in ("hybrid", "dense", "bm25"):
+    def __init__(self, data: IndexData, mode: RetrievalMode = "hybrid"):
+        if mode not in RETRIEVAL_MODES:
             raise ValueError(f"retrieval mode must be hybrid, dense or bm25, got {mode!r}")
         self.data = data
         self.mode = mode

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import get_args
 
-from assistant.models import AskerRole, Audience, Passage
+from assistant.models import AskerRole, Passage
 
-AUDIENCES: tuple[str, ...] = get_args(Audience)
 
 _I = r"(?:i|i'm|im|i am|i've|ive|i have|i'd|i was|i've been|me|myself)"
 # Each cue places the asker on one side of a mentoring relationship.

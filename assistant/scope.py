@@ -17,8 +17,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from assistant.conversation import content_tokens
+
+if TYPE_CHECKING:
+    from assistant.index import IndexData
+    from assistant.retrieval import Hit, LexicalIndex
 
 # Fitted on the tune split; see docs/evaluation.md for how and the resulting figures.
 DEFAULT_WEIGHTS = {"dense": 0.214, "sentence": 5.622, "coverage": 6.054, "agreement": -0.013, "margin": 8.129}
@@ -68,3 +75,57 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 40
     raw_w = w / std
     raw_b = b - float(np.sum(w * mean / std))
     return ScopeModel({f: round(float(v), 3) for f, v in zip(FEATURES, raw_w)}, round(raw_b, 3))
+
+
+NAME_SUBJECT_SIMILARITY = 0.45  # below this, "closest uncovered subject" is a guess, not worth naming
+
+OUT_OF_SCOPE_TEXT = (
+    "I couldn't find anything in Mentor's guidance that answers this, so I'd rather not guess. "
+    "Mentor can help with mentoring: finding a mentor and reaching out, first meetings, setting goals, "
+    "running sessions, feedback, tricky situations in a mentoring relationship, becoming a mentor or sponsor, "
+    "and running a mentoring programme. Try rephrasing your question around one of those, or pick a topic below."
+)
+
+NOT_ENGLISH_TEXT = (
+    "Mentor's guidance is written in English, so it can only answer questions asked in English. "
+    "If you can, please ask again in English, for example: How do I find a mentor?")
+
+
+def measure(data: "IndexData", lexical: "LexicalIndex", vector: np.ndarray, query: str,
+            hits: list["Hit"]) -> ScopeSignals:
+    """The scope signals of one search: `query` embedded as `vector`, which found `hits` in `data`."""
+    top = hits[:3]
+    sentence = 0.0
+    offsets = data.sentence_offsets
+    for hit in top:
+        start, n = int(offsets[hit.row]), len(hit.passage.sentences)
+        if n:
+            sentence = max(sentence, float(np.max(data.sentence_vectors[start:start + n] @ vector)))
+    words = set(lexical.correct(content_tokens(query)))
+    top_words = frozenset().union(*(lexical.passage_tokens[hit.row] for hit in top))
+    # One or two content words are weak evidence ("hey how's it going" -> "go"): shrink towards 0.
+    coverage = len(words & top_words) / (len(words) + 1)
+    dense_best = max(h.dense for h in hits) if hits else 0.0
+    dense_doc = max(hits, key=lambda h: h.dense).passage.doc_id if hits else ""
+    lexical_docs = [h.passage.doc_id for h in sorted(hits, key=lambda h: -h.lexical)[:5] if h.lexical > 0]
+    uncovered, subject = 0.0, ""
+    if data.scope_vectors is not None and len(data.scope_vectors):
+        sims = data.scope_vectors @ vector
+        best = int(np.argmax(sims))
+        uncovered, subject = float(sims[best]), data.scope_labels[best]
+    return ScopeSignals(dense=dense_best, sentence=sentence, coverage=coverage,
+                        agreement=1.0 if dense_doc in lexical_docs else 0.0,
+                        margin=dense_best - uncovered, subject=subject, uncovered=uncovered)
+
+
+def names_uncovered_subject(signals: ScopeSignals) -> bool:
+    """The question sits closer to a subject knowledge/scope.yaml excludes than to any guidance."""
+    return bool(signals.subject) and signals.margin < 0 and signals.uncovered >= NAME_SUBJECT_SIMILARITY
+
+
+def out_of_scope_text(signals: ScopeSignals | None = None) -> str:
+    """The refusal, naming the uncovered subject when the question is clearly about one."""
+    if signals is not None and names_uncovered_subject(signals):
+        return (f"Mentor's guidance doesn't cover {signals.subject}, so I'd rather not guess. "
+                + OUT_OF_SCOPE_TEXT.split(". ", 1)[1])
+    return OUT_OF_SCOPE_TEXT

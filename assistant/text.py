@@ -19,8 +19,9 @@ def slugify(text: str) -> str:
     return _SLUG_RE.sub("-", text.lower()).strip("-") or "section"
 
 
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def sha256(data: str | bytes) -> str:
+    """Hex sha256 of text (as UTF-8) or bytes. For a file on disk, see files.file_sha256."""
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
 
 
 def did_you_mean(value: str, choices) -> str:

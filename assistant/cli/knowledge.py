@@ -11,6 +11,7 @@ import click
 
 from assistant.cli.core import EXIT_ERROR, fail, load_settings, main
 from assistant.errors import KnowledgeError
+from assistant.models import AUDIENCES
 
 
 
@@ -74,7 +75,7 @@ def stats(as_json):
 @click.option("--id", "doc_id", default="", help="File name without .md. Default: made from the title.")
 @click.option("--topic", "-t", "topics", multiple=True, help="A topic slug from knowledge/topics.yaml; 1 to 3, "
               "the first is primary. Repeatable.")
-@click.option("--audience", "-a", multiple=True, type=click.Choice(["mentee", "mentor", "program-staff"]),
+@click.option("--audience", "-a", multiple=True, type=click.Choice(AUDIENCES),
               help="Who it is for. Repeatable.")
 @click.option("--summary", "-s", default="", help="One sentence: what the reader gets from it.")
 @click.option("--source", default=None, help="Optional attribution of a framework or fact.")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from assistant.cli.core import EXIT_ERROR, load_settings, main
+from assistant.models import RETRIEVAL_MODES
 
 
 
@@ -14,7 +15,7 @@ from assistant.cli.core import EXIT_ERROR, load_settings, main
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--split", default="test", show_default=True, help="tune, test or all.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report here.")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), help="Override MENTOR_RETRIEVAL.")
+@click.option("--mode", type=click.Choice(RETRIEVAL_MODES), help="Override MENTOR_RETRIEVAL.")
 @click.option("--calibrate", is_flag=True, help="Fit the out-of-scope model on these cases and print it.")
 @click.option("--quiet", is_flag=True, help="Print only the metrics table, not each miss.")
 @click.option("--answers", "answers_out", type=click.Path(dir_okay=False, path_type=Path),

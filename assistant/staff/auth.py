@@ -8,10 +8,8 @@ interaction database (Storage), so the lockout also holds across app instances s
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -22,6 +20,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from assistant.errors import AuthError
+from assistant.files import write_atomic
+from assistant.text import sha256
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 SECRETS_KEY = "staff_password_hash"
@@ -103,7 +103,7 @@ class Credential:
     @property
     def fingerprint(self) -> str:
         """Changes when the password changes, so sessions signed in with the old one end."""
-        return hashlib.sha256((self.hash or "").encode()).hexdigest()[:16]
+        return sha256(self.hash or "")[:16]
 
     def problem(self) -> str | None:
         """Why the staff area cannot be used, with the fix; None when it can."""
@@ -292,20 +292,6 @@ class StaffSession:
 
 
 # -- writing the credential (mentor staff set-password) ------------------------------------------
-def _write_private(path: Path, text: str) -> None:
-    """Write atomically, readable by the owner only: the file holds a password hash."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _require_hash(password_hash: str) -> None:
     if not is_password_hash(password_hash):
         raise AuthError("refusing to store something that is not an argon2 hash; use hash_password() to make one")
@@ -318,21 +304,16 @@ def write_env_hash(path: Path, password_hash: str) -> Path:
     would otherwise try to expand.
     """
     _require_hash(password_hash)
+    from dotenv import dotenv_values, set_key, unset_key
+
     path = Path(path)
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    line = f"{ENV_KEY}='{password_hash}'"
-    pattern = re.compile(rf"^\s*(?:export\s+)?{ENV_KEY}\s*=")
-    out, done = [], False
-    for existing in lines:
-        if pattern.match(existing):
-            if not done:
-                out.append(line)
-                done = True
-            continue  # a second definition would shadow the first; drop it
-        out.append(existing)
-    if not done:
-        out.append(line)
-    _write_private(path, "\n".join(out) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        os.chmod(path, 0o600)  # owner only, before the hash is in it
+        if ENV_KEY in dotenv_values(path, interpolate=False):
+            unset_key(path, ENV_KEY)  # every definition: a second one would shadow the new value
+    set_key(path, ENV_KEY, password_hash, quote_mode="always", export=False)  # atomic: temp file + os.replace
+    os.chmod(path, 0o600)
     return path
 
 
@@ -356,5 +337,5 @@ def write_secrets_hash(path: Path, password_hash: str) -> Path:
         out.insert(0, line)  # top-level keys must come before the first [table]
     text = "\n".join(out) + "\n"
     tomllib.loads(text)  # never leave a file Streamlit cannot read
-    _write_private(path, text)
+    write_atomic(path, text, mode=0o600)  # owner only: it holds a password hash
     return path

@@ -8,25 +8,24 @@ temporary file that replaces the document in one step, so a reader never sees ha
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from assistant.errors import EditConflict, KnowledgeError
 from assistant.knowledge import (SLUG, as_date, document_files, file_label, load_topics, parse_document, parse_yaml,
                                  read_file, read_text, split_front_matter)
-from assistant.models import Document, Problem
-from assistant.text import slugify
+from assistant.models import Document, DraftFrontMatter, FrontMatter, Problem
+from assistant.files import write_atomic
+from assistant.text import sha256, slugify
 
 TRASH_DIR = ".trash"
-FIELDS = ("id", "title", "topics", "audience", "summary", "updated", "source")
+FIELDS = tuple(FrontMatter.model_fields)
 
 # The skeleton of a new document. A body that still holds these lines is not ready to publish.
 INTRO_PLACEHOLDER = "Replace this paragraph: who this guidance is for, and what they can do after reading it."
@@ -34,17 +33,10 @@ SECTION_PLACEHOLDER = "Replace this with the guidance: short paragraphs, or a li
 PLACEHOLDERS = (INTRO_PLACEHOLDER, SECTION_PLACEHOLDER)
 
 
-class Draft(BaseModel):
+class Draft(DraftFrontMatter):
     """A document as the editor holds it: front-matter fields and the Markdown body, not yet valid."""
 
-    id: str = ""
-    title: str = ""
-    topics: list[str] = Field(default_factory=list)
-    audience: list[str] = Field(default_factory=list)
-    summary: str = ""
     body: str = ""
-    source: str | None = None
-    updated: dt.date | None = None
     extra: dict = Field(default_factory=dict)  # front-matter fields the editor does not know; dropped on save
 
     @property
@@ -71,15 +63,9 @@ class SaveResult:
     created: bool
 
 
-class DocumentRow(BaseModel):
+class DocumentRow(DraftFrontMatter):
     """One line of the staff document list; broken documents are listed too, with their problems."""
 
-    id: str
-    title: str
-    topics: list[str]
-    audience: list[str]
-    summary: str
-    updated: dt.date | None
     body: str
     file: str
     problems: list[str] = Field(default_factory=list)
@@ -91,7 +77,7 @@ def file_hash(path: Path) -> str | None:
     Raises:
         KnowledgeError: something other than a small regular file is there (see knowledge.read_file).
     """
-    return hashlib.sha256(read_file(path)).hexdigest() if os.path.lexists(path) else None
+    return sha256(read_file(path)) if os.path.lexists(path) else None
 
 
 def _document_path(knowledge_dir: Path, doc_id: str) -> Path:
@@ -188,7 +174,7 @@ def open_document(knowledge_dir: Path, doc_id: str, topics: dict[str, str] | Non
     text = raw.decode("utf-8-sig", "replace")  # not UTF-8: open it anyway, so it can be fixed here
     topics = topics if topics is not None else load_topics(knowledge_dir)
     _, problems = parse_document(path, topics, text=text)
-    return OpenedDocument(draft=_draft_from_text(path.stem, text), hash=hashlib.sha256(raw).hexdigest(), path=path,
+    return OpenedDocument(draft=_draft_from_text(path.stem, text), hash=sha256(raw), path=path,
                           problems=problems)
 
 
@@ -256,24 +242,8 @@ def _edit_lock(knowledge_dir: Path):
     from filelock import FileLock
 
     # Outside the knowledge folder, so it never shows up in git; one per knowledge folder.
-    key = hashlib.sha256(str(Path(knowledge_dir).resolve()).encode()).hexdigest()[:16]
+    key = sha256(str(Path(knowledge_dir).resolve()))[:16]
     return FileLock(str(Path(tempfile.gettempdir()) / f"mentor-edit-{key}.lock"), timeout=30)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def _conflict(label: str, now_hash: str | None) -> EditConflict:
@@ -310,9 +280,9 @@ def save_document(knowledge_dir: Path, draft: Draft, topics: dict[str, str] | No
         if not new and now_hash != expected_hash:
             raise _conflict(label, now_hash)
         text = render_document(draft, today)
-        _atomic_write(path, text)
+        write_atomic(path, text)  # readers see the old file or the new one, never half of one
     document, _ = parse_document(path, topics, text=text)
-    return SaveResult(document=document, path=path, hash=hashlib.sha256(text.encode("utf-8")).hexdigest(), created=new)
+    return SaveResult(document=document, path=path, hash=sha256(text), created=new)
 
 
 def trash_document(knowledge_dir: Path, doc_id: str, expected_hash: str | None = None,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from assistant.chunking import passages, sections
-from assistant.knowledge import AUDIENCES, KnowledgeBase
+from assistant.knowledge import KnowledgeBase
+from assistant.models import AUDIENCES
 from assistant.text import word_count
 
 THIN_TOPIC_DOCS = 3
