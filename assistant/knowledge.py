@@ -55,10 +55,6 @@ class KnowledgeBase:
     def by_id(self) -> dict[str, Document]:
         return {d.id: d for d in self.documents}
 
-    def raise_for_problems(self) -> None:
-        if self.problems:
-            raise KnowledgeError(self.problems)
-
 
 # -- reading untrusted files -----------------------------------------------------------------------
 def file_label(path: Path) -> str:

@@ -280,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings()
     kb = load_knowledge(settings.knowledge_dir)
-    kb.raise_for_problems()
+    if kb.problems:
+        raise SystemExit(f"fix the knowledge folder first (`mentor kb validate`): {kb.problems[0]}")
     topics = {d.id: list(d.topics) for d in kb.documents}
     model_path = resolve_model(settings.model)
     cases = load_cases(gold, args.split)

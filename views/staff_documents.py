@@ -12,10 +12,10 @@ import streamlit as st
 from assistant.staff.editing import (Draft, filter_documents, list_documents, new_draft, open_document, save_document,
                                trash_document, validate_draft)
 from assistant.errors import EditConflict, KnowledgeError
-from assistant.knowledge import AUDIENCES, load_topics, safe_markdown
+from assistant.knowledge import load_topics, safe_markdown
+from assistant.models import AUDIENCES
 from assistant.text import slugify
 
-FORM_KEYS = ("f_title", "f_id", "f_topics", "f_audience", "f_summary", "f_source", "f_body")
 S = st.session_state
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.errors import IndexNotReady, KnowledgeError
+from assistant.errors import IndexNotReady, KnowledgeError, MentorError
 from assistant.index import build_index, index_status
 from assistant.knowledge import load_knowledge
 from assistant.models import BuildReport
@@ -53,6 +53,10 @@ def render(settings) -> None:
             st.error(f"Not rebuilt: {len(exc.problems)} problem(s). The chat keeps the last good index.")
             for problem in exc.problems:
                 st.text(str(problem))
+            return
+        except MentorError as exc:  # a damaged new version, a full disk: say so, the chat keeps serving
+            bar.empty()
+            st.error(f"Not rebuilt: {exc} The chat keeps the last good index.")
             return
         S.index_flash = ("success", f"Rebuilt: {report.passages} passages in {report.seconds:.1f}s "
                                     f"({report.embedded} texts embedded, {report.cached} from the cache). "

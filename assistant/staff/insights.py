@@ -29,7 +29,6 @@ MAX_GAP_QUESTIONS = 2000  # the most recent distinct questions clustered; keeps 
 # the document's title and summary. With MiniLM, "my mentor keeps cancelling" scores 0.65 with the
 # cancelling document, while themes the guidance does not touch (salaries, CVs) stay near 0.3.
 RELATED_MIN = 0.5
-REASONS = ("out of scope", "low confidence", "thumbs down")
 # Words that say nothing about a theme (on top of the short BM25 stop list): redaction markers,
 # pronouns, question and filler words, and "mentor", which nearly every question here contains.
 _NOT_THEME_WORDS = set("""
