@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from assistant.config import Settings
 from assistant.generate import endpoint_host
 from assistant.knowledge import KnowledgeBase
-from assistant.models import Answer, Document, Turn
+from assistant.models import Answer, Document, Taxonomy, Turn
 
 WELCOME = (
     "Mentor helps with mentoring at every stage: finding a mentor and asking them, first meetings, "
@@ -25,54 +25,12 @@ WELCOME = (
 )
 
 
-@dataclass(frozen=True)
-class Journey:
-    """A stage people are at, with questions that start a conversation there."""
-
-    name: str
-    icon: str  # a Material Symbols name, as Streamlit writes it
-    questions: tuple[str, ...]
-
-
-JOURNEYS: tuple[Journey, ...] = (
-    Journey("Find a mentor", ":material/person_search:", ("How do I find a mentor?",
-                                                         "How do I write an outreach message to a potential mentor?")),
-    Journey("First meeting", ":material/handshake:", ("How do I prepare for my first meeting with a mentor?",)),
-    Journey("Set goals", ":material/flag:", ("How do I set SMART goals with my mentor?",)),
-    Journey("Become a mentor", ":material/school:", ("Someone asked me to mentor them. Should I say yes?",)),
-    Journey("Run a programme", ":material/groups:", ("How should we match mentors and mentees in our programme?",)),
-)
-
-# One question per topic that the guidance answers well; a topic button on an out-of-scope reply asks it.
-TOPIC_QUESTIONS: dict[str, str] = {
-    "what-is-mentorship": "What is mentoring, and what is it not?",
-    "benefits-of-mentorship": "What are the benefits of having a mentor?",
-    "finding-a-mentor": "How do I find a mentor?",
-    "reaching-out": "How do I approach someone about mentoring me?",
-    "first-meeting": "How do I prepare for my first meeting with a mentor?",
-    "setting-goals": "How do I set goals with my mentor?",
-    "mentoring-agreement": "What should a mentoring agreement include?",
-    "running-sessions": "How do I run a good mentoring session?",
-    "communication-skills": "How can I listen better and ask powerful questions?",
-    "feedback": "How do I ask for feedback I can actually use?",
-    "gratitude-and-reciprocity": "How can I thank my mentor in a way that matters?",
-    "networking": "How do I network without feeling fake?",
-    "career-transitions": "How can a mentor help me change careers?",
-    "becoming-a-mentor": "How do I prepare to mentor someone for the first time?",
-    "mentoring-formats": "How does peer or group mentoring work?",
-    "challenges": "What should I do when my mentor keeps cancelling?",
-    "ending-the-relationship": "How do I end a mentoring relationship well?",
-    "sponsorship": "How is a sponsor different from a mentor?",
-    "inclusive-mentoring": "How can I be an inclusive mentor?",
-    "program-design": "How do I design a mentoring programme?",
-}
-
 _ACRONYMS = {"cv": "CV", "grow": "GROW", "smart": "SMART"}
 
 
-def starter_questions() -> list[str]:
-    """Every starter question, in the order the welcome shows them."""
-    return [q for journey in JOURNEYS for q in journey.questions]
+def starter_questions(taxonomy: Taxonomy) -> list[str]:
+    """Every starter question, in the order the welcome shows them (knowledge/topics.yaml: journeys)."""
+    return [q for journey in taxonomy.journeys for q in journey.questions]
 
 
 def topic_label(slug: str) -> str:
@@ -82,10 +40,11 @@ def topic_label(slug: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def topic_question(slug: str, topics: dict[str, str] | None = None) -> str:
-    """The question a topic button asks; a topic added to topics.yaml later gets a generic one."""
-    if slug in TOPIC_QUESTIONS:
-        return TOPIC_QUESTIONS[slug]
+def topic_question(slug: str, taxonomy: Taxonomy) -> str:
+    """The question a topic button asks (knowledge/topics.yaml); a topic without one gets a generic one."""
+    topic = taxonomy.topics.get(slug)
+    if topic is not None and topic.question:
+        return topic.question
     return f"What does the guidance say about {topic_label(slug).lower()}?"
 
 

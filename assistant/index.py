@@ -20,7 +20,7 @@ import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Callable, Generic, TypeVar
@@ -33,13 +33,13 @@ from assistant.embedding import EmbeddingCache, Embedder, embed_cached
 from assistant.errors import IndexDamaged, IndexNotReady, KnowledgeError
 from assistant.files import file_sha256, write_atomic
 from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
-from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage
+from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage, Taxonomy
 
-FORMAT_VERSION = 5 + 100 * CHUNKING_VERSION  # 5: passages never carry images (knowledge.safe_markdown)
+FORMAT_VERSION = 6 + 100 * CHUNKING_VERSION  # 6: the taxonomy (topics.yaml) is part of a version
 POINTER = "CURRENT"
 CACHE_FILE = "embedding-cache.sqlite"
 FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.npy", "scope.npy", "scope.json",
-         "documents.npy", "documents.json")
+         "documents.npy", "documents.json", "taxonomy.json")
 KEEP_VERSIONS = 2
 
 Progress = Callable[[float, str], None]
@@ -59,6 +59,7 @@ class IndexData:
     scope_labels: list[str] | None = None  # the subject label of each row of scope_vectors
     doc_vectors: np.ndarray | None = None  # per document: its title, and its title with the summary
     doc_ids: list[str] | None = None  # the document of each row of doc_vectors
+    taxonomy: Taxonomy = field(default_factory=lambda: Taxonomy(topics={}))  # topics.yaml as built
 
     @cached_property
     def passage_doc_rows(self) -> np.ndarray:
@@ -185,6 +186,7 @@ def load_index(index_dir: Path) -> IndexData:
         scope_labels = json.loads((version / "scope.json").read_text(encoding="utf-8"))
         doc_vectors = np.load(version / "documents.npy")
         doc_ids = json.loads((version / "documents.json").read_text(encoding="utf-8"))
+        taxonomy = Taxonomy.model_validate_json((version / "taxonomy.json").read_text(encoding="utf-8"))
     except Exception as exc:  # noqa: BLE001 - any parse failure means the same thing
         raise IndexDamaged(f"{version} could not be read ({type(exc).__name__}: {exc})") from exc
     if index.ntotal != len(passages) or len(passages) != manifest.passage_count:
@@ -193,7 +195,8 @@ def load_index(index_dir: Path) -> IndexData:
         raise IndexDamaged(f"{version} sentence arrays disagree")
     return IndexData(manifest=manifest, passages=passages, faiss_index=index, sentence_vectors=sentence_vectors,
                      sentence_passage=sentence_passage, path=version,
-                     scope_vectors=scope_vectors, scope_labels=scope_labels, doc_vectors=doc_vectors, doc_ids=doc_ids)
+                     scope_vectors=scope_vectors, scope_labels=scope_labels, doc_vectors=doc_vectors, doc_ids=doc_ids,
+                     taxonomy=taxonomy)
 
 
 def _versions() -> dict[str, str]:
@@ -259,6 +262,8 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
             np.save(tmp / "documents.npy", doc_vectors)
             (tmp / "documents.json").write_text(json.dumps([d.id for d in kb.documents for _ in range(2)]),
                                                 encoding="utf-8")
+            taxonomy = kb.taxonomy or Taxonomy(topics={slug: {"description": d} for slug, d in kb.topics.items()})
+            (tmp / "taxonomy.json").write_text(taxonomy.model_dump_json(), encoding="utf-8")
             manifest = IndexManifest(
                 format_version=FORMAT_VERSION, model=embedder.model_id, dimension=int(passage_vectors.shape[1]),
                 passage_count=len(passages), sentence_count=len(sentences), knowledge_hash=fingerprint,

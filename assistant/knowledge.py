@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, field_
 
 from assistant.chunking import sections
 from assistant.errors import KnowledgeError
-from assistant.models import AUDIENCES, Document, FrontMatter, Problem
+from assistant.models import AUDIENCES, Document, FrontMatter, Problem, Taxonomy
 from assistant.text import did_you_mean, sha256
 
 TOPICS_FILE = "topics.yaml"
@@ -47,6 +47,7 @@ class KnowledgeBase:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # for a reviewer's eyes; never blocks a build
     scope: dict[str, NotCovered] = field(default_factory=dict)
+    taxonomy: Taxonomy | None = None  # topics.yaml in full: journeys, topic questions, scope summary
 
     @property
     def ok(self) -> bool:
@@ -169,10 +170,22 @@ def shorten(text: str, limit: int = 80) -> str:
 
 # -- the taxonomy ----------------------------------------------------------------------------------
 def load_topics(knowledge_dir: Path) -> dict[str, str]:
-    """The taxonomy: slug -> one-line description.
+    """The taxonomy's topics: slug -> one-line description (see load_taxonomy).
 
     Raises:
-        KnowledgeError: topics.yaml is missing, unreadable or not 'slug: description' lines.
+        KnowledgeError: topics.yaml is missing, unreadable or malformed.
+    """
+    return load_taxonomy(knowledge_dir).descriptions()
+
+
+def load_taxonomy(knowledge_dir: Path) -> Taxonomy:
+    """knowledge/topics.yaml: the topics, the chat's journeys and the out-of-scope reply's summary.
+
+    The file is either `topics:` (each `slug: {description: ..., question: ...}`), `journeys:` and
+    `scope_summary:`, or, in its short form, one `slug: description` line per topic.
+
+    Raises:
+        KnowledgeError: every problem, naming the file and the field.
     """
     path = Path(knowledge_dir) / TOPICS_FILE
     file = file_label(path)
@@ -185,11 +198,21 @@ def load_topics(knowledge_dir: Path) -> dict[str, str]:
         raise KnowledgeError([Problem(file=file, field="yaml", message=str(exc))]) from None
     if not isinstance(data, dict) or not data:
         raise KnowledgeError([Problem(file=file, field="file", message="expected 'slug: description' lines")])
-    bad = [k for k in data if not SLUG.match(str(k))]
+    if "topics" not in data:  # the short form
+        data = {"topics": data}
+    topics = data.get("topics")
+    if not isinstance(topics, dict) or not topics:
+        raise KnowledgeError([Problem(file=file, field="topics", message="expected 'slug: description' lines")])
+    bad = [k for k in topics if not SLUG.match(str(k))]
     if bad:
         raise KnowledgeError([Problem(file=file, field=shorten(str(k)), message="topic slugs use a-z, 0-9 and hyphens")
                               for k in bad])
-    return {str(k): str(v) for k, v in data.items()}
+    data["topics"] = {str(k): {"description": v} if not isinstance(v, dict) else v for k, v in topics.items()}
+    try:
+        return Taxonomy.model_validate(data)
+    except ValidationError as exc:
+        raise KnowledgeError([Problem(file=file, field=shorten(".".join(str(p) for p in err["loc"])),
+                                      message=err["msg"].removeprefix("Value error, ")) for err in exc.errors()]) from None
 
 
 # -- documents -------------------------------------------------------------------------------------
@@ -347,7 +370,8 @@ def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
                           message="does not exist; create it or set MENTOR_KNOWLEDGE_DIR")
         return KnowledgeBase(topics={}, problems=[missing])
     try:
-        kb = KnowledgeBase(topics=load_topics(knowledge_dir))
+        taxonomy = load_taxonomy(knowledge_dir)
+        kb = KnowledgeBase(topics=taxonomy.descriptions(), taxonomy=taxonomy)
     except KnowledgeError as exc:
         return KnowledgeBase(topics={}, problems=exc.problems)
     try:

@@ -158,6 +158,37 @@ class Answer(BaseModel):
         return seen
 
 
+class Topic(BaseModel):
+    """One topic of the taxonomy (knowledge/topics.yaml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str  # one line: what a document filed under the topic helps with
+    question: str | None = None  # one question the guidance answers well; the topic's button asks it
+
+
+class Journey(BaseModel):
+    """A stage people are at, with questions that start a conversation there (the chat's welcome)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    icon: str = ":material/chat:"  # a Material Symbols name, as Streamlit writes it
+    questions: list[str] = Field(min_length=1)
+
+
+class Taxonomy(BaseModel):
+    """The content around the documents, from knowledge/topics.yaml: staff add a topic without code."""
+
+    topics: dict[str, Topic]
+    journeys: list[Journey] = Field(default_factory=list)
+    scope_summary: str = ""  # what Mentor helps with, as the out-of-scope reply lists it
+
+    def descriptions(self) -> dict[str, str]:
+        """Topic slug -> its one-line description."""
+        return {slug: topic.description for slug, topic in self.topics.items()}
+
+
 class Problem(BaseModel):
     """One validation problem in a knowledge file."""
 

@@ -20,7 +20,7 @@ from assistant.index import IndexData, LiveIndex
 from assistant.models import Answer, BuildReport
 from assistant.retrieval import Hit, Retriever
 from assistant.roles import AskerRole, infer_role
-from assistant.scope import (NOT_ENGLISH_TEXT, OUT_OF_SCOPE_TEXT, ScopeModel, ScopeSignals, measure,
+from assistant.scope import (NOT_ENGLISH_TEXT, ScopeModel, ScopeSignals, measure,
                              names_uncovered_subject, out_of_scope_text)
 from assistant.spelling import Speller
 from assistant.suggestions import suggest_followups
@@ -250,7 +250,7 @@ class Assistant:
             return Answer(**fields, **base, latency_ms=(time.perf_counter() - started) * 1000), found
 
         if found.uncovered or found.confidence < self.settings.min_confidence or not found.hits:
-            return done(status="out_of_scope", text=out_of_scope_text(found.signals))
+            return done(status="out_of_scope", text=out_of_scope_text(found.signals, found.engine.data.taxonomy.scope_summary))
         composed = None
         if wants_template(found.resolution.standalone):
             template = choose_template(found.engine.data, found.engine.retriever, found.query_vector,
@@ -262,7 +262,7 @@ class Assistant:
                                       question=found.resolution.standalone, role=found.role,
                                       lexical=found.engine.retriever.lexical)
         if not composed.citations:
-            return done(status="out_of_scope", text=OUT_OF_SCOPE_TEXT)
+            return done(status="out_of_scope", text=out_of_scope_text(None, found.engine.data.taxonomy.scope_summary))
         suggestions = suggest_followups(found.hits, set(composed.used), question)
         answer, found = done(status="answered", text=composed.text, citations=composed.citations,
                              is_template=composed.is_template, suggestions=suggestions)

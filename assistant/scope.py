@@ -79,12 +79,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 40
 
 NAME_SUBJECT_SIMILARITY = 0.45  # below this, "closest uncovered subject" is a guess, not worth naming
 
-OUT_OF_SCOPE_TEXT = (
-    "I couldn't find anything in Mentor's guidance that answers this, so I'd rather not guess. "
-    "Mentor can help with mentoring: finding a mentor and reaching out, first meetings, setting goals, "
-    "running sessions, feedback, tricky situations in a mentoring relationship, becoming a mentor or sponsor, "
-    "and running a mentoring programme. Try rephrasing your question around one of those, or pick a topic below."
-)
+NOT_FOUND = "I couldn't find anything in Mentor's guidance that answers this, so I'd rather not guess."
 
 NOT_ENGLISH_TEXT = (
     "Mentor's guidance is written in English, so it can only answer questions asked in English. "
@@ -123,9 +118,14 @@ def names_uncovered_subject(signals: ScopeSignals) -> bool:
     return bool(signals.subject) and signals.margin < 0 and signals.uncovered >= NAME_SUBJECT_SIMILARITY
 
 
-def out_of_scope_text(signals: ScopeSignals | None = None) -> str:
-    """The refusal, naming the uncovered subject when the question is clearly about one."""
+def out_of_scope_text(signals: ScopeSignals | None = None, summary: str = "") -> str:
+    """The refusal, naming the uncovered subject when the question is clearly about one, then what
+    Mentor does help with (`scope_summary` in knowledge/topics.yaml) when there is a summary."""
     if signals is not None and names_uncovered_subject(signals):
-        return (f"Mentor's guidance doesn't cover {signals.subject}, so I'd rather not guess. "
-                + OUT_OF_SCOPE_TEXT.split(". ", 1)[1])
-    return OUT_OF_SCOPE_TEXT
+        opening = f"Mentor's guidance doesn't cover {signals.subject}, so I'd rather not guess."
+    else:
+        opening = NOT_FOUND
+    if not summary:
+        return f"{opening} Try rephrasing your question, or pick a topic below."
+    return (f"{opening} Mentor can help with mentoring: {summary}. "
+            "Try rephrasing your question around one of those, or pick a topic below.")

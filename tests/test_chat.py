@@ -5,12 +5,14 @@ import datetime as dt
 import pytest
 
 from assistant import Answer, Citation, Settings
-from assistant.chat import (JOURNEYS, TOPIC_QUESTIONS, Exchange, conversation_markdown, escape_markdown,
+from assistant import Assistant
+from assistant.chat import (Exchange, conversation_markdown, escape_markdown,
                             highlight_spans, highlighted_markdown, history, keep_line_breaks, privacy_note,
                             question_preview, starter_questions, topic_label, topic_question, topic_shelves,
                             unescape_markdown)
 from assistant.suggestions import as_question
-from assistant.knowledge import load_knowledge, load_topics
+from assistant.errors import KnowledgeError
+from assistant.knowledge import load_knowledge, load_taxonomy
 from tests.conftest import KNOWLEDGE
 
 
@@ -22,19 +24,44 @@ def _answer(question="How do I find a mentor?", status="answered"):
 
 
 def test_starters_cover_each_journey():
-    names = [j.name for j in JOURNEYS]
+    taxonomy = load_taxonomy(KNOWLEDGE)
+    names = [j.name for j in taxonomy.journeys]
     assert names == ["Find a mentor", "First meeting", "Set goals", "Become a mentor", "Run a programme"]
-    assert 4 <= len(starter_questions()) <= 6
-    assert all(j.questions for j in JOURNEYS)
+    assert 4 <= len(starter_questions(taxonomy)) <= 6
+    assert all(j.questions for j in taxonomy.journeys)
 
 
 def test_every_topic_has_a_question_and_a_label():
-    topics = load_topics(KNOWLEDGE)
-    assert set(TOPIC_QUESTIONS) == set(topics)
+    taxonomy = load_taxonomy(KNOWLEDGE)
+    assert all(topic.question for topic in taxonomy.topics.values())
+    assert topic_question("setting-goals", taxonomy) == "How do I set goals with my mentor?"
     assert topic_label("setting-goals") == "Setting goals"
     assert topic_label("grow-model") == "GROW model"
-    # A topic added to topics.yaml later still gets a question.
-    assert topic_question("salary-advice") == "What does the guidance say about salary advice?"
+    # A topic added to topics.yaml without a question still gets one.
+    assert topic_question("salary-advice", taxonomy) == "What does the guidance say about salary advice?"
+
+
+def test_a_new_topic_journey_and_summary_need_no_code(tmp_path, settings, embedder):
+    """Adding a topic, a journey or a new scope summary is an edit to topics.yaml, nothing else."""
+    topics = settings.knowledge_dir / "topics.yaml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace(
+        "journeys:\n", "journeys:\n  - name: Negotiate\n    questions: [\"How do I ask for stretch work?\"]\n", 1)
+        .replace("\ntopics:\n", "\ntopics:\n  stretch-work:\n    description: Asking for work that grows you.\n", 1)
+        .split("\nscope_summary:")[0] + "\n" + 'scope_summary: "stretch work and growth"\n', encoding="utf-8")
+    taxonomy = load_taxonomy(settings.knowledge_dir)
+    assert taxonomy.journeys[0].name == "Negotiate" and "stretch-work" in taxonomy.topics
+    bot = Assistant(settings, embedder).load()
+    bot.rebuild()
+    answer = bot.ask("What is the capital of Peru?")
+    assert answer.status == "out_of_scope"
+    assert "Mentor can help with mentoring: stretch work and growth. Try" in answer.text
+
+
+def test_a_broken_taxonomy_names_the_file_and_field(tmp_path):
+    (tmp_path / "topics.yaml").write_text("topics:\n  finding-a-mentor:\n    descripton: typo\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        load_taxonomy(tmp_path)
+    assert "topics.yaml" in str(caught.value) and "finding-a-mentor" in str(caught.value)
 
 
 @pytest.mark.parametrize("text", [

@@ -12,12 +12,12 @@ import logging
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.chat import (JOURNEYS, WELCOME, AnswerStream, Exchange, conversation_markdown, download_name,
+from assistant.chat import (WELCOME, AnswerStream, Exchange, conversation_markdown, download_name,
                             escape_markdown, highlighted_markdown, history, keep_line_breaks, mode_caption,
                             new_session_id, without_images, privacy_note, question_preview, topic_label, topic_question, topic_shelves)
 from assistant.errors import MentorError
 from assistant.knowledge import safe_markdown
-from views.shared import get_assistant, get_knowledge, get_settings, get_storage
+from views.shared import get_assistant, get_knowledge, get_settings, get_storage, get_taxonomy
 
 log = logging.getLogger(__name__)
 state = st.session_state
@@ -76,7 +76,7 @@ def new_conversation() -> None:
 def pick_topic(exchange_id: str) -> None:
     slug = state.get(f"topics-{exchange_id}")
     if slug:
-        ask_next(topic_question(slug))
+        ask_next(topic_question(slug, get_taxonomy()))
 
 
 # -- pieces of the page ---------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def show_exchange(ex: Exchange, latest: bool) -> None:
 def show_welcome() -> None:
     st.markdown(WELCOME)
     columns = st.columns(2)
-    for j, journey in enumerate(JOURNEYS):
+    for j, journey in enumerate(get_taxonomy().journeys):
         with columns[j % 2].container(border=True):
             st.markdown(f"**{journey.icon} {journey.name}**")
             for k, question in enumerate(journey.questions):
@@ -182,7 +182,7 @@ def show_sidebar() -> None:
                              type="tertiary"):
                     read_document(doc.id)
             st.button("Ask about this topic", key="browse-ask", icon=":material/chat:",
-                      on_click=ask_next, args=(topic_question(slug),))
+                      on_click=ask_next, args=(topic_question(slug, get_taxonomy()),))
         with st.expander("About and privacy"):
             st.markdown(privacy_note(settings))
 

@@ -9,6 +9,7 @@ import streamlit as st
 from assistant import Assistant, Settings
 from assistant.embedding import Embedder
 from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
+from assistant.models import Taxonomy
 from assistant.storage import Storage
 
 
@@ -48,6 +49,11 @@ def get_knowledge() -> KnowledgeBase:
     folder = get_settings().knowledge_dir
     fingerprint, _ = knowledge_fingerprint(folder)
     return _load_knowledge(str(folder), fingerprint)
+
+
+def get_taxonomy() -> Taxonomy:
+    """knowledge/topics.yaml in full (journeys, topic questions); empty while the file is broken."""
+    return get_knowledge().taxonomy or Taxonomy(topics={})
 
 
 def clear_caches() -> None:

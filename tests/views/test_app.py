@@ -4,7 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.chat import escape_markdown, starter_questions, topic_label, topic_question, unescape_markdown
-from assistant.knowledge import load_topics
+from assistant.knowledge import load_taxonomy, load_topics
 from assistant.storage import Storage
 from tests.conftest import ROOT
 from views.shared import clear_caches
@@ -47,7 +47,7 @@ def assert_no_raw_html(at: AppTest):
 def test_welcome_offers_starters_and_a_click_asks_one(app, settings):
     assert "Mentor helps with mentoring" in app.main.markdown[0].value
     starters = [b for b in app.main.button if b.key.startswith("starter-")]
-    assert [b.label for b in starters] and sorted(b.label for b in starters) == sorted(starter_questions())
+    assert [b.label for b in starters] and sorted(b.label for b in starters) == sorted(starter_questions(load_taxonomy(settings.knowledge_dir)))
 
     app.button(key="starter-0-0").click().run()
     assert not app.exception
@@ -100,7 +100,7 @@ def test_out_of_scope_reply_offers_topics(app, settings):
     assert pills.options == [topic_label(slug) for slug in load_topics(settings.knowledge_dir)]
     pills.set_value("finding-a-mentor").run()
     assert not app.exception
-    assert latest(app).question == topic_question("finding-a-mentor")
+    assert latest(app).question == topic_question("finding-a-mentor", load_taxonomy(settings.knowledge_dir))
     assert latest(app).answer.status == "answered"
 
 
@@ -169,7 +169,7 @@ def test_a_document_with_markup_is_shown_as_text(settings):
     assert_no_raw_html(at)
 
 
-def test_sidebar_browses_topics_and_says_what_is_stored(app):
+def test_sidebar_browses_topics_and_says_what_is_stored(app, settings):
     privacy = app.sidebar.expander[0]
     assert privacy.label == "About and privacy"
     assert "deleted after 90 days" in privacy.markdown[0].value
@@ -177,5 +177,5 @@ def test_sidebar_browses_topics_and_says_what_is_stored(app):
     app.button(key="browse-setting-smart-goals").click().run()
     assert "Setting SMART goals with your mentor" in [s.value for s in app.subheader]
     app.button(key="browse-ask").click().run()
-    assert latest(app).question == topic_question("setting-goals")
+    assert latest(app).question == topic_question("setting-goals", load_taxonomy(settings.knowledge_dir))
     assert latest(app).answer.status == "answered"
