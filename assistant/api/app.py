@@ -175,8 +175,16 @@ def _example(path: str) -> str:
 
 
 def _shorten(value, limit: int = 60) -> str:
-    text = repr(value)
+    """A value as the caller sent it (JSON), cut to `limit` characters."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean",
+              type(None): "null"}
 
 
 def validation_message(exc: RequestValidationError, path: str) -> tuple[int, str]:
@@ -192,8 +200,10 @@ def validation_message(exc: RequestValidationError, path: str) -> tuple[int, str
         if not loc and kind == "missing":
             return 400, f"the request body is empty; {send}"
         if not loc:
-            return 422, (f"the request body must be a JSON object, got {type(error.get('input')).__name__} "
-                         f"{_shorten(error.get('input'))}; {send}")
+            value = error.get("input")
+            kind_name = JSON_TYPES.get(type(value), type(value).__name__)
+            shown = "" if value is None else f" {_shorten(value)}"
+            return 422, f"the request body must be a JSON object, got {kind_name}{shown}; {send}"
         message = error.get("msg", "is not valid")
         message = message[:1].lower() + message[1:]
         got = "" if kind in ("missing", "extra_forbidden") else f", got {_shorten(error.get('input'))}"
@@ -240,7 +250,9 @@ def create_app(settings: Settings | None = None, *, embedder=None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         message = str(exc.detail)
-        if exc.status_code == 404:
+        if exc.status_code == 400:  # FastAPI could not decode the body at all (not UTF-8, nested too deep)
+            message = f"the request body could not be read as JSON text; send UTF-8 JSON such as {_example(request.url.path)}"
+        elif exc.status_code == 404:
             message = f"there is no endpoint {request.method} {request.url.path}; /docs lists them"
         elif exc.status_code == 405:
             message = f"{request.url.path} does not take {request.method}; /docs lists what it takes"
@@ -335,7 +347,7 @@ def create_app(settings: Settings | None = None, *, embedder=None) -> FastAPI:
         documents = runtime.knowledge().by_id()
         found = documents.get(doc_id)
         if found is None:
-            raise ApiError(404, f"no guidance document has the id {_shorten(doc_id, 80)}"
+            raise ApiError(404, f"no guidance document has the id {doc_id[:80]!r}"
                                 f"{did_you_mean(doc_id, documents)}; GET /v1/topics lists every document's id")
         return DocumentReply(**found.model_dump())
 

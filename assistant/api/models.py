@@ -47,7 +47,7 @@ class FeedbackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [FEEDBACK_EXAMPLE]})
 
-    interaction_id: int = Field(description="The interaction_id of a POST /v1/ask reply.")
+    interaction_id: int = Field(ge=1, le=2**63 - 1, description="The interaction_id of a POST /v1/ask reply.")
     rating: Literal["up", "down"] = Field(description="Thumbs up or down.")
     comment: str | None = Field(None, max_length=2000,
                                 description="Optional. Stored with personal data masked, whatever MENTOR_QUESTION_LOGGING says.")

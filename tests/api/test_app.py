@@ -71,9 +71,13 @@ LONG = "How do I find a mentor? " * 50  # 1,200 characters: over MENTOR_MAX_QUES
     (b"", 400, "the request body is empty"),
     (b'{"question": "How do I find a mentor?",}', 400, "not valid JSON"),
     (b"question=How+do+I+find+a+mentor", 400, "not valid JSON"),
-    (b'["How do I find a mentor?"]', 422, "must be a JSON object, got list"),
+    (b'["How do I find a mentor?"]', 422, 'must be a JSON object, got an array ["How do I find a mentor?"]'),
+    (b"null", 422, "must be a JSON object, got null;"),
+    (b"[" * 5000 + b"]" * 5000, 400, "could not be read as JSON text"),
+    (b'\xff\xfe{"question": "How do I find a mentor?"}', 400, "could not be read as JSON text"),
     (b'{"questoin": "How do I find a mentor?"}', 422, "question: field required; questoin: extra inputs"),
     (b'{"question": 42}', 422, "question: input should be a valid string, got 42"),
+    (b'{"question": "How do I find a mentor?", "history": [[1, 2]]}', 422, "history item 1 is '[1, 2]'"),
     (b'{"question": "   "}', 422, "Please type a question"),
     (json.dumps({"question": LONG}).encode(), 422, "1,200 characters long, and Mentor reads up to 1,000"),
     (b'{"question": "<script>alert(1)</script>"}', 422, "Please type a question"),
@@ -197,6 +201,8 @@ def test_feedback_only_for_this_keys_answers(api, key):
         stranger = other.post("/v1/feedback", json={"interaction_id": answer["interaction_id"], "rating": "up"})
         invented = other.post("/v1/feedback", json={"interaction_id": 999_999, "rating": "up"})
         bad = other.post("/v1/feedback", json={"interaction_id": answer["interaction_id"], "rating": "meh"})
+        huge = other.post("/v1/feedback", json={"interaction_id": 10**30, "rating": "up"})
     assert stranger.status_code == 404 and invented.status_code == 404
     assert f"no answer with interaction_id {answer['interaction_id']} was given to this API key" in stranger.json()["error"]
-    assert bad.status_code == 422 and "rating: input should be 'up' or 'down', got 'meh'" in bad.json()["error"]
+    assert bad.status_code == 422 and 'rating: input should be \'up\' or \'down\', got "meh"' in bad.json()["error"]
+    assert huge.status_code == 422 and "interaction_id: input should be less than or equal to" in huge.json()["error"]
