@@ -69,6 +69,24 @@ class Settings(BaseSettings):
     staff_max_attempts: int = Field(5, description="Failed logins before a lockout.")
     staff_lockout_minutes: int = Field(10, description="How long a lockout lasts.")
 
+    # HTTP API (`mentor api`, assistant/api)
+    api_keys_required: bool = Field(
+        True, description="Every /v1 request needs an API key (mentor api-key create NAME), so the API answers "
+        "no one until a key exists. false: /v1 is open to anyone who can reach the port.")
+    api_rate_limit: int = Field(
+        60, description="Requests per minute per API key (keyless requests share one count), counted in the "
+        "database so it holds across instances. 0: no limit.")
+    api_max_body_bytes: int = Field(65536, description="Largest request body the API reads; larger ones get 413.")
+
+    @field_validator("api_rate_limit", "api_max_body_bytes")
+    @classmethod
+    def _api_limits(cls, value: int, info) -> int:
+        least = 0 if info.field_name == "api_rate_limit" else 1  # a rate limit of 0 means none
+        if value < least:
+            raise ValueError(f"{info.field_name} must be {least} or more, got {value}; "
+                             f"set MENTOR_{info.field_name.upper()}")
+        return value
+
     @field_validator("max_question_chars", "max_citations", "retention_days", "staff_session_minutes",
                      "staff_max_attempts", "staff_lockout_minutes", "llm_max_tokens")
     @classmethod

@@ -236,6 +236,87 @@ class Storage:
             n += db.execute(delete(staff_logins).where(staff_logins.c.created_at < cutoff)).rowcount
         return n
 
+    # -- HTTP API: keys, per-key request counts, one interaction (assistant/api) ----------------
+    def add_api_key(self, name: str, prefix: str, key_hash: str, *, at: dt.datetime | None = None) -> int:
+        """Store a new API key's name, prefix and sha256 (never the key). Returns its id."""
+        with self.engine.begin() as db:
+            return int(db.execute(insert(api_keys).values(name=name[:64], prefix=prefix[:16], key_hash=key_hash,
+                                                          created_at=_utc(at) if at else _now()))
+                       .inserted_primary_key[0])
+
+    def api_keys(self, prefix: str | None = None) -> list[dict]:
+        """Every API key row, revoked ones too, oldest first; only those starting `prefix` when given."""
+        query = select(api_keys).order_by(api_keys.c.id)
+        if prefix is not None:
+            query = query.where(api_keys.c.prefix == prefix)
+        with self.engine.connect() as db:
+            rows = [dict(r._mapping) for r in db.execute(query)]
+        for r in rows:
+            r["created_at"] = _aware(r["created_at"])
+            r["revoked_at"] = _aware(r["revoked_at"]) if r["revoked_at"] else None
+        return rows
+
+    def revoke_api_keys(self, ids: list[int], *, at: dt.datetime | None = None) -> int:
+        """Mark keys revoked (kept, so `mentor api-key list` still shows them). Returns the rows changed."""
+        with self.engine.begin() as db:
+            return db.execute(update(api_keys).where(api_keys.c.id.in_(ids), api_keys.c.revoked_at.is_(None))
+                              .values(revoked_at=_utc(at) if at else _now())).rowcount
+
+    def count_request(self, bucket: str, window_start: int) -> int:
+        """Add one request to `bucket`'s fixed window and return the window's count so far.
+
+        One atomic upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING, SQLite >= 3.35 and PostgreSQL),
+        so instances sharing the database count together and simultaneous requests are never lost.
+        """
+        # Dialect-specific on purpose: the portable insert has no ON CONFLICT.
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        upsert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(self.engine.dialect.name)
+        if upsert is None:
+            raise ValueError(f"API rate limits need SQLite or PostgreSQL, got {self.engine.dialect.name!r}; "
+                             "set MENTOR_DATABASE_URL to one of them, or MENTOR_API_RATE_LIMIT=0")
+        statement = (upsert(api_requests).values(bucket=bucket[:64], window_start=window_start, hits=1)
+                     .on_conflict_do_update(index_elements=[api_requests.c.bucket, api_requests.c.window_start],
+                                            set_={"hits": api_requests.c.hits + 1})
+                     .returning(api_requests.c.hits))
+        with self.engine.begin() as db:
+            hits = int(db.execute(statement).scalar_one())
+            if hits == 1:  # the first request of a window: the bucket's older windows are done with
+                db.execute(delete(api_requests).where(api_requests.c.bucket == bucket[:64],
+                                                      api_requests.c.window_start < window_start))
+        return hits
+
+    def interaction(self, row_id: int) -> dict | None:
+        """One stored interaction, or None."""
+        with self.engine.connect() as db:
+            row = db.execute(select(interactions).where(interactions.c.id == row_id)).first()
+        if row is None:
+            return None
+        found = dict(row._mapping)
+        found["created_at"] = _aware(found["created_at"])
+        found["cited_doc_ids"] = json.loads(found["cited_doc_ids"] or "[]")
+        return found
+
+
+# API keys: only a sha256 of each key is kept (see assistant/api/access.py for why that is enough).
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, index=True),
+    Column("prefix", String(16), nullable=False, index=True),  # the key's first characters: looked up and shown
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Requests per key per fixed window, shared by every API instance on the database.
+api_requests = Table(
+    "api_requests", metadata,
+    Column("bucket", String(64), primary_key=True),  # "key-<id>", or "open" for keyless requests
+    Column("window_start", Integer, primary_key=True),  # seconds since the epoch
+    Column("hits", Integer, nullable=False),
+)
+
 
 def _count_logins(db: Connection, outcomes: tuple[str, ...], scope: str, after: dt.datetime | None) -> int:
     query = select(func.count()).select_from(staff_logins).where(staff_logins.c.scope == scope,

@@ -1,0 +1,33 @@
+"""The API's user-facing errors: a MentorError with the HTTP status (and headers) to answer it with."""
+
+from __future__ import annotations
+
+from assistant.errors import AuthError, EditConflict, IndexDamaged, IndexNotReady, KnowledgeError, MentorError, ModelLoadError
+
+
+class ApiError(MentorError):
+    """A request the API refuses; the message says what was wrong, with the value, and the fix."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+# The package's own errors, as the API answers them. The index or model being unavailable is the
+# server's state, not the request's fault: 503, so a load balancer tries another instance.
+STATUS: dict[type[MentorError], int] = {
+    IndexNotReady: 503,
+    IndexDamaged: 503,
+    ModelLoadError: 503,
+    KnowledgeError: 503,
+    AuthError: 401,
+    EditConflict: 409,
+}
+
+
+def status_of(exc: MentorError) -> int:
+    """The HTTP status for a MentorError: its own when it has one, else by class, else 500."""
+    if isinstance(exc, ApiError):
+        return exc.status
+    return next((status for kind, status in STATUS.items() if isinstance(exc, kind)), 500)
