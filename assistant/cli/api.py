@@ -1,30 +1,14 @@
-"""`mentor api` (serve the HTTP API) and `mentor api-key create|list|revoke`.
-
-The main group adds them with `register(main)`; tests invoke the command objects directly.
-"""
+"""`mentor api` (serve the HTTP API) and `mentor api-key create|list|revoke`."""
 
 from __future__ import annotations
 
 import click
 
-from assistant.config import Settings
+from assistant.cli.core import load_settings, main, open_storage
 from assistant.errors import MentorError
 
 
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as exc:  # pydantic's ValidationError: show it as a setting problem
-        raise click.ClickException(f"invalid setting: {exc}") from exc
-
-
-def _storage(settings: Settings):
-    from assistant.storage import Storage
-
-    return Storage.from_settings(settings)
-
-
-@click.command("api")
+@main.command("api")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 for every interface).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
@@ -45,15 +29,15 @@ def api(host, port, workers):
     """
     import uvicorn
 
-    settings = _settings()
-    if settings.api_keys_required and not any(r["revoked_at"] is None for r in _storage(settings).api_keys()):
+    settings = load_settings()
+    if settings.api_keys_required and not any(r["revoked_at"] is None for r in open_storage(settings).api_keys()):
         click.echo("Warning: no API key exists yet, so every /v1 request will get 401. Create one with "
                    "`mentor api-key create NAME`, or set MENTOR_API_KEYS_REQUIRED=false to open the API.", err=True)
     # An import string and a factory: each worker process builds its own app from the settings.
     uvicorn.run("assistant.api:create_app", factory=True, host=host, port=port, workers=workers)
 
 
-@click.group("api-key")
+@main.group("api-key")
 def api_key():
     """Keys for the HTTP API: create (shown once), list, revoke.
 
@@ -75,7 +59,7 @@ def create(name):
     from assistant.api.access import create_key
 
     try:
-        key_id, key = create_key(_storage(_settings()), name)
+        key_id, key = create_key(open_storage(load_settings()), name)
     except MentorError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created API key {name!r} (id {key_id}). Copy it now; it cannot be shown again:\n")
@@ -87,7 +71,7 @@ def create(name):
 @api_key.command("list")
 def list_keys():
     """List every API key: id, name, its first characters, when it was created or revoked."""
-    rows = _storage(_settings()).api_keys()
+    rows = open_storage(load_settings()).api_keys()
     if not rows:
         click.echo("No API keys. Create one with `mentor api-key create NAME`.")
         return
@@ -105,14 +89,8 @@ def revoke(name_or_id):
     from assistant.api.access import revoke_key
 
     try:
-        rows = revoke_key(_storage(_settings()), name_or_id)
+        rows = revoke_key(open_storage(load_settings()), name_or_id)
     except MentorError as exc:
         raise click.ClickException(str(exc)) from exc
     for row in rows:
         click.echo(f"Revoked API key {row['name']!r} (id {row['id']}). Requests with it now get 401.")
-
-
-def register(main: click.Group) -> None:
-    """Add `api` and `api-key` to the `mentor` group."""
-    main.add_command(api)
-    main.add_command(api_key)

@@ -7,13 +7,12 @@ import subprocess
 import sys
 import time
 
-import click
 import httpx
 import pytest
 from click.testing import CliRunner
 
 from assistant.api.access import key_hash
-from assistant.api.commands import api, api_key, register
+from assistant.cli import main
 from assistant.storage import Storage
 from tests.api.conftest import free_port
 from tests.conftest import ROOT
@@ -30,7 +29,7 @@ def _keys(data_dir):
 
 def test_create_shows_the_key_once_and_stores_only_its_hash(data_dir):
     runner = CliRunner()
-    created = runner.invoke(api_key, ["create", "slack-bot"])
+    created = runner.invoke(main, ["api-key", "create", "slack-bot"])
     assert created.exit_code == 0, created.output
     key = next(line.strip() for line in created.output.splitlines() if line.strip().startswith("mk_"))
     assert len(key) == 3 + 43  # "mk_" and 32 random bytes, base64url
@@ -38,39 +37,38 @@ def test_create_shows_the_key_once_and_stores_only_its_hash(data_dir):
     assert row["name"] == "slack-bot" and row["key_hash"] == key_hash(key) and row["prefix"] == key[:12]
     assert key not in str(row)
 
-    listed = runner.invoke(api_key, ["list"])
+    listed = runner.invoke(main, ["api-key", "list"])
     assert listed.exit_code == 0 and "slack-bot" in listed.output and "active" in listed.output
     assert key[:12] in listed.output and key not in listed.output
 
 
 def test_names_are_checked_and_unique_among_active_keys(data_dir):
     runner = CliRunner()
-    assert runner.invoke(api_key, ["create", "teams-bot"]).exit_code == 0
-    again = runner.invoke(api_key, ["create", "teams-bot"])
+    assert runner.invoke(main, ["api-key", "create", "teams-bot"]).exit_code == 0
+    again = runner.invoke(main, ["api-key", "create", "teams-bot"])
     assert again.exit_code == 1
     assert "an active API key is already named 'teams-bot'" in again.output and "mentor api-key revoke teams-bot" in again.output
-    bad = runner.invoke(api_key, ["create", "my bot!"])
+    bad = runner.invoke(main, ["api-key", "create", "my bot!"])
     assert bad.exit_code == 1 and "got 'my bot!'" in bad.output and "slack-bot" in bad.output
 
 
 def test_revoke_by_name_or_id_then_the_name_is_free_again(data_dir):
     runner = CliRunner()
-    runner.invoke(api_key, ["create", "intranet"])
-    revoked = runner.invoke(api_key, ["revoke", "intranet"])
+    runner.invoke(main, ["api-key", "create", "intranet"])
+    revoked = runner.invoke(main, ["api-key", "revoke", "intranet"])
     assert revoked.exit_code == 0 and "Revoked API key 'intranet' (id 1)" in revoked.output
-    assert runner.invoke(api_key, ["create", "intranet"]).exit_code == 0
-    by_id = runner.invoke(api_key, ["revoke", "2"])
+    assert runner.invoke(main, ["api-key", "create", "intranet"]).exit_code == 0
+    by_id = runner.invoke(main, ["api-key", "revoke", "2"])
     assert by_id.exit_code == 0 and "(id 2)" in by_id.output
-    unknown = runner.invoke(api_key, ["revoke", "intranet"])
+    unknown = runner.invoke(main, ["api-key", "revoke", "intranet"])
     assert unknown.exit_code == 1 and "no active API key has the name or id 'intranet'; active keys: none" in unknown.output
-    listed = runner.invoke(api_key, ["list"]).output
+    listed = runner.invoke(main, ["api-key", "list"]).output
     assert listed.count("revoked 20") == 2
 
 
-def test_register_adds_both_commands_to_the_main_group():
-    main = click.Group("mentor")
-    register(main)
-    assert main.commands["api"] is api and main.commands["api-key"] is api_key
+def test_mentor_lists_the_api_commands():
+    helped = CliRunner().invoke(main, ["--help"])
+    assert "api-key" in helped.output and "Serve the HTTP API" in helped.output
     helped = CliRunner().invoke(main, ["api", "--help"])
     assert helped.exit_code == 0 and "--workers" in helped.output and "/docs" in helped.output
 
@@ -81,8 +79,7 @@ def test_mentor_api_serves_the_openapi_docs(settings, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     log = tmp_path / "api.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-c", "from assistant.api.commands import api; api()",
-                                 "--port", str(port)], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "api", "--port", str(port)], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
