@@ -34,12 +34,13 @@ from assistant.errors import IndexDamaged, IndexNotReady, KnowledgeError
 from assistant.files import file_sha256, write_atomic
 from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
 from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage, Taxonomy
+from assistant.scope import SCOPE_MODEL_FILE, ScopeModel
 
-FORMAT_VERSION = 6 + 100 * CHUNKING_VERSION  # 6: the taxonomy (topics.yaml) is part of a version
+FORMAT_VERSION = 6 + 100 * CHUNKING_VERSION  # 6: a version holds its taxonomy (topics.yaml) and scope model
 POINTER = "CURRENT"
 CACHE_FILE = "embedding-cache.sqlite"
 FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.npy", "scope.npy", "scope.json",
-         "documents.npy", "documents.json", "taxonomy.json")
+         "documents.npy", "documents.json", "taxonomy.json", SCOPE_MODEL_FILE)
 KEEP_VERSIONS = 2
 
 Progress = Callable[[float, str], None]
@@ -60,6 +61,7 @@ class IndexData:
     doc_vectors: np.ndarray | None = None  # per document: its title, and its title with the summary
     doc_ids: list[str] | None = None  # the document of each row of doc_vectors
     taxonomy: Taxonomy = field(default_factory=lambda: Taxonomy(topics={}))  # topics.yaml as built
+    scope_model: ScopeModel = field(default_factory=ScopeModel.default)  # the calibration it was built with
 
     @cached_property
     def passage_doc_rows(self) -> np.ndarray:
@@ -158,6 +160,10 @@ def index_status(settings: Settings, model_id: str | None = None) -> IndexStatus
     if manifest.model != model_id:
         return IndexStatus(state="stale", detail=f"built with model '{manifest.model}', settings say '{model_id}'",
                            manifest=manifest)
+    calibration = Path(settings.index_dir) / SCOPE_MODEL_FILE
+    if calibration.exists() and file_sha256(calibration) != manifest.files.get(SCOPE_MODEL_FILE):
+        return IndexStatus(state="stale", detail=f"the scope model in {calibration} changed since the build",
+                           manifest=manifest)
     overall, per_file = knowledge_fingerprint(settings.knowledge_dir)
     if overall != manifest.knowledge_hash:
         changed = sorted(name for name in set(per_file) | set(manifest.documents)
@@ -187,6 +193,7 @@ def load_index(index_dir: Path) -> IndexData:
         doc_vectors = np.load(version / "documents.npy")
         doc_ids = json.loads((version / "documents.json").read_text(encoding="utf-8"))
         taxonomy = Taxonomy.model_validate_json((version / "taxonomy.json").read_text(encoding="utf-8"))
+        scope_model = ScopeModel.from_json((version / SCOPE_MODEL_FILE).read_text(encoding="utf-8"))
     except Exception as exc:  # noqa: BLE001 - any parse failure means the same thing
         raise IndexDamaged(f"{version} could not be read ({type(exc).__name__}: {exc})") from exc
     if index.ntotal != len(passages) or len(passages) != manifest.passage_count:
@@ -196,7 +203,7 @@ def load_index(index_dir: Path) -> IndexData:
     return IndexData(manifest=manifest, passages=passages, faiss_index=index, sentence_vectors=sentence_vectors,
                      sentence_passage=sentence_passage, path=version,
                      scope_vectors=scope_vectors, scope_labels=scope_labels, doc_vectors=doc_vectors, doc_ids=doc_ids,
-                     taxonomy=taxonomy)
+                     taxonomy=taxonomy, scope_model=scope_model)
 
 
 def _versions() -> dict[str, str]:
@@ -229,6 +236,7 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
         kb = kb or load_knowledge(settings.knowledge_dir)
         if kb.problems and (not allow_partial or not kb.documents):
             raise KnowledgeError(kb.problems)
+        scope_model = _saved_scope_model(index_dir)
         passages = [p for doc in kb.documents for p in chunk_passages(doc)]
         sentences = [(row, unit) for row, p in enumerate(passages) for unit in p.sentences]
         not_covered = [(item.label, text) for item in kb.scope.values()
@@ -264,6 +272,7 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
                                                 encoding="utf-8")
             taxonomy = kb.taxonomy or Taxonomy(topics={slug: {"description": d} for slug, d in kb.topics.items()})
             (tmp / "taxonomy.json").write_text(taxonomy.model_dump_json(), encoding="utf-8")
+            (tmp / SCOPE_MODEL_FILE).write_text(scope_model, encoding="utf-8")
             manifest = IndexManifest(
                 format_version=FORMAT_VERSION, model=embedder.model_id, dimension=int(passage_vectors.shape[1]),
                 passage_count=len(passages), sentence_count=len(sentences), knowledge_hash=fingerprint,
@@ -285,6 +294,20 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
     return BuildReport(built=True, reason="built", passages=len(passages), embedded=embedded + s_embedded + o_embedded + d_embedded,
                        cached=cached + s_cached + o_cached + d_cached, seconds=time.perf_counter() - started, version_dir=str(version),
                        problems=kb.problems)
+
+
+def _saved_scope_model(index_dir: Path) -> str:
+    """The text of the calibration saved beside the index (copied verbatim, so its sha256 matches the
+    version's), or the shipped model's."""
+    path = index_dir / SCOPE_MODEL_FILE
+    if not path.exists():
+        return ScopeModel.default().to_json()
+    text = path.read_text(encoding="utf-8")
+    try:
+        ScopeModel.from_json(text, str(path))
+    except ValueError as exc:
+        raise IndexNotReady(str(exc)) from None
+    return text
 
 
 def _remove_leftovers(index_dir: Path) -> None:

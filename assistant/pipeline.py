@@ -74,7 +74,7 @@ class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, scope: ScopeModel | None = None):
         self.settings = settings
         self.embedder = embedder or Embedder(settings.model)
-        self.scope = scope or ScopeModel.default()
+        self.scope = scope  # None: the scope model the served index version was built with
         self.live: LiveIndex[_Engine] = LiveIndex(settings, self.embedder,
                                                   make=lambda data: _Engine(data, settings.retrieval))
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -155,6 +155,7 @@ class Assistant:
         """
         engine = self.engine
         retriever = engine.retriever
+        scope = self.scope or engine.data.scope_model
         turns = normalise_history(history)
         speller = engine.speller
         cleaned = speller.correct(clean_text(question))
@@ -175,14 +176,14 @@ class Assistant:
             vector = (vector / np.linalg.norm(vector)).astype("float32")
             signals = measure(engine.data, retriever.lexical, alone, cleaned, retriever.search(alone, cleaned, k=k))
             hits = retriever.search(vector, joined, k=k, role=role)
-            context_confidence = self.scope.confidence(
+            context_confidence = scope.confidence(
                 measure(engine.data, retriever.lexical, local, in_context, retriever.search(local, in_context, k=k)))
             resolution.query = joined
         else:
             vector = self._embed([resolution.query])[0]
             hits = retriever.search(vector, resolution.query, k=k, role=role)
             signals = measure(engine.data, retriever.lexical, vector, resolution.query, hits)
-        confidence = self.scope.confidence(signals)
+        confidence = scope.confidence(signals)
         # In a conversation, a turn about a subject the guidance excludes is declined even when the
         # earlier turns were on topic; a single question is left to the calibrated model.
         uncovered = bool(resolution.context) and names_uncovered_subject(signals)

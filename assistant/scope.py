@@ -8,15 +8,19 @@ Signals (all cheap, computed from the scores retrieval already has):
 - margin: dense minus the similarity to the closest subject the guidance declares it does not
   cover (knowledge/scope.yaml), which separates near-misses such as salary negotiation.
 
-They are combined by a logistic model whose weights were fitted on the tune split of
-evaluation/gold.jsonl (`mentor eval evaluation/gold.jsonl --split tune --calibrate`), and the
-answer is declined below `min_confidence`.
+They are combined by a logistic model, and the answer is declined below `min_confidence`. The model
+ships fitted on the tune split of evaluation/gold.jsonl (DEFAULT_WEIGHTS). `mentor eval FILE --split
+tune --calibrate` refits it and saves it beside the index (index/scope-model.json); every build copies
+the saved model into its version, with its sha256 in the manifest, so an answer is always judged by
+the model its index version records.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 DEFAULT_WEIGHTS = {"dense": 0.214, "sentence": 5.622, "coverage": 6.054, "agreement": -0.013, "margin": 8.129}
 DEFAULT_BIAS = -6.544
 FEATURES = tuple(DEFAULT_WEIGHTS)
+SCOPE_MODEL_FILE = "scope-model.json"  # in the index folder (the calibration) and in each version
 
 
 @dataclass
@@ -56,6 +61,30 @@ class ScopeModel:
     def confidence(self, signals: ScopeSignals) -> float:
         z = self.bias + sum(self.weights[f] * getattr(signals, f) for f in FEATURES)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self) -> str:
+        return json.dumps({"weights": self.weights, "bias": self.bias}, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "scope model") -> "ScopeModel":
+        """Raises ValueError naming what is wrong, when the text is not a model with every feature."""
+        try:
+            data = json.loads(text)
+            weights = {f: float(data["weights"][f]) for f in FEATURES}
+            return cls(weights, float(data["bias"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{source} is not a scope model with weights for {', '.join(FEATURES)} and a bias "
+                             f"({type(exc).__name__}: {exc}); delete it to use the shipped model, or refit it with "
+                             "`mentor eval evaluation/gold.jsonl --split tune --calibrate`") from None
+
+
+def save_model(index_dir: Path, model: ScopeModel) -> Path:
+    """Save a calibration beside the index; the next build puts it live."""
+    from assistant.files import write_atomic
+
+    path = Path(index_dir) / SCOPE_MODEL_FILE
+    write_atomic(path, model.to_json())
+    return path
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 4000, lr: float = 0.5) -> ScopeModel:

@@ -16,7 +16,9 @@ from assistant.models import RETRIEVAL_MODES
 @click.option("--split", default="test", show_default=True, help="tune, test or all.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report here.")
 @click.option("--mode", type=click.Choice(RETRIEVAL_MODES), help="Override MENTOR_RETRIEVAL.")
-@click.option("--calibrate", is_flag=True, help="Fit the out-of-scope model on these cases and print it.")
+@click.option("--calibrate", is_flag=True,
+              help="Fit the out-of-scope model on these cases and print it; on the tune split, also save it "
+                   "beside the index (index/scope-model.json) for the next build.")
 @click.option("--quiet", is_flag=True, help="Print only the metrics table, not each miss.")
 @click.option("--answers", "answers_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every question with its answer and sources here (Markdown), for review.")
@@ -51,6 +53,8 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, wit
     else:
         report_view = report
     click.echo(format_report(report_view))
+    if calibrate:
+        _save_calibration(settings, report["calibration"], split)
     if json_out:
         write_json(report, json_out)
         click.echo(f"\nWrote {json_out}")
@@ -64,6 +68,19 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, wit
             path = json_out.with_name(json_out.stem + "-llm" + json_out.suffix)
             write_json(llm_report, path)
             click.echo(f"\nWrote {path}")
+
+
+def _save_calibration(settings, calibration: dict, split: str) -> None:
+    """Save a scope model fitted on the tune split; a model fitted on test cases would hide overfitting."""
+    from assistant.scope import ScopeModel, save_model
+
+    if split != "tune":
+        click.echo(f"\nNot saved: the model was fitted on the '{split}' split. Fit it on --split tune, so the test "
+                   "split still measures it.", err=True)
+        return
+    path = save_model(settings.index_dir, ScopeModel(calibration["weights"], calibration["bias"]))
+    click.echo(f"\nSaved the scope model to {path}. `mentor index build` puts it live (its sha256 is recorded in "
+               "the version's manifest).")
 
 
 @main.command(name="eval-support")
