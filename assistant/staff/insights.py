@@ -119,34 +119,22 @@ def gap_questions(storage, since: dt.datetime | None = None, min_confidence: flo
 
 
 def cluster(vectors: np.ndarray, threshold: float = THEME_THRESHOLD) -> list[list[int]]:
-    """Group normalised vectors by average-linkage agglomerative clustering on cosine similarity.
-
-    Merges the two closest groups while their average pairwise similarity is at least `threshold`.
+    """Group normalised vectors by average-linkage agglomerative clustering on cosine similarity
+    (scipy's `linkage`): groups merge while their average pairwise similarity is at least `threshold`.
     Returns the groups as row indices, largest first.
     """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
+
     n = len(vectors)
-    if n == 0:
-        return []
-    sim = (vectors @ vectors.T).astype(np.float64)
-    np.fill_diagonal(sim, -np.inf)
-    sizes = np.ones(n)
-    members = [[i] for i in range(n)]
-    while n > 1:
-        i, j = divmod(int(np.argmax(sim)), n)
-        if sim[i, j] < threshold:
-            break
-        # Lance-Williams update for average linkage; a retired group's row stays -inf.
-        merged = (sizes[i] * sim[i] + sizes[j] * sim[j]) / (sizes[i] + sizes[j])
-        sim[i, :] = merged
-        sim[:, i] = merged
-        sim[i, i] = -np.inf
-        sim[j, :] = -np.inf
-        sim[:, j] = -np.inf
-        sizes[i] += sizes[j]
-        members[i] += members[j]
-        members[j] = []
-    groups = [sorted(m) for m in members if m]
-    return sorted(groups, key=lambda m: (-len(m), m[0]))
+    if n < 2:
+        return [[0]] if n else []
+    distances = np.clip(pdist(np.asarray(vectors, dtype=np.float64), "cosine"), 0.0, 2.0)
+    labels = fcluster(linkage(distances, method="average"), t=1.0 - threshold, criterion="distance")
+    groups: dict[int, list[int]] = {}
+    for row, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(row)
+    return sorted(groups.values(), key=lambda m: (-len(m), m[0]))
 
 
 def _label(questions: list[GapQuestion], n: int = 3) -> str:
