@@ -11,7 +11,6 @@ from assistant.chat import (JOURNEYS, TOPIC_QUESTIONS, Exchange, conversation_ma
                             unescape_markdown)
 from assistant.suggestions import as_question
 from assistant.knowledge import load_knowledge, load_topics
-from tests.conftest import KNOWLEDGE
 
 
 def _answer(question="How do I find a mentor?", status="answered"):
@@ -28,8 +27,8 @@ def test_starters_cover_each_journey():
     assert all(j.questions for j in JOURNEYS)
 
 
-def test_every_topic_has_a_question_and_a_label():
-    topics = load_topics(KNOWLEDGE)
+def test_every_topic_has_a_question_and_a_label(knowledge_source):
+    topics = load_topics(knowledge_source)
     assert set(TOPIC_QUESTIONS) == set(topics)
     assert topic_label("setting-goals") == "Setting goals"
     assert topic_label("grow-model") == "GROW model"
@@ -105,8 +104,8 @@ def test_conversation_export_lists_questions_answers_and_sources():
     assert "## Documents cited\n\n- How to find a mentor (`finding-a-mentor`)" in md
 
 
-def test_topic_shelves_list_every_document_under_its_topics():
-    kb = load_knowledge(KNOWLEDGE)
+def test_topic_shelves_list_every_document_under_its_topics(knowledge_source):
+    kb = load_knowledge(knowledge_source)
     shelves = {s.slug: s for s in topic_shelves(kb)}
     assert list(shelves) == list(kb.topics)
     for doc in kb.documents:

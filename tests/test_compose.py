@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
@@ -11,7 +10,6 @@ from assistant import Assistant, Settings
 from assistant.compose import leans_on_context, section_kind, wants_list
 from assistant.quality.evaluation import check_answer
 from assistant.index import build_index
-from tests.conftest import KNOWLEDGE
 
 DOC = """---
 id: first-coffee-chat
@@ -54,12 +52,9 @@ Mention one thing you plan to do because of the conversation.
 
 
 @pytest.fixture(scope="module")
-def coffee(tmp_path_factory, embedder) -> Assistant:
+def coffee(tmp_path_factory, embedder, copy_knowledge) -> Assistant:
     root = tmp_path_factory.mktemp("compose")
-    knowledge = root / "knowledge"
-    knowledge.mkdir()
-    for name in ("topics.yaml", "scope.yaml"):
-        shutil.copy(KNOWLEDGE / name, knowledge / name)
+    knowledge = copy_knowledge(root / "knowledge", docs=[])
     (knowledge / "first-coffee-chat.md").write_text(DOC, encoding="utf-8")
     settings = Settings(knowledge_dir=knowledge, index_dir=root / "index", data_dir=root / "data", _env_file=None)
     build_index(settings, embedder)
