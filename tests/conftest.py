@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -14,8 +15,7 @@ from assistant.index import build_index
 
 pytest_plugins = ["tests.llm_servers"]  # the localhost LLM servers, as fixtures for any test
 
-ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE = ROOT / "knowledge"
+_ROOT = Path(__file__).resolve().parent.parent
 # A small, real slice of the knowledge base keeps builds quick.
 FIXTURE_DOCS = [
     "finding-a-mentor",
@@ -47,17 +47,43 @@ def embedder() -> Embedder:
     return Embedder()
 
 
-def copy_knowledge(dest: Path, docs=FIXTURE_DOCS) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("topics.yaml", "scope.yaml"):
-        shutil.copy(KNOWLEDGE / name, dest / name)
-    for doc in docs:
-        shutil.copy(KNOWLEDGE / f"{doc}.md", dest / f"{doc}.md")
-    return dest
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout: app.py, knowledge/, evaluation/."""
+    return _ROOT
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A localhost TCP port nothing listens on right now, for a real server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
-def built_template(tmp_path_factory, embedder) -> Path:
+def knowledge_source(repo_root) -> Path:
+    """The real knowledge folder. Read it; copy it (copy_knowledge) before changing anything."""
+    return repo_root / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def copy_knowledge(knowledge_source) -> Callable[..., Path]:
+    """copy_knowledge(dest, docs=FIXTURE_DOCS): the real taxonomy and scope list plus the named documents."""
+
+    def copy(dest: Path, docs=FIXTURE_DOCS) -> Path:
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in ("topics.yaml", "scope.yaml"):
+            shutil.copy(knowledge_source / name, dest / name)
+        for doc in docs:
+            shutil.copy(knowledge_source / f"{doc}.md", dest / f"{doc}.md")
+        return dest
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def built_template(tmp_path_factory, embedder, copy_knowledge) -> Path:
     """A built index over the fixture slice, copied by tests that need one (so its cache is warm)."""
     root = tmp_path_factory.mktemp("template")
     settings = Settings(knowledge_dir=copy_knowledge(root / "knowledge"), index_dir=root / "index",
@@ -84,14 +110,17 @@ def bot(settings, embedder) -> Assistant:
     return Assistant(settings, embedder=embedder).load()
 
 
-STAFF_PASSWORD = "staff password for tests"
+@pytest.fixture(scope="session")
+def staff_password() -> str:
+    """The staff password that staff_env and staff_password_hash are set up with."""
+    return "staff password for tests"
 
 
 @pytest.fixture(scope="session")
-def staff_password_hash() -> str:
+def staff_password_hash(staff_password) -> str:
     from assistant.staff.auth import hash_password
 
-    return hash_password(STAFF_PASSWORD)
+    return hash_password(staff_password)
 
 
 @pytest.fixture
@@ -108,6 +137,25 @@ def fresh_caches():
 
 @pytest.fixture
 def staff_env(settings, monkeypatch, staff_password_hash, fresh_caches):
-    """Settings with the staff area turned on, password STAFF_PASSWORD."""
+    """Settings with the staff area turned on, signed in to with `staff_password`."""
     monkeypatch.setenv("MENTOR_STAFF_PASSWORD_HASH", staff_password_hash)
     return settings
+
+
+@pytest.fixture(scope="session")
+def new_body() -> str:
+    """The body of a new guidance section a staff member writes: a pay-rise conversation, which the
+    fixture documents do not cover, so a test can tell the saved text is the text that is answered."""
+    return """Some mentees want help preparing to ask for a pay rise. A mentor can rehearse the conversation with them.
+
+## Rehearse the pay conversation with your mentor
+Ask your mentor to play your manager in a practice pay review. Bring market salary data from two sources,
+a list of your results this year, and the figure you will ask for. Practise saying the number out loud
+without apologising, and agree with your mentor what you will say if the answer is no.
+"""
+
+
+@pytest.fixture(scope="session")
+def new_section(new_body) -> str:
+    """new_body's section (heading and text), to add to an existing document."""
+    return new_body.split("\n\n", 1)[1]

@@ -4,8 +4,7 @@ import datetime as dt
 
 import pytest
 
-from assistant import Answer, Citation, Settings
-from assistant import Assistant
+from assistant import Answer, Assistant, Citation, Settings
 from assistant.chat import (Exchange, conversation_markdown, escape_markdown,
                             highlight_spans, highlighted_markdown, history, keep_line_breaks, privacy_note,
                             question_preview, starter_questions, topic_label, topic_question, topic_shelves,
@@ -13,7 +12,6 @@ from assistant.chat import (Exchange, conversation_markdown, escape_markdown,
 from assistant.suggestions import as_question
 from assistant.errors import KnowledgeError
 from assistant.knowledge import load_knowledge, load_taxonomy
-from tests.conftest import KNOWLEDGE
 
 
 def _answer(question="How do I find a mentor?", status="answered"):
@@ -23,16 +21,16 @@ def _answer(question="How do I find a mentor?", status="answered"):
                   citations=[citation] if status == "answered" else [])
 
 
-def test_starters_cover_each_journey():
-    taxonomy = load_taxonomy(KNOWLEDGE)
+def test_starters_cover_each_journey(knowledge_source):
+    taxonomy = load_taxonomy(knowledge_source)
     names = [j.name for j in taxonomy.journeys]
     assert names == ["Find a mentor", "First meeting", "Set goals", "Become a mentor", "Run a programme"]
     assert 4 <= len(starter_questions(taxonomy)) <= 6
     assert all(j.questions for j in taxonomy.journeys)
 
 
-def test_every_topic_has_a_question_and_a_label():
-    taxonomy = load_taxonomy(KNOWLEDGE)
+def test_every_topic_has_a_question_and_a_label(knowledge_source):
+    taxonomy = load_taxonomy(knowledge_source)
     assert all(topic.question for topic in taxonomy.topics.values())
     assert topic_question("setting-goals", taxonomy) == "How do I set goals with my mentor?"
     assert topic_label("setting-goals") == "Setting goals"
@@ -132,8 +130,8 @@ def test_conversation_export_lists_questions_answers_and_sources():
     assert "## Documents cited\n\n- How to find a mentor (`finding-a-mentor`)" in md
 
 
-def test_topic_shelves_list_every_document_under_its_topics():
-    kb = load_knowledge(KNOWLEDGE)
+def test_topic_shelves_list_every_document_under_its_topics(knowledge_source):
+    kb = load_knowledge(knowledge_source)
     shelves = {s.slug: s for s in topic_shelves(kb)}
     assert list(shelves) == list(kb.topics)
     for doc in kb.documents:

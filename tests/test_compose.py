@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.compose import leans_on_context, section_kind, wants_list
+from assistant.compose import leans_on_context, section_kind, wants_list, wants_template
 from assistant.quality.evaluation import check_answer
 from assistant.index import build_index
-from tests.conftest import KNOWLEDGE
 
 DOC = """---
 id: first-coffee-chat
@@ -54,12 +52,9 @@ Mention one thing you plan to do because of the conversation.
 
 
 @pytest.fixture(scope="module")
-def coffee(tmp_path_factory, embedder) -> Assistant:
+def coffee(tmp_path_factory, embedder, copy_knowledge) -> Assistant:
     root = tmp_path_factory.mktemp("compose")
-    knowledge = root / "knowledge"
-    knowledge.mkdir()
-    for name in ("topics.yaml", "scope.yaml"):
-        shutil.copy(KNOWLEDGE / name, knowledge / name)
+    knowledge = copy_knowledge(root / "knowledge", docs=[])
     (knowledge / "first-coffee-chat.md").write_text(DOC, encoding="utf-8")
     settings = Settings(knowledge_dir=knowledge, index_dir=root / "index", data_dir=root / "data", _env_file=None)
     build_index(settings, embedder)
@@ -105,6 +100,8 @@ def test_a_list_request_gets_the_whole_list(coffee):
 
 
 def test_a_pitfall_is_never_shown_without_its_heading(coffee):
+    asked = coffee.ask("What mistakes should I avoid in a coffee chat?").text
+    assert "Letting the chat run" in asked, asked  # the check below has pitfalls to look at
     for question in ("What mistakes should I avoid in a coffee chat?", "how long should a coffee chat last",
                      "Should I ask them to be my mentor in the first chat?"):
         answer = coffee.ask(question)
@@ -115,18 +112,20 @@ def test_a_pitfall_is_never_shown_without_its_heading(coffee):
         assert not lead.startswith(("**", "- ")), answer.text  # the first line is a statement
 
 
-def test_a_leaning_sentence_is_shown_only_after_what_it_leans_on(coffee):
+@pytest.mark.xfail(strict=True, reason="the composer drops 'This keeps the door open' whenever the sentence it "
+                   "leans on is taken as the lead, so a why-question loses its answer; remove this mark when fixed")
+def test_a_leaning_sentence_is_shown_after_what_it_leans_on(coffee):
+    # It used to pass whenever the sentence was missing ("if ... in text"), and it always is.
     answer = coffee.ask("Why should I send a thank-you note after the coffee chat?")
     text = " ".join(answer.text.split())
-    if "This keeps the door open" in text:
-        assert "Send a thank-you note within a day. [1] This keeps the door open" in text or re.search(
-            r"Send a thank-you note within a day\. \[\d+\] This keeps the door open", text), answer.text
+    assert re.search(r"Send a thank-you note within a day\. \[\d+\] This keeps the door open", text), answer.text
 
 
 def test_every_quoted_unit_is_cited_and_checks_pass(coffee):
     passages = {p.id: p for p in coffee.index.passages}
     for question in ("How should I prepare for a coffee chat?", "What questions should I ask in a coffee chat?",
-                     "What mistakes should I avoid in a coffee chat?", "someone asked me for a coffee chat"):
+                     "What mistakes should I avoid in a coffee chat?", "someone asked me for a coffee chat",
+                     "Why should I send a thank-you note after the coffee chat?"):
         answer = coffee.ask(question)
         for line in _lines(answer):
             if not line.startswith("**"):
@@ -154,3 +153,22 @@ def test_units_that_lean_on_context_and_section_kinds(coffee):
     kinds = {p.section: section_kind(p) for p in coffee.index.passages}
     assert kinds["Pitfalls to avoid"] == "pitfall"
     assert kinds["How to prepare, step by step"] == "advice"
+
+
+@pytest.mark.parametrize("question, wanted", [
+    ("What questions should I ask in a coffee chat?", True),
+    ("Give me a list of things to bring", True),
+    ("How long should a coffee chat last?", False),
+])
+def test_a_list_request_is_recognised(question, wanted):
+    assert wants_list(question) is wanted
+
+
+@pytest.mark.parametrize("question, wanted", [
+    ("Can you give me a template for a thank-you email?", True),
+    ("what should I write to a mentor who keeps cancelling", True),
+    ("How do I find a mentor?", False),
+    ("is it weird to message them?", False),  # the verb, not a request for a message to send
+])
+def test_a_template_request_is_recognised(question, wanted):
+    assert wants_template(question) is wanted

@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from assistant.conversation import MAX_TURN_CHARS, MAX_TURNS, InvalidHistory, clean_text, normalise_history
+from assistant.conversation import (MAX_TURN_CHARS, MAX_TURNS, InvalidHistory, clean_text, looks_elliptic,
+                                    normalise_history, resolve, valid_text)
 
 
 @pytest.mark.parametrize("history", ["how do I find a mentor?", [None], [123], [{"content": 123}],
@@ -55,3 +56,36 @@ def test_the_query_cache_is_safe_across_threads(bot):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_a_lone_surrogate_is_kept_visible_not_dropped():
+    assert valid_text("ok \ud800 there") == "ok \ufffd there"
+
+
+@pytest.mark.parametrize("question, elliptic", [
+    ("what should I say to them?", True),
+    ("and a template?", True),
+    ("why?", True),
+    ("How do I find a mentor outside my company?", False),
+    ("What is the difference between a sponsor and a mentor?", False),
+])
+def test_a_question_that_leans_on_earlier_turns_is_told_apart(question, elliptic):
+    assert looks_elliptic(question) is elliptic
+
+
+def test_a_follow_up_is_searched_with_the_turn_it_leans_on():
+    history = normalise_history(["How do I find a mentor in my field?",
+                                 {"role": "assistant", "content": "Look at professional associations."}])
+    follow_up = resolve("what should I say to them?", history)
+    assert follow_up.is_follow_up and follow_up.context == "How do I find a mentor in my field?"
+    assert follow_up.query == "How do I find a mentor in my field? what should I say to them?"
+    assert follow_up.standalone == "what should I say to them?"
+    # A question with content of its own is a change of topic: searched alone, the context kept beside it.
+    new_topic = resolve("What is the difference between a sponsor and a mentor?", history)
+    assert not new_topic.is_follow_up and new_topic.query == new_topic.standalone
+    assert resolve("why?", []).query == "why?"  # nothing earlier to lean on
+
+
+def test_an_elliptic_context_borrows_from_the_turn_before_it():
+    history = normalise_history(["How do I find a mentor in my field?", "and how do I ask them?"])
+    assert resolve("any template?", history).context == "How do I find a mentor in my field? and how do I ask them?"

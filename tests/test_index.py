@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.errors import IndexNotReady, KnowledgeError
+from assistant.errors import IndexDamaged, IndexNotReady, KnowledgeError
 from assistant.index import build_index, current_version, index_status, load_index
 
 
@@ -60,9 +60,12 @@ def _flip_a_byte(path):
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damage", ["truncate_faiss", "empty_sentences", "flip_passages", "flip_documents",
-                                    "delete_sentences", "garbage_manifest", "dangling_pointer"])
-def test_half_written_or_corrupted_index_is_detected_and_rebuilt(settings, embedder, damage):
+@pytest.mark.parametrize("damage, named", [
+    ("truncate_faiss", "passages.faiss"), ("empty_sentences", "sentences.npy"), ("flip_passages", "passages.jsonl"),
+    ("flip_documents", "documents.npy"), ("delete_sentences", "sentences.npy"), ("garbage_manifest", "manifest.json"),
+    ("dangling_pointer", "v-does-not-exist"),
+])
+def test_half_written_or_corrupted_index_is_detected_and_rebuilt(settings, embedder, damage, named):
     version = current_version(settings.index_dir)
     if damage == "truncate_faiss":
         path = version / "passages.faiss"
@@ -80,11 +83,24 @@ def test_half_written_or_corrupted_index_is_detected_and_rebuilt(settings, embed
     else:
         (settings.index_dir / "CURRENT").write_text("v-does-not-exist")
     # Status verifies what load verifies, so `make run` (status || build) rebuilds every one of these.
-    assert index_status(settings).state == "damaged"
-    bot = Assistant(settings, embedder=embedder).load()
+    status = index_status(settings)
+    assert status.state == "damaged" and named in status.detail, status.detail
+    with pytest.raises(IndexDamaged, match="mentor index build") as caught:
+        load_index(settings.index_dir)
+    assert named in caught.value.detail
+    bot = Assistant(settings, embedder=embedder).load()  # auto-rebuild is on: a damaged index is rebuilt
     assert bot.last_build is not None and bot.last_build.built
     assert current_version(settings.index_dir) != version
+    assert index_status(settings).state == "up_to_date"
     assert bot.ask("How do I find a mentor?").status == "answered"
+
+
+def test_a_damaged_index_is_refused_naming_the_fix_when_auto_rebuild_is_off(settings, embedder):
+    path = current_version(settings.index_dir) / "passages.faiss"
+    path.write_bytes(path.read_bytes()[:1000])
+    strict = settings.model_copy(update={"auto_rebuild": False})
+    with pytest.raises(IndexNotReady, match=r"is damaged: .*passages\.faiss.*mentor index build"):
+        Assistant(strict, embedder=embedder).load()
 
 
 def test_crash_mid_build_leaves_previous_index(settings, embedder, monkeypatch):

@@ -5,7 +5,6 @@ import pytest
 from assistant import Assistant
 from assistant.index import build_index
 from assistant.knowledge import load_knowledge, safe_markdown
-from tests.conftest import copy_knowledge
 
 SUSPECT = """---
 id: suspect
@@ -28,7 +27,7 @@ Read more on [our intranet](https://intranet.example/mentoring).
 """
 
 
-def test_validate_warns_about_instructions_html_and_remote_content_without_failing(tmp_path):
+def test_validate_warns_about_instructions_html_and_remote_content_without_failing(tmp_path, copy_knowledge):
     folder = copy_knowledge(tmp_path / "knowledge", docs=[])
     (folder / "suspect.md").write_text(SUSPECT)
     kb = load_knowledge(folder)

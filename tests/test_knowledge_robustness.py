@@ -18,7 +18,6 @@ from assistant.staff.editing import filter_documents, list_documents
 from assistant.errors import KnowledgeError
 from assistant.index import build_index, current_version
 from assistant.knowledge import load_knowledge, parse_document
-from tests.conftest import ROOT, copy_knowledge
 
 GOOD = """---
 id: {id}
@@ -41,7 +40,7 @@ def sample(doc_id: str = "sample-doc", updated: str = "2026-11-20") -> str:
 
 
 @pytest.fixture
-def folder(tmp_path) -> Path:
+def folder(tmp_path, copy_knowledge) -> Path:
     """A knowledge folder with the real taxonomy and scope and one good document."""
     knowledge = copy_knowledge(tmp_path / "knowledge", docs=[])
     (knowledge / "sample-doc.md").write_text(sample())
@@ -52,14 +51,14 @@ def messages(kb) -> list[str]:
     return [str(p) for p in kb.problems]
 
 
-def load_in_child(folder: Path) -> list[str]:
+def load_in_child(folder: Path, cwd: Path) -> list[str]:
     """load_knowledge in a separate process with 2 GB of address space and 60 s: a hang or a runaway read
     fails this test instead of taking the test run (or the machine) down with it."""
     code = ("import json, resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30));"
             "from assistant.knowledge import load_knowledge;"
             "kb = load_knowledge(sys.argv[1]); print(json.dumps([str(p) for p in kb.problems]))")
     try:
-        done = subprocess.run([sys.executable, "-c", code, str(folder)], cwd=ROOT, capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-c", code, str(folder)], cwd=cwd, capture_output=True, text=True,
                               timeout=60)
     except subprocess.TimeoutExpired:
         pytest.fail("load_knowledge hung for over 60 s")
@@ -139,14 +138,14 @@ def test_deep_nesting_and_alias_bombs_are_refused_without_expanding(folder):
     assert max(len(str(p)) for p in kb.problems) < 300
 
 
-def test_odd_files_named_like_documents_are_skipped_with_a_reason(folder):
+def test_odd_files_named_like_documents_are_skipped_with_a_reason(folder, repo_root):
     (folder / "folder.md").mkdir()
     os.mkfifo(folder / "pipe.md")
     os.symlink(folder / "nowhere.md", folder / "dangling.md")
     os.symlink("/dev/zero", folder / "zero.md")
     with open(folder / "huge.md", "wb") as fh:  # sparse: a large file that costs no disk
         fh.truncate(1 << 20)
-    problems = load_in_child(folder)
+    problems = load_in_child(folder, repo_root)
     assert sorted(problems) == [
         "knowledge/dangling.md: file: is a link to '" + str(folder / "nowhere.md") + "', which does not exist; "
         "point it at a file or delete it",
@@ -197,13 +196,13 @@ def test_explicit_yaml_tags_and_odd_keys_are_problems(folder):
     assert found["knowledge/python.md"].startswith("is not valid YAML at line 3")
 
 
-def test_a_heading_of_spaces_is_read_in_linear_time_and_a_long_heading_is_a_problem(folder):
+def test_a_heading_of_spaces_is_read_in_linear_time_and_a_long_heading_is_a_problem(folder, repo_root):
     # The old heading pattern backtracked cubically on a long run of spaces: 3,000 took 45 s, this 6 minutes.
     (folder / "spaces.md").write_text(sample("spaces") + "\n## Where" + " " * 5000 + "next\nA line.\n")
     code = ("import sys; from assistant.knowledge import load_knowledge;"
             "print('\\n'.join(str(p) for p in load_knowledge(sys.argv[1]).problems))")
     try:
-        done = subprocess.run([sys.executable, "-c", code, str(folder)], cwd=ROOT, capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-c", code, str(folder)], cwd=repo_root, capture_output=True, text=True,
                               timeout=30)
     except subprocess.TimeoutExpired:
         pytest.fail("reading a 5,000-space heading took over 30 s")

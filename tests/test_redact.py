@@ -13,8 +13,6 @@ from assistant.cli import main
 from assistant.integrity import ModelIntegrityError, file_sha256
 from assistant.redact import SPACY_MODEL_SHA256, Redactor, apply_policy, redact
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @pytest.mark.parametrize("text, expected", [
     # the probes that leaked before Presidio
@@ -56,10 +54,10 @@ def test_ordinary_mentoring_questions_are_left_alone(text):
     assert redact(text) == text
 
 
-def test_the_corpus_meets_the_targets():
+def test_the_corpus_meets_the_targets(repo_root):
     from assistant.quality.redaction import evaluate_redaction
 
-    report = evaluate_redaction(ROOT / "evaluation" / "redaction.jsonl")
+    report = evaluate_redaction(repo_root / "evaluation" / "redaction.jsonl")
     assert sum(report.spans.values()) >= 200 and report.normal >= 100
     assert report.recall >= 0.98, report.misses
     assert report.over_redaction <= 0.02, report.misses

@@ -1,7 +1,4 @@
-import numpy as np
-
 from assistant.retrieval import DENSE_SHARE, RRF_K, Retriever, _ranks
-from assistant.scope import FEATURES, ScopeSignals, fit_logistic
 from assistant.text import lexical_tokens
 
 
@@ -14,13 +11,23 @@ def test_hybrid_fuses_dense_and_bm25_ranks(bot, embedder):
     lexical = hybrid.lexical.scores(lexical_tokens(query))
     expected = DENSE_SHARE / (RRF_K + _ranks(dense)) + (1 - DENSE_SHARE) / (RRF_K + _ranks(lexical))
     top = hybrid.search(vector, query, k=5)
-    # Before the document-evidence prior, the fused score is exactly weighted RRF.
+    # Before the document-evidence prior, the fused score is exactly weighted RRF; the prior only adds.
     assert top[0].fused >= float(expected[top[0].row])
-    assert {h.row for h in top} <= set(np.argsort(-expected)[:40].tolist())
-    assert top[0].passage.doc_id == "setting-smart-goals"
-    # Single-signal modes rank only by their own signal (plus the same document prior).
-    assert {h.row for h in dense_only.search(vector, query, k=10)} <= set(np.argsort(-dense)[:40].tolist())
-    assert {h.row for h in bm25_only.search(vector, query, k=10)} <= set(np.argsort(-lexical)[:40].tolist())
+    # The section that answers it comes first, by either signal and fused.
+    for retriever in (hybrid, dense_only, bm25_only):
+        first = retriever.search(vector, query, k=3)[0].passage
+        assert (first.doc_id, first.section) == ("setting-smart-goals", "What SMART stands for"), retriever
+
+
+def test_fusion_overrules_a_lexical_match_in_the_wrong_document(bot, embedder):
+    # A short sponsor section says "mentor" and "outside" often enough that BM25 alone ranks it first.
+    query = "Where can I look for a mentor outside my company?"
+    vector = embedder.encode_one(query)
+    first = {mode: Retriever(bot.index, mode).search(vector, query, k=3)[0].passage
+             for mode in ("hybrid", "dense", "bm25")}
+    assert first["bm25"].doc_id == "sponsor-versus-mentor"
+    assert (first["dense"].doc_id, first["dense"].section) == ("finding-a-mentor", "Where to look for a mentor")
+    assert first["hybrid"].doc_id == "finding-a-mentor"
 
 
 def test_lexical_search_tolerates_one_typo(bot):
@@ -40,12 +47,3 @@ def test_refusal_confidence_rises_with_relevance(bot):
     weak = bot.retrieve("recipe for banana bread")
     strong = bot.retrieve("how do i find a mentor")
     assert weak.confidence < 0.2 < 0.8 < strong.confidence
-
-
-def test_scope_model_fit_separates_classes():
-    rng = np.random.default_rng(0)
-    inside = rng.normal([0.65, 0.6, 0.75, 0.8, 0.3], 0.05, size=(60, len(FEATURES)))
-    outside = rng.normal([0.2, 0.2, 0.3, 0.3, -0.2], 0.05, size=(20, len(FEATURES)))
-    model = fit_logistic(np.vstack([inside, outside]), np.array([1.0] * 60 + [0.0] * 20))
-    assert model.confidence(ScopeSignals(*inside[0])) > 0.9
-    assert model.confidence(ScopeSignals(*outside[0])) < 0.1

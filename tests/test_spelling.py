@@ -1,9 +1,8 @@
 from assistant.spelling import Speller
-from tests.conftest import KNOWLEDGE
 
 
-def test_misspelt_words_become_the_guidance_words():
-    speller = Speller(path.read_text(encoding="utf-8") for path in KNOWLEDGE.glob("*.md"))
+def test_misspelt_words_become_the_guidance_words(knowledge_source):
+    speller = Speller(path.read_text(encoding="utf-8") for path in knowledge_source.glob("*.md"))
     assert speller.correct("how do i find a mentr") == "how do i find a mentor"
     assert speller.correct("my menteee sholud set goals") == "my mentee should set goals"
     # Known English words are left alone, even when the guidance never uses them.

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from assistant.compose import SelectedUnit
 from assistant.quality.evaluation import support_report
 from assistant.support import calibration, check_answer, citations_of, numbers_in, split_generated
 
-ROOT = Path(__file__).resolve().parent.parent
-SUPPORT = ROOT / "evaluation" / "support.jsonl"
+
+
+@pytest.fixture(scope="module")
+def support_set(repo_root) -> Path:
+    """Sentence/unit pairs labelled supported or not, split into calibrate and held-out by document."""
+    return repo_root / "evaluation" / "support.jsonl"
+
 
 UNITS = [
     SelectedUnit(1, "Send a short agenda a day or two before, so your mentor knows what to expect.",
@@ -59,8 +66,8 @@ def test_a_third_removed_is_kept_more_falls_back(embedder):
     assert check_answer(good + "Bring flowers [1]. Wear a suit [2].", UNITS, embedder).falls_back  # 2 of 4
 
 
-def test_support_set_is_big_enough_and_split_by_document():
-    rows = [json.loads(line) for line in SUPPORT.read_text().splitlines()]
+def test_support_set_is_big_enough_and_split_by_document(support_set):
+    rows = [json.loads(line) for line in support_set.read_text().splitlines()]
     assert len(rows) >= 300
     assert {r["kind"] for r in rows if not r["supported"]} >= {"claim", "number", "party"}
     calibrate = {r["doc_id"] for r in rows if r["split"] == "calibrate"}
@@ -68,8 +75,8 @@ def test_support_set_is_big_enough_and_split_by_document():
     assert held_out and not calibrate & held_out
 
 
-def test_saved_calibration_holds_on_the_held_out_pairs(embedder):
-    report = support_report(SUPPORT, embedder)
+def test_saved_calibration_holds_on_the_held_out_pairs(embedder, support_set):
+    report = support_report(support_set, embedder)
     assert report["threshold"] == calibration().threshold
     assert report["held_out"]["pairs"] >= 100
     assert report["held_out"]["precision"] >= 0.9 and report["held_out"]["recall"] >= 0.85

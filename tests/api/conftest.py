@@ -90,6 +90,19 @@ def private_settings(root: Path, built_template: Path, with_index: bool = True, 
                     _env_file=None, **overrides)
 
 
+@pytest.fixture
+def start_api(embedder):
+    """Start a real API server over some settings: `with start_api(settings) as served: ...`."""
+    return lambda settings: serve(settings, embedder)
+
+
+@pytest.fixture
+def api_settings(tmp_path, built_template):
+    """Settings over a private copy of the fixture knowledge: `api_settings(api_rate_limit=5)`;
+    `with_index=False` leaves the index out."""
+    return lambda **overrides: private_settings(tmp_path, built_template, **overrides)
+
+
 @pytest.fixture(scope="module")
 def api(tmp_path_factory, built_template, embedder) -> Served:
     """One ready API server for a test module: keys required, a limit high enough not to get in the way."""

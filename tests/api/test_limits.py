@@ -6,7 +6,6 @@ import time
 
 from assistant.api.access import WINDOW_S, create_key
 from assistant.index import build_index
-from tests.api.conftest import private_settings, serve
 
 
 def _start_of_a_window(margin_s: float = 15) -> None:
@@ -16,9 +15,9 @@ def _start_of_a_window(margin_s: float = 15) -> None:
         time.sleep(left + 0.1)
 
 
-def test_the_rate_limit_holds_across_two_instances_sharing_the_database(tmp_path, built_template, embedder):
-    settings = private_settings(tmp_path, built_template, api_rate_limit=5)
-    with serve(settings, embedder) as a, serve(settings, embedder) as b:
+def test_the_rate_limit_holds_across_two_instances_sharing_the_database(api_settings, start_api):
+    settings = api_settings(api_rate_limit=5)
+    with start_api(settings) as a, start_api(settings) as b:
         key = create_key(a.storage(), "busy-bot")[1]
         other = create_key(a.storage(), "quiet-bot")[1]
         _start_of_a_window()
@@ -38,9 +37,9 @@ def test_the_rate_limit_holds_across_two_instances_sharing_the_database(tmp_path
     assert unaffected.status_code == 200  # the limit is per key
 
 
-def test_readyz_says_why_until_the_index_exists_then_ready(tmp_path, built_template, embedder):
-    settings = private_settings(tmp_path, built_template, with_index=False, auto_rebuild=False)
-    with serve(settings, embedder) as api:
+def test_readyz_says_why_until_the_index_exists_then_ready(api_settings, start_api, embedder):
+    settings = api_settings(with_index=False, auto_rebuild=False)
+    with start_api(settings) as api:
         key = create_key(api.storage(), "early-bot")[1]
         with api.client(key) as http:
             deadline = time.monotonic() + 60
@@ -58,9 +57,9 @@ def test_readyz_says_why_until_the_index_exists_then_ready(tmp_path, built_templ
     assert after.status_code == 200 and after.json()["status"] == "answered"
 
 
-def test_with_keys_not_required_the_api_is_open_but_a_bad_key_still_fails(tmp_path, built_template, embedder):
-    settings = private_settings(tmp_path, built_template, api_keys_required=False, api_rate_limit=0)
-    with serve(settings, embedder) as api:
+def test_with_keys_not_required_the_api_is_open_but_a_bad_key_still_fails(api_settings, start_api):
+    settings = api_settings(api_keys_required=False, api_rate_limit=0)
+    with start_api(settings) as api:
         api.wait_ready()
         with api.client() as http:
             answer = http.post("/v1/ask", json={"question": "How do I find a mentor?"})

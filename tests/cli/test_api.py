@@ -14,8 +14,6 @@ from click.testing import CliRunner
 from assistant.api.access import key_hash
 from assistant.cli import main
 from assistant.storage import Storage
-from tests.api.conftest import free_port
-from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -73,10 +71,10 @@ def test_mentor_lists_the_api_commands():
     assert helped.exit_code == 0 and "--workers" in helped.output and "/docs" in helped.output
 
 
-def test_mentor_api_serves_the_openapi_docs(settings, tmp_path):
+def test_mentor_api_serves_the_openapi_docs(settings, tmp_path, free_port, repo_root):
     """The real command in its own process: uvicorn imports the app factory by name, as it does per worker."""
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    port = free_port
+    env = {**os.environ, "PYTHONPATH": str(repo_root), "HF_HUB_OFFLINE": "1"}
     log = tmp_path / "api.log"
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "api", "--port", str(port)], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -9,7 +9,6 @@ from assistant.staff.auth import verify_password
 from assistant.cli import main
 from assistant.models import Answer
 from assistant.storage import Storage
-from tests.staff.test_editing import NEW_BODY
 
 UTC = dt.timezone.utc
 
@@ -55,9 +54,9 @@ def test_staff_status_off_and_unlock(settings, monkeypatch, tmp_path):
     assert "sign-in: open" in runner.invoke(main, ["staff", "status"]).output
 
 
-def test_kb_new_writes_a_valid_document(settings, tmp_path):
+def test_kb_new_writes_a_valid_document(settings, tmp_path, new_body):
     body = tmp_path / "body.md"
-    body.write_text(NEW_BODY)
+    body.write_text(new_body)
     args = ["kb", "new", "Rehearsing a pay conversation", "-t", "career-transitions", "-a", "mentee",
             "-s", "How a mentor helps you prepare to ask for a raise.", "--body-file", str(body)]
     result = CliRunner().invoke(main, args)

@@ -7,15 +7,6 @@ from assistant.staff.editing import (PLACEHOLDERS, Draft, file_hash, filter_docu
 from assistant.errors import EditConflict, KnowledgeError
 from assistant.knowledge import load_knowledge
 
-NEW_BODY = """Some mentees want help preparing to ask for a pay rise. A mentor can rehearse the conversation with them.
-
-## Rehearse the pay conversation with your mentor
-Ask your mentor to play your manager in a practice pay review. Bring market salary data from two sources,
-a list of your results this year, and the figure you will ask for. Practise saying the number out loud
-without apologising, and agree with your mentor what you will say if the answer is no.
-"""
-
-
 def test_unknown_topic_is_reported_like_kb_validate_and_nothing_is_written(settings):
     path = settings.knowledge_dir / "setting-smart-goals.md"
     before = path.read_bytes()
@@ -31,9 +22,9 @@ def test_unknown_topic_is_reported_like_kb_validate_and_nothing_is_written(setti
     assert path.read_bytes() == before
 
 
-def test_valid_save_changes_the_file_and_is_answerable_after_a_rebuild(settings, bot):
+def test_valid_save_changes_the_file_and_is_answerable_after_a_rebuild(settings, bot, new_section):
     opened = open_document(settings.knowledge_dir, "setting-smart-goals")
-    body = opened.draft.body + "\n\n" + NEW_BODY.split("\n\n", 1)[1]
+    body = opened.draft.body + "\n\n" + new_section
     draft = opened.draft.model_copy(update={"body": body, "topics": ["setting-goals", "career-transitions"]})
     result = save_document(settings.knowledge_dir, draft, expected_hash=opened.hash, today=dt.date(2026, 12, 1))
 
@@ -66,13 +57,13 @@ def test_edit_conflict_is_detected(settings):
         trash_document(settings.knowledge_dir, "finding-a-mentor", expected_hash=mine.hash)
 
 
-def test_new_document_from_skeleton(settings):
+def test_new_document_from_skeleton(settings, new_body):
     draft = new_draft("Asking for a pay rise", ["career-transitions"], ["mentee"], "Rehearse it with a mentor.",
                       questions=["How do I negotiate a higher salary?"])
     assert "## How do I negotiate a higher salary?" in draft.body
     assert [p.field for p in validate_draft(settings.knowledge_dir, draft, new=True)] == ["body"]  # placeholders
 
-    draft = draft.model_copy(update={"body": NEW_BODY})
+    draft = draft.model_copy(update={"body": new_body})
     result = save_document(settings.knowledge_dir, draft, expected_hash=None)
     assert result.created and result.path.name == "asking-for-a-pay-rise.md"
     again = validate_draft(settings.knowledge_dir, draft, new=True)

@@ -6,7 +6,6 @@ from streamlit.testing.v1 import AppTest
 from assistant.chat import escape_markdown, starter_questions, topic_label, topic_question, unescape_markdown
 from assistant.knowledge import load_taxonomy, load_topics
 from assistant.storage import Storage
-from tests.conftest import ROOT
 from views.shared import clear_caches
 
 
@@ -19,8 +18,8 @@ def _fresh_resources():
 
 
 @pytest.fixture
-def app(settings) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+def app(settings, open_app) -> AppTest:
+    at = open_app().run()
     assert not at.exception
     return at
 
@@ -156,11 +155,11 @@ def test_a_question_with_markup_is_shown_as_text(app):
     assert_no_raw_html(app)
 
 
-def test_a_document_with_markup_is_shown_as_text(settings):
+def test_a_document_with_markup_is_shown_as_text(settings, open_app):
     doc = settings.knowledge_dir / "finding-a-mentor.md"
     doc.write_text(doc.read_text().replace("looking deliberately.",
                                            "looking deliberately. <script>window.pwned = 1</script>"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()  # rebuilds the stale index
+    at = open_app().run()  # rebuilds the stale index
     at.sidebar.selectbox(key="browse-topic").set_value("finding-a-mentor").run()
     at.button(key="browse-finding-a-mentor").click().run()
     assert not at.exception

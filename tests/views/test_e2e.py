@@ -16,14 +16,12 @@ from pathlib import Path
 import pytest
 
 from assistant.storage import Storage
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "test-artifacts"
 START_TIMEOUT_S = 90
 STEP_TIMEOUT_MS = 120_000  # generous: the first visit loads the model, and CI machines can be busy
 
@@ -74,7 +72,7 @@ def _click_until_visible(page, button, target, attempts: int = 3) -> None:
 
 
 @pytest.fixture
-def server(tmp_path, built_template):
+def server(tmp_path, built_template, repo_root):
     """The real app (`streamlit run app.py`) on a free localhost port, over a copy of the fixture guidance."""
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium at /usr/bin/chromium; enable with `apt-get install chromium` "
@@ -89,10 +87,10 @@ def server(tmp_path, built_template):
     log = tmp_path / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", str(repo_root / "app.py"), "--server.port", str(port),
              "--server.address", "localhost", "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=repo_root, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             _wait_until_healthy(url, proc, log)
             yield url, Storage(f"sqlite:///{tmp_path / 'data' / 'mentor.db'}"), log
@@ -105,11 +103,12 @@ def server(tmp_path, built_template):
                 proc.wait(timeout=15)
 
 
-def test_ask_check_a_source_and_rate_it_in_a_browser(server):
+def test_ask_check_a_source_and_rate_it_in_a_browser(server, repo_root):
     from playwright.sync_api import expect, sync_playwright
 
     url, storage, log = server
-    ARTIFACTS.mkdir(exist_ok=True)
+    artifacts = repo_root / "test-artifacts"  # screenshots CI keeps
+    artifacts.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000)
         page = None
@@ -143,7 +142,7 @@ def test_ask_check_a_source_and_rate_it_in_a_browser(server):
             _wait_idle(page)
             reply.get_by_role("button", name="Send feedback").click()
             expect(reply.get_by_text("Thanks, your feedback was saved.")).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / "chat-answered.png"))
+            page.screenshot(path=str(artifacts / "chat-answered.png"))
 
             [row] = storage.feedback()
             assert row["rating"] == 1 and row["question"] == "How do I find a mentor?"
@@ -164,7 +163,7 @@ def test_ask_check_a_source_and_rate_it_in_a_browser(server):
             assert page.evaluate("window.pwned") is None
         except Exception:
             if page is not None:
-                page.screenshot(path=str(ARTIFACTS / "chat-failure.png"))
+                page.screenshot(path=str(artifacts / "chat-failure.png"))
             print(f"server log (tail):\n{log.read_text()[-3000:]}")
             raise
         finally:

@@ -8,50 +8,31 @@ from streamlit.testing.v1 import AppTest
 from assistant.staff.auth import StaffSession
 from assistant.models import Answer
 from assistant.storage import Storage
-from tests.conftest import ROOT, STAFF_PASSWORD
 
-PASSWORD = STAFF_PASSWORD
 pytestmark = pytest.mark.usefixtures("fresh_caches")
-PAY_SECTION = """## Rehearse the pay conversation with your mentor
-Ask your mentor to play your manager in a practice pay review. Bring market salary data from two sources,
-a list of your results this year, and the figure you will ask for. Practise saying the number out loud
-without apologising, and agree with your mentor what you will say if the answer is no.
-"""
-
-
-
-
-
-def staff_page() -> AppTest:
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).switch_page("views/staff.py")
-
-
-def sign_in(at: AppTest, password: str = PASSWORD) -> AppTest:
-    at.text_input(key="staff_password").set_value(password)
-    return at.button(key="staff_sign_in").click().run()
 
 
 def errors(at: AppTest) -> str:
     return "\n".join(e.value for e in at.error)
 
 
-def signed_in(settings) -> AppTest:
-    at = sign_in(staff_page().run())
+def on_documents(at: AppTest) -> AppTest:
+    """A signed-in staff page, checked to open on Documents."""
     assert not at.exception and at.radio(key="staff_section").value == "Documents", errors(at)
     return at
 
 
-def test_without_a_password_the_staff_area_is_closed(settings, monkeypatch):
+def test_without_a_password_the_staff_area_is_closed(settings, monkeypatch, open_app):
     monkeypatch.setenv("MENTOR_STAFF_PASSWORD_HASH", "")
-    at = staff_page().run()
+    at = open_app("views/staff.py").run()
     assert not at.exception
     assert "staff area is off" in at.info[0].value and "mentor staff set-password" in at.info[0].value
     assert not at.text_input and not at.radio
 
 
-def test_wrong_password_is_rejected_and_the_lockout_holds(staff_env):
-    at = staff_page().run()
-    other = staff_page().run()  # another browser, its form open before the lockout
+def test_wrong_password_is_rejected_and_the_lockout_holds(staff_env, open_app, sign_in, staff_password):
+    at = open_app("views/staff.py").run()
+    other = open_app("views/staff.py").run()  # another browser, its form open before the lockout
     for left in (4, 3, 2, 1):
         sign_in(at, "not the password")
         assert f"Wrong password. {left} attempt" in errors(at) and not at.radio
@@ -59,17 +40,17 @@ def test_wrong_password_is_rejected_and_the_lockout_holds(staff_env):
     assert "locked until" in errors(at)
 
     # A new browser session is locked too, and the other browser's right password does not get in.
-    again = staff_page().run()
+    again = open_app("views/staff.py").run()
     assert "locked until" in errors(again) and again.button(key="staff_sign_in").disabled
-    sign_in(other, PASSWORD)
+    sign_in(other, staff_password)
     assert "locked until" in errors(other) and not other.radio
 
 
-def test_fix_a_topic_save_rebuild_and_the_chat_answers_from_it(staff_env):
+def test_fix_a_topic_save_rebuild_and_the_chat_answers_from_it(staff_env, signed_in, new_section):
     path = staff_env.knowledge_dir / "setting-smart-goals.md"
     path.write_text(path.read_text().replace("topics: [setting-goals]", "topics: [goal-setting]"))
     broken = path.read_bytes()
-    at = signed_in(staff_env)
+    at = on_documents(signed_in())
 
     at.selectbox(key="doc_pick").set_value("setting-smart-goals")
     at.button(key="doc_edit").click().run()
@@ -80,7 +61,7 @@ def test_fix_a_topic_save_rebuild_and_the_chat_answers_from_it(staff_env):
     assert "Nothing was saved" in errors(at) and path.read_bytes() == broken
 
     at.multiselect(key="f_topics").set_value(["setting-goals"])
-    at.text_area(key="f_body").set_value(at.text_area(key="f_body").value + "\n\n" + PAY_SECTION)
+    at.text_area(key="f_body").set_value(at.text_area(key="f_body").value + "\n\n" + new_section)
     at.button(key="doc_save").click().run()
     assert not at.exception and "Saved knowledge/setting-smart-goals.md" in at.success[0].value
     text = path.read_text()
@@ -99,9 +80,9 @@ def test_fix_a_topic_save_rebuild_and_the_chat_answers_from_it(staff_env):
     assert "Rehearse the pay conversation" in answer.citations[0].section
 
 
-def test_an_edit_conflict_is_detected(staff_env):
+def test_an_edit_conflict_is_detected(staff_env, signed_in):
     path = staff_env.knowledge_dir / "finding-a-mentor.md"
-    at = signed_in(staff_env)
+    at = on_documents(signed_in())
     at.selectbox(key="doc_pick").set_value("finding-a-mentor")
     at.button(key="doc_edit").click().run()
     theirs = path.read_text().replace("Finding a mentor is less about", "Finding a good mentor is less about")
@@ -115,7 +96,7 @@ def test_an_edit_conflict_is_detected(staff_env):
     assert "Finding a good mentor" in at.text_area(key="f_body").value and not at.error
 
 
-def test_insights_show_seeded_gaps_and_draft_a_document(staff_env):
+def test_insights_show_seeded_gaps_and_draft_a_document(staff_env, signed_in, new_section):
     storage = Storage.from_settings(staff_env)
     for q in ("How do I negotiate a higher salary?", "What should I say when asking for a pay rise?",
               "How can I ask my boss for more money?"):
@@ -123,7 +104,7 @@ def test_insights_show_seeded_gaps_and_draft_a_document(staff_env):
     done = storage.record_interaction("s2", Answer(status="answered", text="", question="How do I find a mentor?",
                                                    confidence=0.9))
     storage.record_feedback("s2", "How do I find a mentor?", ["finding-a-mentor"], 1, interaction_id=done)
-    at = signed_in(staff_env)
+    at = on_documents(signed_in())
 
     at.radio(key="staff_section").set_value("Insights").run()
     assert not at.exception, at.exception
@@ -142,15 +123,15 @@ def test_insights_show_seeded_gaps_and_draft_a_document(staff_env):
     at.multiselect(key="f_topics").set_value(["career-transitions"])
     at.multiselect(key="f_audience").set_value(["mentee"])
     at.text_area(key="f_summary").set_value("How a mentor helps you prepare to ask for a raise.")
-    at.text_area(key="f_body").set_value("A mentor can help.\n\n" + PAY_SECTION)
+    at.text_area(key="f_body").set_value("A mentor can help.\n\n" + new_section)
     at.button(key="doc_save").click().run()
     assert not at.exception and not at.error, errors(at)
     created = staff_env.knowledge_dir / "asking-for-a-pay-rise.md"
     assert created.exists() and "audience: [mentee]" in created.read_text()
 
 
-def test_a_staff_session_times_out_when_idle(staff_env):
-    at = signed_in(staff_env)
+def test_a_staff_session_times_out_when_idle(staff_env, signed_in):
+    at = on_documents(signed_in())
     session = at.session_state[StaffSession.KEY]
     session["seen"] -= dt.timedelta(minutes=staff_env.staff_session_minutes + 1)
     at.session_state[StaffSession.KEY] = session
@@ -159,9 +140,9 @@ def test_a_staff_session_times_out_when_idle(staff_env):
     assert not at.radio and at.text_input(key="staff_password")
 
 
-def test_delete_asks_first_then_moves_the_file_to_the_trash(staff_env):
+def test_delete_asks_first_then_moves_the_file_to_the_trash(staff_env, signed_in):
     path = staff_env.knowledge_dir / "sponsor-versus-mentor.md"
-    at = signed_in(staff_env)
+    at = on_documents(signed_in())
     at.selectbox(key="doc_pick").set_value("sponsor-versus-mentor")
     at.button(key="doc_view").click().run()
     assert at.header[0].value.startswith("Sponsor")

@@ -8,19 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.index import current_version
-from tests.conftest import ROOT, STAFF_PASSWORD
-
-PASSWORD = STAFF_PASSWORD
 pytestmark = pytest.mark.usefixtures("fresh_caches")
-
-
-
-
-
-def signed_in() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).switch_page("views/staff.py").run()
-    at.text_input(key="staff_password").set_value(PASSWORD)
-    return at.button(key="staff_sign_in").click().run()
 
 
 def errors(at: AppTest) -> str:
@@ -31,15 +19,15 @@ def set_updated(path, value: str) -> None:
     path.write_text(re.sub(r"updated: .*", f"updated: {value}", path.read_text(), count=1))
 
 
-def test_a_bad_date_leaves_the_chat_answering(staff_env):
+def test_a_bad_date_leaves_the_chat_answering(staff_env, open_app):
     set_updated(staff_env.knowledge_dir / "finding-a-mentor.md", "2026-02-30")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = open_app().run()
     assert not at.exception and not at.error, errors(at)
     at.chat_input(key="question").set_value("How do I find a mentor?").run()
     assert not at.exception and at.session_state["exchanges"][-1].answer.status == "answered"
 
 
-def test_every_staff_section_works_with_a_bad_date_and_a_datetime(staff_env):
+def test_every_staff_section_works_with_a_bad_date_and_a_datetime(staff_env, signed_in):
     set_updated(staff_env.knowledge_dir / "finding-a-mentor.md", "2026-13-45")
     set_updated(staff_env.knowledge_dir / "sponsor-versus-mentor.md", "2026-01-01 10:00:00")
     at = signed_in()
@@ -60,7 +48,7 @@ def test_every_staff_section_works_with_a_bad_date_and_a_datetime(staff_env):
     assert not at.exception and "Saved knowledge/finding-a-mentor.md" in at.success[0].value, errors(at)
 
 
-def test_a_pipe_named_like_a_document_is_listed_not_read(staff_env):
+def test_a_pipe_named_like_a_document_is_listed_not_read(staff_env, signed_in):
     os.mkfifo(staff_env.knowledge_dir / "pipe.md")
     at = signed_in()
     assert not at.exception and "1 with problems" in at.caption[0].value
@@ -69,17 +57,17 @@ def test_a_pipe_named_like_a_document_is_listed_not_read(staff_env):
     assert not at.exception and "knowledge/pipe.md: file: is a named pipe" in errors(at)
 
 
-def test_a_broken_taxonomy_is_a_message_on_the_staff_page_and_the_chat_keeps_answering(staff_env):
+def test_a_broken_taxonomy_is_a_message_on_the_staff_page_and_the_chat_keeps_answering(staff_env, signed_in, open_app):
     (staff_env.knowledge_dir / "topics.yaml").write_bytes("caf\xe9: a topic\n".encode("latin-1"))
     at = signed_in()
     assert not at.exception and "topics.yaml: file: is not UTF-8 text" in errors(at)
-    chat = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    chat = open_app().run()
     assert not chat.exception and not chat.error, errors(chat)
     chat.chat_input(key="question").set_value("How do I find a mentor?").run()
     assert not chat.exception and chat.session_state["exchanges"][-1].answer.status == "answered"
 
 
-def test_a_damaged_index_can_be_rebuilt_from_the_staff_page_without_auto_rebuild(staff_env, monkeypatch):
+def test_a_damaged_index_can_be_rebuilt_from_the_staff_page_without_auto_rebuild(staff_env, monkeypatch, signed_in):
     monkeypatch.setenv("MENTOR_AUTO_REBUILD", "false")
     damaged = current_version(staff_env.index_dir)
     (damaged / "sentences.npy").write_bytes(b"")
@@ -91,7 +79,7 @@ def test_a_damaged_index_can_be_rebuilt_from_the_staff_page_without_auto_rebuild
     assert "up to date" in at.success[1].value and current_version(staff_env.index_dir) != damaged
 
 
-def test_a_remote_image_is_shown_as_a_link_in_the_staff_view(staff_env):
+def test_a_remote_image_is_shown_as_a_link_in_the_staff_view(staff_env, signed_in):
     path = staff_env.knowledge_dir / "finding-a-mentor.md"
     path.write_text(path.read_text() + "\n\n![Pixel](http://tracker.example/p.png)\n")
     at = signed_in()
