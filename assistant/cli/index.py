@@ -53,4 +53,7 @@ def status():
     click.echo(f"{st.label}: {st.detail}")
     for name in st.changed:
         click.echo(f"  changed: {name}")
+    if st.state != "up_to_date":
+        click.echo("Rebuild it with `mentor index build` (the app also rebuilds on start unless "
+                   "MENTOR_AUTO_REBUILD=false).")
     sys.exit(EXIT_OK if st.state == "up_to_date" else EXIT_ERROR)

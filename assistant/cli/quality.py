@@ -47,7 +47,10 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, wit
     # The quality figures are the extractive answer's, whatever MENTOR_LLM_URL says; --llm measures generation.
     bot = Assistant.from_settings(settings.model_copy(update={"llm_url": None}))
     bot.ask("warm-up question about mentoring")  # the first call pays one-off costs
-    report = evaluate(bot, file, split, calibrate_scope=calibrate)
+    try:
+        report = evaluate(bot, file, split, calibrate_scope=calibrate)
+    except ValueError as exc:  # a malformed case, or no case for the split: the message names the fix
+        raise click.ClickException(str(exc)) from None
     if quiet:
         report_view = dict(report, misses=[])
     else:
