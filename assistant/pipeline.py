@@ -122,6 +122,9 @@ class Assistant:
     def load(self) -> "Assistant":
         """Load the live index, (re)building it when missing, stale or damaged (unless auto_rebuild is off)."""
         with self._lock:
+            if self.settings.shared:  # PostgreSQL: fetch the published index, then follow it (assistant/publish.py)
+                from assistant.publish import join
+                join(self.settings, self.embedder)
             data, report, warnings = ensure_index(self.settings, self.embedder)
             self._engine = _Engine(data, self.settings.retrieval)
             self._stamp = pointer_stamp(self.settings.index_dir)
@@ -131,7 +134,11 @@ class Assistant:
 
     def rebuild(self, progress=None) -> BuildReport:
         """Build a new index version from the knowledge folder and swap it in. Broken documents raise KnowledgeError."""
-        report = build_index(self.settings, self.embedder, progress=progress)
+        if self.settings.shared:  # one build across instances, published to all of them
+            from assistant.publish import shared_build
+            report = shared_build(self.settings, self.embedder, progress=progress)
+        else:
+            report = build_index(self.settings, self.embedder, progress=progress)
         self.reload()
         self.last_build = report
         return report

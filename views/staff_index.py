@@ -54,6 +54,10 @@ def render(settings) -> None:
             for problem in exc.problems:
                 st.text(str(problem))
             return
+        if not report.built:  # PostgreSQL: another instance had just built exactly this knowledge
+            S.index_flash = ("success", f"Not rebuilt: the index is {report.reason} ({report.passages} passages). "
+                                        "Every instance answers from it.")
+            st.rerun()
         S.index_flash = ("success", f"Rebuilt: {report.passages} passages in {report.seconds:.1f}s "
                                     f"({report.embedded} texts embedded, {report.cached} from the cache). "
                                     "Every chat answers its next question from the new index.")
@@ -64,5 +68,9 @@ def _rebuild(settings, progress) -> BuildReport:
     try:
         bot = get_assistant()
     except IndexNotReady:  # it cannot load the index there is: building a new one is the fix
+        if settings.shared:
+            from assistant.publish import shared_build
+
+            return shared_build(settings, get_embedder(settings.model), progress=progress)
         return build_index(settings, get_embedder(settings.model), progress=progress)
     return bot.rebuild(progress=progress)
