@@ -9,18 +9,11 @@ from sqlalchemy import func, select
 from assistant import Assistant
 from assistant.documents import document_store
 from assistant.index import current_version
-from assistant.publish import latest, stop_following, wait_for
+from assistant.publish import latest, wait_for
 from assistant.staff.editing import open_document, save_document
 from assistant.storage import index_versions
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(autouse=True)
-def _followers(postgres_url):
-    """Each Assistant follows the database in a thread: stop them before the database is dropped."""
-    yield
-    stop_following()
 
 NEW_SECTION = """
 
