@@ -2,6 +2,7 @@
 (tests/test_shared_state.py runs the same with two separate instance processes.)"""
 
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from assistant import Assistant
 from assistant.documents import document_store
 from assistant.index import current_version
-from assistant.publish import latest, wait_for
+from assistant.publish import latest, shared_build, wait_for
 from assistant.staff.editing import open_document, save_document
 from assistant.storage import index_versions
 
@@ -61,3 +62,19 @@ def test_an_edit_and_rebuild_on_one_instance_is_answered_by_the_other(settings, 
     assert not again.built and again.reason == "already built at this knowledge version"
     with store.engine.connect() as db:
         assert db.execute(select(func.count()).select_from(index_versions)).scalar() == 2
+
+
+def test_a_missed_notification_is_caught_by_the_poll(settings, tmp_path, postgres_url, embedder, monkeypatch):
+    import assistant.publish as publish
+
+    a_settings = instance(settings, tmp_path, "a", postgres_url, knowledge=True)
+    shutil.copytree(settings.index_dir, a_settings.index_dir)
+    Assistant(a_settings, embedder=embedder).load()
+    b_settings = instance(settings, tmp_path, "b", postgres_url, knowledge=False)
+    b = Assistant(b_settings, embedder=embedder).load()
+
+    monkeypatch.setattr(publish, "CHANNEL", "nobody_listens")  # B listens on the real channel: it hears nothing
+    report = shared_build(a_settings, embedder, force=True)
+    assert report.built
+    published = Path(report.version_dir).name
+    assert wait_for(lambda: b.index.path.name == published, timeout=3 * b_settings.shared_poll_s + 2)
