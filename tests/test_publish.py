@@ -78,3 +78,20 @@ def test_a_missed_notification_is_caught_by_the_poll(settings, tmp_path, postgre
     assert report.built
     published = Path(report.version_dir).name
     assert wait_for(lambda: b.index.path.name == published, timeout=3 * b_settings.shared_poll_s + 2)
+
+
+def test_mentor_index_build_on_postgresql_publishes_then_adopts_unless_forced(settings, postgres_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    monkeypatch.setenv("MENTOR_DATABASE_URL", postgres_url)
+    runner = CliRunner()
+    first = runner.invoke(main, ["index", "build", "--quiet"])
+    assert first.exit_code == 0 and first.output.startswith("Built "), first.output
+    again = runner.invoke(main, ["index", "build", "--quiet"])
+    assert again.exit_code == 0 and "Not rebuilt: already built at this knowledge version" in again.output
+    forced = runner.invoke(main, ["index", "build", "--quiet", "--force"])
+    assert forced.exit_code == 0 and forced.output.startswith("Built ")
+    status = runner.invoke(main, ["index", "status"])
+    assert status.exit_code == 0 and status.output.startswith("up to date")

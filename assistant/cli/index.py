@@ -63,7 +63,12 @@ def status():
     """Say whether the index is up to date, stale (and which files changed), missing or damaged."""
     from assistant.index import index_status
 
-    st = index_status(load_settings())
+    settings = load_settings()
+    if settings.shared:  # compare with the database's documents, not a local copy that may lag
+        from assistant.documents import document_store
+
+        document_store(settings)
+    st = index_status(settings)
     click.echo(f"{st.label}: {st.detail}")
     for name in st.changed:
         click.echo(f"  changed: {name}")
