@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.models import RetrievalMode
@@ -54,8 +54,14 @@ class Settings(BaseSettings):
 
     # Storage and privacy
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL for interactions and feedback. Default: sqlite:///<data_dir>/mentor.db"
+        None, description="SQLAlchemy URL of the database. Default: sqlite:///<data_dir>/mentor.db. A "
+        "postgresql+psycopg:// URL shares interactions, sign-in lockouts, documents and index builds between instances.",
+        # MENTOR_DATABASE_URL is the documented name; MENTOR_DB_URL, named after the db_url property, also works.
+        validation_alias=AliasChoices("database_url", "MENTOR_DATABASE_URL", "MENTOR_DB_URL"),
     )
+    shared_poll_s: float = Field(
+        5.0, description="PostgreSQL only: seconds between checks for a newer published index or edited documents, "
+        "the fallback when a NOTIFY is missed.")
     question_logging: Literal["redacted", "full", "off"] = Field(
         "redacted", description="redacted masks emails, phone numbers and URLs; full keeps text; off stores none."
     )
@@ -102,11 +108,11 @@ class Settings(BaseSettings):
             raise ValueError(f"min_confidence must be between 0 and 1, got {value}; set MENTOR_MIN_CONFIDENCE")
         return value
 
-    @field_validator("llm_timeout_s")
+    @field_validator("llm_timeout_s", "shared_poll_s")
     @classmethod
-    def _positive_seconds(cls, value: float) -> float:
+    def _positive_seconds(cls, value: float, info) -> float:
         if value <= 0:
-            raise ValueError(f"llm_timeout_s must be greater than 0, got {value}; set MENTOR_LLM_TIMEOUT_S")
+            raise ValueError(f"{info.field_name} must be greater than 0, got {value}; set MENTOR_{info.field_name.upper()}")
         return value
 
     @field_validator("llm_url")
@@ -120,4 +126,9 @@ class Settings(BaseSettings):
 
     @property
     def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'mentor.db'}"
+        return (self.database_url or "").strip() or f"sqlite:///{self.data_dir / 'mentor.db'}"
+
+    @property
+    def shared(self) -> bool:
+        """Several instances share this database: documents and index builds live in it (PostgreSQL only)."""
+        return self.db_url.startswith(("postgresql:", "postgresql+"))

@@ -39,3 +39,7 @@ class AuthError(MentorError):
 
 class EditConflict(MentorError):
     """A document changed on disk since it was opened for editing."""
+
+
+class DatabaseUnavailable(MentorError):
+    """The database in MENTOR_DATABASE_URL cannot be reached or used; the message masks any password."""

@@ -289,7 +289,7 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
-        _prune(index_dir, keep=version)
+        prune_versions(index_dir, keep=version)
         report(1.0, "Index ready")
     return BuildReport(built=True, reason="built", passages=len(passages), embedded=embedded + s_embedded + o_embedded + d_embedded,
                        cached=cached + s_cached + o_cached + d_cached, seconds=time.perf_counter() - started, version_dir=str(version),
@@ -319,7 +319,7 @@ def _remove_leftovers(index_dir: Path) -> None:
         pointer.unlink(missing_ok=True)
 
 
-def _prune(index_dir: Path, keep: Path) -> None:
+def prune_versions(index_dir: Path, keep: Path) -> None:
     """Remove old versions; keep the newest few for readers mid-load."""
     versions = sorted((p for p in index_dir.glob("v-*") if p.is_dir()), key=lambda p: p.name)
     for old in versions[:-KEEP_VERSIONS]:
@@ -388,6 +388,10 @@ class LiveIndex(Generic[Served]):
     def load(self) -> None:
         """Load the live index, (re)building it when missing, stale or damaged (unless auto_rebuild is off)."""
         with self._lock:
+            if self.settings.shared:  # PostgreSQL: fetch the published index, then follow it (assistant/publish.py)
+                from assistant.publish import join
+
+                join(self.settings, self.embedder)
             data, report, warnings = ensure_index(self.settings, self.embedder)
             self._swap(data)
             self.last_build = report or self.last_build
@@ -400,7 +404,12 @@ class LiveIndex(Generic[Served]):
 
     def rebuild(self, progress: Progress | None = None) -> BuildReport:
         """Build a new version from the knowledge folder and swap it in. Broken documents raise KnowledgeError."""
-        report = build_index(self.settings, self.embedder, progress=progress)
+        if self.settings.shared:  # one build across instances, published to all of them
+            from assistant.publish import shared_build
+
+            report = shared_build(self.settings, self.embedder, progress=progress)
+        else:
+            report = build_index(self.settings, self.embedder, progress=progress)
         self.reload()
         self.last_build = report
         return report

@@ -1,26 +1,29 @@
-"""Interactions and feedback, stored through SQLAlchemy 2.0 (SQLite by default, any URL works).
+"""Interactions and feedback, stored through SQLAlchemy 2.0 (SQLite by default, PostgreSQL for several instances).
 
 Only what the features need is stored: the question under the question_logging policy
 (contact details masked by default), the status, scores, cited document ids, latency,
 an anonymous session id, and ratings with an optional (also redacted) comment.
+
+`metadata` is the whole schema, the tables of the shared state (documents, index versions) included;
+the Alembic migrations in assistant/migrations/ evolve it and are applied when a Storage opens.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
-from sqlalchemy import (Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        create_engine, delete, func, insert, select, text, update)
+from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+                        Table, Text, UniqueConstraint, delete, func, insert, select, update)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+
+from assistant.database import make_engine, migrate
 
 from assistant.models import Answer
 from assistant.redact import apply_policy
 
 metadata = MetaData()
-
-schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
 
 interactions = Table(
     "interactions", metadata,
@@ -61,11 +64,45 @@ staff_logins = Table(
 LOGIN_OUTCOMES = ("failure", "success", "lockout", "pending")
 COUNTED = ("failure", "pending")
 
-# Small versioned migrations: each entry upgrades the schema by one version. Append, never edit.
-MIGRATIONS: list[list[str]] = [
-    [],  # version 1: the tables above, created by metadata.create_all
-    [],  # version 2: staff_logins, a new table, so metadata.create_all adds it to older databases
-]
+# One row per sign-in scope, locked by every check-and-reserve so simultaneous attempts (threads, or
+# instances sharing PostgreSQL) are counted one after another.
+staff_login_locks = Table("staff_login_locks", metadata, Column("scope", String(32), primary_key=True))
+
+# -- shared state, used when the database is PostgreSQL (assistant/documents.py, assistant/publish.py) --------
+# Every knowledge file (documents, topics.yaml, scope.yaml) by file name, with its current revision.
+documents = Table(
+    "documents", metadata,
+    Column("name", String(200), primary_key=True),  # e.g. finding-a-mentor.md, topics.yaml
+    Column("head", Integer, nullable=False),  # the current revision number
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+# Every revision ever saved: who, when, the whole text. A deletion is a revision without text.
+document_revisions = Table(
+    "document_revisions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("revision", Integer, nullable=False),  # 1, 2, ... per name
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("author", String(100), nullable=False),
+    Column("note", String(200), nullable=False),  # saved, imported, deleted, restored revision N
+    Column("text", Text, nullable=True),  # None: deleted
+    Column("sha256", String(64), nullable=True),
+    UniqueConstraint("name", "revision", name="uq_document_revisions_name_revision"),
+)
+# Published index builds: the version folder as a tar archive, inserted in one transaction when complete.
+index_versions = Table(
+    "index_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),  # the v-<time>-<rand> folder name
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("knowledge_hash", String(64), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("format_version", Integer, nullable=False),
+    Column("passages", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("archive", LargeBinary, nullable=False),
+)
 
 
 def _now() -> dt.datetime:
@@ -86,30 +123,22 @@ class Storage:
     """The storage interface the UI, the CLI and the staff pages use."""
 
     def __init__(self, url: str, question_logging: str = "redacted"):
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
         self.question_logging = question_logging
-        self.engine: Engine = create_engine(url, future=True)
+        self.engine: Engine = make_engine(url)
         self.migrate()
 
     @classmethod
     def from_settings(cls, settings) -> "Storage":
         return cls(settings.db_url, settings.question_logging)
 
-    def migrate(self) -> int:
-        """Create the schema, then apply pending migrations. Returns the schema version."""
-        metadata.create_all(self.engine)
-        with self.engine.begin() as db:
-            current = db.execute(select(schema_version.c.version)).scalar()
-            if current is None:
-                db.execute(insert(schema_version).values(version=len(MIGRATIONS)))
-                return len(MIGRATIONS)
-            for version in range(current, len(MIGRATIONS)):
-                for statement in MIGRATIONS[version]:
-                    db.execute(text(statement))
-            db.execute(schema_version.update().values(version=len(MIGRATIONS)))
-        return len(MIGRATIONS)
+    def migrate(self) -> str:
+        """Apply any pending Alembic migrations (once, under a lock). Returns the schema revision.
+
+        Raises:
+            DatabaseUnavailable: the database cannot be reached, with the host (password masked) and what to check.
+        """
+        return migrate(self.engine)
 
     # -- writing -----------------------------------------------------------------------------
     def record_interaction(self, session_id: str, answer: Answer, question: str | None = None, *,
@@ -191,12 +220,14 @@ class Storage:
         """Record a pending sign-in attempt before its password is checked. Returns its row id, or None when
         sign-in is locked: a lockout is in force, or `max_attempts` attempts already failed or are pending.
 
-        The attempt is inserted first, then counted with the others, in one transaction: the insert takes
-        SQLite's write lock, so simultaneous attempts are counted one after another and no more than
+        The scope's lock row is taken first (SQLite's write lock, or a PostgreSQL row lock held to commit),
+        then the attempt is inserted and counted with the others, in one transaction: simultaneous attempts,
+        from threads or from instances sharing the database, are counted one after another and no more than
         `max_attempts` of them ever get their password checked.
         """
         now = _utc(now)
         with self.engine.begin() as db:
+            _serialise(db, scope[:32])
             row = int(db.execute(insert(staff_logins).values(created_at=now, scope=scope[:32], outcome="pending"))
                       .inserted_primary_key[0])
             locked_until, attempts = _login_window(db, scope, now, lockout)
@@ -213,6 +244,7 @@ class Storage:
         last one allowed. Returns the window afterwards, as login_window does."""
         now = _utc(now)
         with self.engine.begin() as db:
+            _serialise(db, scope[:32])
             db.execute(update(staff_logins).where(staff_logins.c.id == row)
                        .values(outcome="success" if ok else "failure"))
             locked_until, failures = _login_window(db, scope, now, lockout)
@@ -316,6 +348,17 @@ api_requests = Table(
     Column("window_start", Integer, primary_key=True),  # seconds since the epoch
     Column("hits", Integer, nullable=False),
 )
+
+
+def _serialise(db: Connection, scope: str) -> None:
+    """Lock `scope`'s row until this transaction ends, so check-and-reserve runs one attempt at a time.
+
+    The insert is a write, so on SQLite it takes the database's write lock; on PostgreSQL the row exists
+    afterwards and FOR UPDATE holds it (READ COMMITTED: the counts after it see every earlier attempt).
+    """
+    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+    db.execute(dialect.insert(staff_login_locks).values(scope=scope).on_conflict_do_nothing())
+    db.execute(select(staff_login_locks.c.scope).where(staff_login_locks.c.scope == scope).with_for_update())
 
 
 def _count_logins(db: Connection, outcomes: tuple[str, ...], scope: str, after: dt.datetime | None) -> int:

@@ -13,7 +13,10 @@ from assistant import Assistant, Settings
 from assistant.embedding import Embedder
 from assistant.index import build_index
 
-pytest_plugins = ["tests.llm_servers"]  # the localhost LLM servers, as fixtures for any test
+pytest_plugins = [
+    "tests.llm_servers",  # the localhost LLM servers, as fixtures for any test
+    "tests.postgres",  # a real PostgreSQL server, a fresh database per test, and database_url over both engines
+]
 
 _ROOT = Path(__file__).resolve().parent.parent
 # A small, real slice of the knowledge base keeps builds quick.

@@ -1,11 +1,16 @@
+"""Storage on both engines: a SQLite file, and a real PostgreSQL database (tests marked postgres)."""
+
 import datetime as dt
+import threading
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, inspect, text
 
+from assistant.database import head_revision, mask_url
+from assistant.errors import DatabaseUnavailable
 from assistant.models import Answer
 from assistant.redact import apply_policy, redact
-from assistant.storage import MIGRATIONS, Storage, schema_version
+from assistant.storage import Storage
 
 UTC = dt.timezone.utc
 
@@ -46,9 +51,9 @@ def test_redact_keeps_dates_years_and_ordinary_text(text):
     assert redact(text) == text
 
 
-def test_question_logging_policy_applies_to_stored_questions(tmp_path):
+def test_question_logging_policy_applies_to_stored_questions(tmp_path, database_url):
     question = "I'm jane@example.com, call 07700 900123 or see https://jane.dev - how do I find a mentor?"
-    redacted = sqlite(tmp_path / "r")
+    redacted = Storage(database_url)
     redacted.record_interaction("s1", answer(question))
     redacted.record_feedback("s1", question, ["finding-a-mentor"], 0, comment="write to jane@example.com")
     stored = redacted.interactions()[0]["question"]
@@ -67,8 +72,8 @@ def test_question_logging_policy_applies_to_stored_questions(tmp_path):
         apply_policy("x", "partial")
 
 
-def test_retention_purge_deletes_old_rows_only(tmp_path):
-    storage = sqlite(tmp_path)
+def test_retention_purge_deletes_old_rows_only(database_url):
+    storage = Storage(database_url)
     now = dt.datetime(2026, 11, 25, 12, tzinfo=UTC)
     old, recent = now - dt.timedelta(days=91), now - dt.timedelta(days=89)
     storage.record_interaction("s", answer("old question"), at=old)
@@ -85,8 +90,8 @@ def test_retention_purge_deletes_old_rows_only(tmp_path):
     assert storage.purge(90, now=now) == 0
 
 
-def test_rows_since_and_fingerprint(tmp_path):
-    storage = sqlite(tmp_path)
+def test_rows_since_and_fingerprint(database_url):
+    storage = Storage(database_url)
     start = dt.datetime(2026, 11, 1, tzinfo=UTC)
     before = storage.fingerprint()
     for day in range(3):
@@ -97,23 +102,90 @@ def test_rows_since_and_fingerprint(tmp_path):
     assert rows[0]["cited_doc_ids"] == ["finding-a-mentor"] and rows[0]["created_at"].tzinfo is not None
 
 
-def test_a_version_1_database_is_migrated(tmp_path):
+@pytest.mark.parametrize("legacy_version", [1, 2])
+def test_a_database_made_before_alembic_is_upgraded_with_its_rows(tmp_path, legacy_version):
     path = tmp_path / "old.db"
     engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as db:  # what the first release created
+    with engine.begin() as db:  # what the hand-rolled migrations left: their tables and a schema_version row
         db.execute(text("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
-        db.execute(text("INSERT INTO schema_version VALUES (1)"))
+        db.execute(text("INSERT INTO schema_version VALUES (:v)"), {"v": legacy_version})
+        db.execute(text("CREATE TABLE interactions (id INTEGER PRIMARY KEY, created_at DATETIME NOT NULL, "
+                        "session_id VARCHAR(64) NOT NULL, question TEXT, status VARCHAR(20) NOT NULL, top_score FLOAT NOT NULL, "
+                        "confidence FLOAT NOT NULL, cited_doc_ids TEXT NOT NULL, latency_ms FLOAT NOT NULL)"))
+        db.execute(text("CREATE TABLE feedback (id INTEGER PRIMARY KEY, created_at DATETIME NOT NULL, interaction_id INTEGER "
+                        "REFERENCES interactions(id) ON DELETE SET NULL, session_id VARCHAR(64) NOT NULL, question TEXT, "
+                        "cited_doc_ids TEXT NOT NULL, rating INTEGER NOT NULL, comment TEXT)"))
+        db.execute(text("INSERT INTO interactions VALUES (1, '2026-11-20 10:00:00.000000', 's', 'an old question', "
+                        "'answered', 0.8, 0.9, '[\"finding-a-mentor\"]', 12.0)"))
+        db.execute(text("INSERT INTO feedback VALUES (1, '2026-11-20 10:01:00.000000', 1, 's', 'an old question', '[]', 1, NULL)"))
+        if legacy_version == 2:
+            db.execute(text("CREATE TABLE staff_logins (id INTEGER PRIMARY KEY, created_at DATETIME NOT NULL, "
+                            "scope VARCHAR(32) NOT NULL, outcome VARCHAR(10) NOT NULL)"))
+            db.execute(text("INSERT INTO staff_logins VALUES (1, '2026-11-20 10:02:00.000000', 'staff', 'failure')"))
     engine.dispose()
 
     storage = Storage(f"sqlite:///{path}")
-    assert "staff_logins" in inspect(storage.engine).get_table_names()
+    tables = set(inspect(storage.engine).get_table_names())
+    assert {"staff_logins", "documents", "index_versions", "alembic_version"} <= tables
+    assert "schema_version" not in tables
     with storage.engine.connect() as db:
-        assert db.execute(select(schema_version.c.version)).scalar() == len(MIGRATIONS) == 2
+        assert db.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
+    assert [r["question"] for r in storage.interactions()] == ["an old question"]
+    assert storage.interactions()[0]["cited_doc_ids"] == ["finding-a-mentor"]
+    assert [r["rating"] for r in storage.feedback()] == [1]
+    assert storage.count_logins("failure") == (1 if legacy_version == 2 else 0)
     storage.record_login("failure")
-    assert Storage(f"sqlite:///{path}").count_logins("failure") == 1  # kept across instances
+    assert Storage(f"sqlite:///{path}").count_logins("failure") == (2 if legacy_version == 2 else 1)
+
+
+def test_instances_starting_together_migrate_once(database_url):
+    """Eight instances open one empty database at the same moment: every one starts, on the newest schema."""
+    start = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        start.wait()
+        try:
+            Storage(database_url).record_login("failure")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    storage = Storage(database_url)
+    assert storage.count_logins("failure") == 8
+    with storage.engine.connect() as db:
+        assert db.execute(text("SELECT COUNT(*) FROM alembic_version")).scalar() == 1
+
+
+def test_an_unreachable_postgresql_is_named_without_its_password():
+    url = "postgresql+psycopg://mentor:s3cret-pw@127.0.0.1:1/mentor"
+    with pytest.raises(DatabaseUnavailable) as caught:
+        Storage(url)
+    message = str(caught.value)
+    assert "s3cret-pw" not in message and "127.0.0.1:1" in message and "database 'mentor'" in message
+    assert "check that PostgreSQL is running" in message
+    assert mask_url(url) == "postgresql+psycopg://mentor:***@127.0.0.1:1/mentor"
 
 
 def test_login_outcome_is_checked(tmp_path):
     with pytest.raises(ValueError, match="outcome must be one of failure, success, lockout"):
         sqlite(tmp_path).record_login("maybe")
 
+
+
+def test_the_migrations_build_exactly_the_schema_in_storage_metadata(database_url):
+    """Autogenerate finds nothing to do: a table added to storage.metadata becomes one new migration."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from assistant.storage import metadata
+
+    storage = Storage(database_url)
+    with storage.engine.connect() as db:
+        context = MigrationContext.configure(db, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []

@@ -25,11 +25,11 @@ state = st.session_state
 st.title("Mentor", anchor=False)
 try:
     bot = get_assistant()
-except MentorError as exc:
+    storage = get_storage()
+except MentorError as exc:  # also an unreachable MENTOR_DATABASE_URL: named, password masked
     st.error(f"Mentor could not load its guidance: {exc}")
     st.stop()
 settings = get_settings()
-storage = get_storage()
 
 if "exchanges" not in state:
     state.exchanges = []  # list[Exchange], oldest first

@@ -22,7 +22,12 @@ if problem:
 session = StaffSession(st.session_state, settings.staff_session_minutes, credential)
 state = session.check()
 if state != "active":
-    gate = StaffGate(credential, get_storage(), settings.staff_max_attempts, settings.staff_lockout_minutes)
+    try:
+        storage = get_storage()
+    except MentorError as exc:  # an unreachable database: what to check, password masked, no traceback
+        st.error(str(exc))
+        st.stop()
+    gate = StaffGate(credential, storage, settings.staff_max_attempts, settings.staff_lockout_minutes)
     if state == "expired":
         st.warning(f"Your staff session ended after {settings.staff_session_minutes} minutes without activity. "
                    "Sign in again to continue.")

@@ -1,6 +1,7 @@
 """Staff workspace, Documents: list and filter, view, create, edit and delete guidance documents.
 
-Rendering and session state only; reading, validating and writing files is assistant.staff.editing.
+Rendering and session state only; reading, validating and writing files is assistant.staff.editing,
+through the document store the settings name (the knowledge folder, or PostgreSQL with every revision).
 Document text is rendered as Markdown (never with unsafe_allow_html); Streamlit escapes any HTML, and
 images show as links (safe_markdown), so no remote host learns who reads the guidance.
 """
@@ -9,11 +10,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.staff.editing import (Draft, filter_documents, list_documents, new_draft, open_document, save_document,
-                               trash_document, validate_draft)
-from assistant.errors import EditConflict, KnowledgeError
+from assistant.documents import FileStore, document_store
+from assistant.errors import EditConflict, KnowledgeError, MentorError
 from assistant.knowledge import load_topics, safe_markdown
 from assistant.models import AUDIENCES
+from assistant.staff.editing import (Draft, delete_document, document_history, filter_documents, list_documents,
+                                     new_draft, open_document, restore_document, save_document, validate_draft)
 from assistant.text import slugify
 
 S = st.session_state
@@ -43,7 +45,7 @@ def open_view(doc_id: str) -> None:
 def open_edit(knowledge_dir, doc_id: str) -> None:
     taxonomy = load_topics(knowledge_dir)
     try:
-        opened = open_document(knowledge_dir, doc_id, taxonomy)
+        opened = open_document(knowledge_dir, doc_id, taxonomy, store=S.doc_store)
     except FileNotFoundError:
         _flash("error", f"knowledge/{doc_id}.md is no longer there (deleted or renamed).")
         open_list()
@@ -77,6 +79,11 @@ def _go_to_index() -> None:
 # -- rendering -----------------------------------------------------------------------------------
 def render(settings) -> None:
     knowledge_dir = settings.knowledge_dir
+    try:
+        S.doc_store = document_store(settings)  # in the database: also brings this instance's folder up to date
+    except MentorError as exc:
+        st.error(str(exc))
+        return
     S.setdefault("doc_mode", "list")
     if flash := S.pop("doc_flash", None):
         kind, message = flash
@@ -112,13 +119,18 @@ def _render_list(knowledge_dir) -> None:
     mid.button("View", key="doc_view", disabled=not picked, on_click=lambda: open_view(S.doc_pick))
     right.button("Edit", key="doc_edit", disabled=not picked, on_click=lambda: open_edit(knowledge_dir, S.doc_pick))
     new.button("New document", key="doc_new", type="primary", on_click=open_new, args=(knowledge_dir,))
+    deleted = [name.removesuffix(".md") for name in S.doc_store.deleted() if name.endswith(".md")]
+    if deleted:
+        with st.expander(f"Deleted documents ({len(deleted)})"):
+            doc_id = st.selectbox("Deleted document", deleted, key="doc_deleted_pick")
+            _render_history(doc_id, expected=None)
 
 
 def _render_view(knowledge_dir) -> None:
     doc_id = S.doc_id
     st.button("← All documents", key="doc_back", on_click=open_list)
     try:
-        opened = open_document(knowledge_dir, doc_id)
+        opened = open_document(knowledge_dir, doc_id, store=S.doc_store)
     except FileNotFoundError:
         st.error(f"knowledge/{doc_id}.md is no longer there (deleted or renamed).")
         return
@@ -143,20 +155,60 @@ def _render_view(knowledge_dir) -> None:
     right.button("Delete…", key="doc_view_delete", on_click=_ask_delete)
     if S.get("doc_confirm_delete"):
         _confirm_delete(knowledge_dir, doc_id, opened.hash)
+    with st.expander("History: restore a previous version"):
+        _render_history(doc_id, expected=opened.hash)
+
+
+def _render_history(doc_id: str, expected: str | None) -> None:
+    """The versions that can be restored, and a button that makes the chosen one current again."""
+    store = S.doc_store
+    revisions = document_history(store, doc_id)
+    if isinstance(store, FileStore):
+        st.caption("With files, the versions kept are the ones moved to knowledge/.trash/ when deleted; saves keep no "
+                   "earlier versions. With the database (MENTOR_DATABASE_URL=postgresql+psycopg://…) every save is kept.")
+    # In the database the newest revision is the current text (or the deletion): nothing to restore there.
+    choices = [r for r in revisions if not r.deleted and (store.kind == "files" or r is not revisions[-1])]
+    if not revisions:
+        st.caption("No earlier version is kept for this document.")
+        return
+    st.dataframe([{"version": r.revision, "when (UTC)": f"{r.created_at:%Y-%m-%d %H:%M}", "by": r.author,
+                   "what": r.note} for r in revisions], hide_index=True, width="stretch")
+    if not choices:
+        return
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    revision = left.selectbox("Version to restore", [r.revision for r in reversed(choices)], key=f"doc_rev_{doc_id}")
+    if right.button("Restore this version", key=f"doc_restore_{doc_id}"):
+        try:
+            restore_document(store, doc_id, int(revision), expected_hash=expected, author="staff page")
+        except (EditConflict, LookupError, ValueError) as exc:
+            st.error(str(exc))
+            return
+        except KnowledgeError as exc:
+            st.error(f"Version {revision} cannot be restored as it is: {len(exc.problems)} problem(s) with today's "
+                     "topics. Nothing was changed.")
+            for problem in exc.problems:
+                st.text(str(problem))
+            return
+        _flash("success", f"Restored version {revision} of knowledge/{doc_id}.md. The chat uses it after the index "
+                          "is rebuilt.")
+        open_view(doc_id)
+        st.rerun()
 
 
 def _confirm_delete(knowledge_dir, doc_id: str, expected_hash: str) -> None:
+    files = isinstance(S.doc_store, FileStore)
     st.warning(f"Move knowledge/{doc_id}.md to knowledge/.trash/? It stays in the chat until the next rebuild, "
-               "and can be restored by moving the file back.")
+               "and can be restored by moving the file back." if files else
+               f"Delete knowledge/{doc_id}.md? It stays in the chat until the next rebuild, and its history keeps "
+               "every version, so it can be restored.")
     left, right = st.columns(2)
-    if left.button("Yes, move it to the trash", key="doc_delete_yes", type="primary"):
+    if left.button("Yes, move it to the trash" if files else "Yes, delete it", key="doc_delete_yes", type="primary"):
         try:
-            target = trash_document(knowledge_dir, doc_id, expected_hash)
+            done = delete_document(S.doc_store, doc_id, expected_hash, author="staff page")
         except (EditConflict, FileNotFoundError) as exc:
             st.error(str(exc))
             return
-        _flash("success", f"Moved knowledge/{doc_id}.md to knowledge/.trash/{target.name}. "
-                          "Rebuild the index to remove it from the chat.")
+        _flash("success", f"{done} Rebuild the index to remove it from the chat.")
         open_list()
         st.rerun()
     right.button("Cancel", key="doc_delete_no", on_click=open_view, args=(doc_id,))
@@ -232,7 +284,8 @@ def _render_editor(knowledge_dir) -> None:
 
 def _save(knowledge_dir, draft: Draft, taxonomy, new: bool) -> None:
     try:
-        result = save_document(knowledge_dir, draft, taxonomy, expected_hash=None if new else S.doc_hash)
+        result = save_document(knowledge_dir, draft, taxonomy, expected_hash=None if new else S.doc_hash,
+                               store=S.doc_store, author="staff page")
     except EditConflict as exc:
         S.doc_conflict = str(exc)
         return

@@ -58,6 +58,10 @@ def render(settings) -> None:
             bar.empty()
             st.error(f"Not rebuilt: {exc} The chat keeps the last good index.")
             return
+        if not report.built:  # PostgreSQL: another instance had just built exactly this knowledge
+            S.index_flash = ("success", f"Not rebuilt: the index is {report.reason} ({report.passages} passages). "
+                                        "Every instance answers from it.")
+            st.rerun()
         S.index_flash = ("success", f"Rebuilt: {report.passages} passages in {report.seconds:.1f}s "
                                     f"({report.embedded} texts embedded, {report.cached} from the cache). "
                                     "Every chat answers its next question from the new index.")
@@ -68,5 +72,9 @@ def _rebuild(settings, progress) -> BuildReport:
     try:
         bot = get_assistant()
     except IndexNotReady:  # it cannot load the index there is: building a new one is the fix
+        if settings.shared:
+            from assistant.publish import shared_build
+
+            return shared_build(settings, get_embedder(settings.model), progress=progress)
         return build_index(settings, get_embedder(settings.model), progress=progress)
     return bot.rebuild(progress=progress)

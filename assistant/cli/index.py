@@ -18,11 +18,17 @@ def index():
 
 @index.command()
 @click.option("--quiet", is_flag=True, help="Print only the summary line.")
-def build(quiet):
+@click.option("--force", is_flag=True, help="PostgreSQL only: build even when the published index is already at "
+              "the current knowledge.")
+def build(quiet, force):
     """Build the index from the knowledge folder and make it live atomically.
 
     Only passages whose text changed are embedded again. If any document has a problem, nothing
     changes and the previous index keeps serving.
+
+    With MENTOR_DATABASE_URL on PostgreSQL the build reads the database's documents, waits while
+    another instance builds, and publishes the result to every instance (which swap it in within
+    seconds); when the published index is already at the current knowledge, it is used as it is.
     """
     from assistant.embedding import Embedder
     from assistant.index import build_index
@@ -34,12 +40,20 @@ def build(quiet):
             click.echo(f"[{fraction:4.0%}] {message}")
 
     try:
-        report = build_index(settings, Embedder(settings.model), progress=progress)
+        if settings.shared:
+            from assistant.publish import shared_build
+
+            report = shared_build(settings, Embedder(settings.model), progress=progress, force=force)
+        else:
+            report = build_index(settings, Embedder(settings.model), progress=progress)
     except KnowledgeError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         click.echo("Index not rebuilt; the previous index keeps serving. Fix the problems above and run again.", err=True)
         sys.exit(EXIT_ERROR)
+    if not report.built:
+        click.echo(f"Not rebuilt: {report.reason} ({report.passages} passages) -> {report.version_dir}")
+        return
     click.echo(f"Built {report.passages} passages in {report.seconds:.1f}s "
                f"({report.embedded} texts embedded, {report.cached} from cache) -> {report.version_dir}")
 
@@ -49,7 +63,12 @@ def status():
     """Say whether the index is up to date, stale (and which files changed), missing or damaged."""
     from assistant.index import index_status
 
-    st = index_status(load_settings())
+    settings = load_settings()
+    if settings.shared:  # compare with the database's documents, not a local copy that may lag
+        from assistant.documents import document_store
+
+        document_store(settings)
+    st = index_status(settings)
     click.echo(f"{st.label}: {st.detail}")
     for name in st.changed:
         click.echo(f"  changed: {name}")

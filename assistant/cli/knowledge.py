@@ -7,9 +7,12 @@ import os
 import sys
 import tempfile
 
+from pathlib import Path
+
 import click
 
 from assistant.cli.core import EXIT_ERROR, fail, load_settings, main
+from assistant.documents import default_author
 from assistant.errors import KnowledgeError
 from assistant.models import AUDIENCES
 
@@ -17,7 +20,7 @@ from assistant.models import AUDIENCES
 
 @main.group()
 def kb():
-    """Check and describe the knowledge base (knowledge/*.md)."""
+    """Check, describe, add, move and restore guidance documents (knowledge/*.md, or the database's)."""
 
 
 @kb.command()
@@ -29,6 +32,7 @@ def validate():
     from assistant.knowledge import load_knowledge
 
     settings = load_settings()
+    knowledge_store(settings)  # in database mode: bring the local folder up to the database first
     base = load_knowledge(settings.knowledge_dir)  # never raises: every problem is listed
     for problem in base.problems:
         click.echo(str(problem), err=True)
@@ -48,7 +52,9 @@ def stats(as_json):
     from assistant.staff.stats import kb_stats
     from assistant.knowledge import load_knowledge
 
-    base = load_knowledge(load_settings().knowledge_dir)
+    settings = load_settings()
+    knowledge_store(settings)
+    base = load_knowledge(settings.knowledge_dir)
     s = kb_stats(base)
     if as_json:
         click.echo(json.dumps(s, indent=2))
@@ -97,6 +103,7 @@ def kb_new(title, doc_id, topics, audience, summary, source, body_file):
     from assistant.knowledge import load_topics
 
     settings = load_settings()
+    store = knowledge_store(settings)
     taxonomy = load_topics(settings.knowledge_dir)
     draft = Draft(id=doc_id, title=title, topics=list(topics), audience=list(audience), summary=summary,
                   source=source)
@@ -115,7 +122,8 @@ def kb_new(title, doc_id, topics, audience, summary, source, body_file):
             raise click.ClickException("the editor closed without saving; nothing was created")
     draft = draft.model_copy(update={"body": body})
     try:
-        result = save_document(settings.knowledge_dir, draft, taxonomy, expected_hash=None)
+        result = save_document(settings.knowledge_dir, draft, taxonomy, expected_hash=None, store=store,
+                               author=default_author())
     except KnowledgeError as exc:
         if body_file is None:  # don't lose what was typed in the editor
             fd, kept = tempfile.mkstemp(prefix=f"{draft.doc_id}-", suffix=".md")
@@ -123,4 +131,117 @@ def kb_new(title, doc_id, topics, audience, summary, source, body_file):
                 fh.write(body)
             click.echo(f"Your text is kept in {kept}; fix it and run again with --body-file {kept}", err=True)
         fail(exc.problems)
-    click.echo(f"Created knowledge/{result.path.name}. Run `mentor index build` to make it answerable.")
+    click.echo(f"Created knowledge/{result.path.name}" + (f" as {result.hash}" if store.kind == "database" else "")
+               + ". Run `mentor index build` to make it answerable.")
+
+
+def knowledge_store(settings):
+    """The document store (the knowledge folder, or the database with the folder brought up to date)."""
+    from assistant.documents import document_store
+
+    return document_store(settings)
+
+
+@kb.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def kb_export(folder):
+    """Write every current document, topics.yaml and scope.yaml to FOLDER, as the knowledge folder holds them.
+
+    FOLDER ends up holding exactly the current files: knowledge files there that are not current are
+    removed (other files are left alone). Works in both modes; with PostgreSQL it is how to take the
+    documents out of the database, into git or an editor.
+
+    \b
+    Examples:
+      mentor kb export knowledge/          # the database's documents, back into the repository folder
+      mentor kb export /tmp/kb-backup
+    """
+    from assistant.documents import mirror
+
+    store = knowledge_store(load_settings())
+    files = store.snapshot()
+    changed = mirror(folder, files)
+    click.echo(f"Exported {len(files)} files to {folder} ({changed} written or removed).")
+
+
+@kb.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def kb_import(folder):
+    """Make FOLDER's documents, topics.yaml and scope.yaml the current knowledge.
+
+    Everything is validated first, as `mentor kb validate` does: if any file has a problem, every
+    problem is listed and nothing is written. With PostgreSQL, each changed file becomes a new revision
+    (a file missing from FOLDER is deleted, as a revision too), in one transaction, and every instance
+    picks the change up; run `mentor index build` to make it answerable.
+
+    \b
+    Examples:
+      mentor kb import knowledge/          # the first import, or after curating files in git
+    """
+    from assistant.documents import knowledge_files, validate_folder
+
+    settings = load_settings()
+    store = knowledge_store(settings)
+    try:
+        validate_folder(folder)
+    except KnowledgeError as exc:
+        fail(exc.problems)
+    counts = store.import_files(knowledge_files(folder), author=default_author())
+    click.echo(f"Imported {folder}: {counts['added']} added, {counts['changed']} changed, {counts['deleted']} deleted, "
+               f"{counts['unchanged']} unchanged. Run `mentor index build` to make the changes answerable.")
+
+
+@kb.command("history")
+@click.argument("doc")
+def kb_history(doc):
+    """List the versions of DOC (a document id, topics.yaml or scope.yaml) that `mentor kb restore` can bring back.
+
+    With PostgreSQL every save, import, deletion and restore is a revision. With files only the copies
+    moved to knowledge/.trash/ are kept.
+
+    \b
+    Examples:
+      mentor kb history finding-a-mentor
+      mentor kb history topics.yaml
+    """
+    from assistant.staff.editing import document_history
+
+    store = knowledge_store(load_settings())
+    try:
+        revisions = document_history(store, doc)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="DOC") from None
+    if not revisions:
+        click.echo(f"No versions of {doc} are kept" + (" (with files, only deleted copies in knowledge/.trash/ are)."
+                                                         if store.kind == "files" else "."))
+        sys.exit(EXIT_ERROR)
+    for r in revisions:
+        current = "  (current)" if store.kind == "database" and r is revisions[-1] and not r.deleted else ""
+        click.echo(f"{r.revision:>4}  {r.created_at:%Y-%m-%d %H:%M:%S} UTC  {r.author or '-':<28} {r.note}{current}")
+
+
+@kb.command("restore")
+@click.argument("doc")
+@click.argument("revision", type=click.IntRange(min=1))
+def kb_restore(doc, revision):
+    """Make REVISION of DOC current again (listed by `mentor kb history DOC`).
+
+    The version is checked against today's topics first; nothing changes if it is not valid.
+    With PostgreSQL the restore is itself a new revision, so it can be undone the same way.
+
+    \b
+    Examples:
+      mentor kb restore finding-a-mentor 3
+    """
+    from assistant.errors import EditConflict
+    from assistant.staff.editing import restore_document
+
+    store = knowledge_store(load_settings())
+    try:
+        token = restore_document(store, doc, revision, author=default_author())
+    except (ValueError, LookupError, EditConflict) as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from None
+    except KnowledgeError as exc:
+        fail(exc.problems)
+    click.echo(f"Restored version {revision} of {doc}" + (f" as {token}" if store.kind == "database" else "")
+               + ". Run `mentor index build` to make it answerable.")

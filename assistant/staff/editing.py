@@ -1,9 +1,13 @@
-"""Editing guidance documents safely: open with a hash, validate a draft, save atomically, trash.
+"""Editing guidance documents safely: open with a hash, validate a draft, save atomically, trash, restore.
 
 Used by the staff page and `mentor kb new`. A draft is checked with the same parser as
 `mentor kb validate`, so the messages are the same everywhere. A save is refused when the file
 changed on disk since it was opened (two staff editing one document), and is written to a
 temporary file that replaces the document in one step, so a reader never sees half a file.
+
+Reads and writes go through a document store (assistant/documents.py): the knowledge folder by
+default, or PostgreSQL, where a save is a new revision based on the one that was opened and every
+earlier revision can be restored.
 """
 
 from __future__ import annotations
@@ -17,14 +21,15 @@ from pathlib import Path
 
 from pydantic import Field
 
-from assistant.errors import EditConflict, KnowledgeError
-from assistant.knowledge import (SLUG, as_date, document_files, file_label, load_topics, parse_document, parse_yaml,
-                                 read_file, read_text, split_front_matter)
+from assistant.documents import DatabaseStore, FileStore, Revision, conflict
+from assistant.errors import KnowledgeError
+from assistant.knowledge import (SLUG, as_date, document_files, load_knowledge, load_topics, parse_document,
+                                 parse_yaml, read_file, read_text, split_front_matter)
 from assistant.models import Document, DraftFrontMatter, FrontMatter, Problem
-from assistant.files import write_atomic
 from assistant.text import sha256, slugify
 
 TRASH_DIR = ".trash"
+Store = FileStore | DatabaseStore
 FIELDS = tuple(FrontMatter.model_fields)
 
 # The skeleton of a new document. A body that still holds these lines is not ready to publish.
@@ -160,22 +165,20 @@ def filter_documents(rows: list[DocumentRow], *, topics=(), audience=(), updated
     return out
 
 
-def open_document(knowledge_dir: Path, doc_id: str, topics: dict[str, str] | None = None) -> OpenedDocument:
-    """Read a document for editing, remembering the hash of what was read.
+def open_document(knowledge_dir: Path, doc_id: str, topics: dict[str, str] | None = None, *,
+                  store: Store | None = None) -> OpenedDocument:
+    """Read a document for editing, remembering the hash (or, in the database, the revision) of what was read.
 
     Raises:
         FileNotFoundError: there is no knowledge/<doc_id>.md.
         KnowledgeError: something other than a small regular file is there (see knowledge.read_file).
     """
     path = _document_path(knowledge_dir, doc_id)
-    if not os.path.lexists(path):
-        raise FileNotFoundError(f"{file_label(path)} does not exist")
-    raw = read_file(path)
+    raw, token = (store or FileStore(knowledge_dir)).read(path.name)
     text = raw.decode("utf-8-sig", "replace")  # not UTF-8: open it anyway, so it can be fixed here
     topics = topics if topics is not None else load_topics(knowledge_dir)
     _, problems = parse_document(path, topics, text=text)
-    return OpenedDocument(draft=_draft_from_text(path.stem, text), hash=sha256(raw), path=path,
-                          problems=problems)
+    return OpenedDocument(draft=_draft_from_text(path.stem, text), hash=token, path=path, problems=problems)
 
 
 def _yaml_scalar(value) -> str:
@@ -246,21 +249,15 @@ def _edit_lock(knowledge_dir: Path):
     return FileLock(str(Path(tempfile.gettempdir()) / f"mentor-edit-{key}.lock"), timeout=30)
 
 
-def _conflict(label: str, now_hash: str | None) -> EditConflict:
-    if now_hash is None:
-        return EditConflict(f"{label} was deleted or moved to the trash since you opened it, so your changes were "
-                            "not saved. Copy your text, then create the document again if it is still needed.")
-    return EditConflict(f"{label} changed on disk since you opened it (someone else saved it, or it was edited "
-                        "by hand), so your changes were not saved. Reload it to see the current version, then make "
-                        "your edit again.")
-
-
 def save_document(knowledge_dir: Path, draft: Draft, topics: dict[str, str] | None = None, *,
-                  expected_hash: str | None, today: dt.date | None = None) -> SaveResult:
+                  expected_hash: str | None, today: dt.date | None = None, store: Store | None = None,
+                  author: str = "staff") -> SaveResult:
     """Validate a draft and write it atomically, with `updated` set to today.
 
     Args:
         expected_hash: the hash from open_document; None for a new document (which must not exist yet).
+        store: where to save (default: the knowledge folder); in the database the save is a new revision.
+        author: who saved it, for the revision history.
 
     Raises:
         KnowledgeError: the draft has problems; nothing was written.
@@ -275,14 +272,10 @@ def save_document(knowledge_dir: Path, draft: Draft, topics: dict[str, str] | No
         if problems:
             raise KnowledgeError(problems)
         path = _document_path(knowledge_dir, draft.doc_id)
-        label = f"knowledge/{path.name}"
-        now_hash = file_hash(path)
-        if not new and now_hash != expected_hash:
-            raise _conflict(label, now_hash)
         text = render_document(draft, today)
-        write_atomic(path, text)  # readers see the old file or the new one, never half of one
+        token = (store or FileStore(knowledge_dir)).write(path.name, text, expected=expected_hash, author=author)
     document, _ = parse_document(path, topics, text=text)
-    return SaveResult(document=document, path=path, hash=sha256(text), created=new)
+    return SaveResult(document=document, path=path, hash=token, created=new)
 
 
 def trash_document(knowledge_dir: Path, doc_id: str, expected_hash: str | None = None,
@@ -293,24 +286,82 @@ def trash_document(knowledge_dir: Path, doc_id: str, expected_hash: str | None =
         FileNotFoundError: there is no such document.
         EditConflict: `expected_hash` is given and the file changed since it was opened.
     """
-    knowledge_dir = Path(knowledge_dir)
     path = _document_path(knowledge_dir, doc_id)
     with _edit_lock(knowledge_dir):
-        now_hash = file_hash(path)
-        if now_hash is None:
-            raise FileNotFoundError(f"knowledge/{path.name} does not exist")
-        if expected_hash is not None and now_hash != expected_hash:
-            raise _conflict(f"knowledge/{path.name}", now_hash)
-        trash = knowledge_dir / TRASH_DIR
-        trash.mkdir(exist_ok=True)
-        stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%S")
-        target = trash / f"{doc_id}.{stamp}.md"
-        n = 1
-        while target.exists():
-            n += 1
-            target = trash / f"{doc_id}.{stamp}-{n}.md"
-        os.replace(path, target)
-    return target
+        return Path(FileStore(knowledge_dir).delete(path.name, expected=expected_hash, now=now))
+
+
+def delete_document(store: Store, doc_id: str, expected_hash: str | None = None, author: str = "staff") -> str:
+    """Delete a document from either store; returns what happened, as a sentence for the person who asked.
+
+    Raises:
+        FileNotFoundError: there is no such document.
+        EditConflict: `expected_hash` is given and the document changed since it was opened.
+    """
+    path = _document_path(store.folder, doc_id)
+    with _edit_lock(store.folder):
+        where = store.delete(path.name, expected=expected_hash, author=author)
+    if isinstance(store, FileStore):
+        return f"Moved knowledge/{path.name} to knowledge/{TRASH_DIR}/{Path(where).name}."
+    return f"Deleted knowledge/{path.name}: {where}."
+
+
+def knowledge_name(doc: str) -> str:
+    """The file a history or restore names: a document id, or topics.yaml / scope.yaml.
+
+    Raises:
+        ValueError: anything else, so no other path is ever read or written.
+    """
+    if doc in ("topics.yaml", "scope.yaml"):
+        return doc
+    doc_id = doc.removesuffix(".md")
+    if not SLUG.match(doc_id or ""):
+        raise ValueError(f"'{doc}' is not a document id or a knowledge file; use an id like 'finding-a-mentor', "
+                         "or topics.yaml, or scope.yaml")
+    return f"{doc_id}.md"
+
+
+def document_history(store: Store, doc: str) -> list[Revision]:
+    """The versions of a document (or topics.yaml, scope.yaml) that can be restored, oldest first.
+
+    In the database: every revision, the current one last. In file mode: the copies in knowledge/.trash/
+    (saves there keep no earlier versions).
+    """
+    return store.history(knowledge_name(doc))
+
+
+def restore_document(store: Store, doc: str, revision: int, *, expected_hash: str | None | bool = False,
+                     author: str = "staff") -> str:
+    """Make an earlier version current again (in the database as a new revision: history is never rewritten).
+
+    The restored text is validated with today's other files first, so a version that no longer fits
+    (a topic since removed) is refused with the usual problems and nothing is written. Returns the new token.
+
+    Args:
+        expected_hash: the version the person was looking at (EditConflict when it changed since;
+            None: the document must be deleted now); False: don't check.
+
+    Raises:
+        LookupError: no such revision. KnowledgeError: the version is not valid today. EditConflict.
+    """
+    name = knowledge_name(doc)
+    body = store.revision_text(name, revision)
+    if body is None:
+        raise LookupError(f"revision {revision} of knowledge/{name} is its deletion; restore the revision before it")
+    with _edit_lock(store.folder), tempfile.TemporaryDirectory() as tmp:
+        trial = Path(tmp) / "knowledge"
+        trial.mkdir()
+        for other, text in store.snapshot().items():
+            (trial / other).write_text(text, encoding="utf-8")
+        (trial / name).write_text(body, encoding="utf-8")
+        kb = load_knowledge(trial)
+        problems = kb.problems if name.endswith(".yaml") else [p for p in kb.problems if p.file.endswith(f"/{name}")]
+        if problems:
+            raise KnowledgeError(problems)
+        now = store.token(name)
+        if expected_hash is not False and now != expected_hash:
+            raise conflict(name, now)
+        return store.write(name, body, expected=now, author=author, note=f"restored revision {revision}")
 
 
 def new_draft(title: str = "", topics=(), audience=(), summary: str = "", questions=()) -> Draft:

@@ -1,4 +1,5 @@
-"""The staff lockout holds against simultaneous sign-in attempts: real threads, a real SQLite file, real argon2."""
+"""The staff lockout holds against simultaneous sign-in attempts: real threads, real argon2, and a real
+SQLite file or PostgreSQL database (where a row lock per scope replaces SQLite's write lock)."""
 
 import threading
 
@@ -38,8 +39,8 @@ def checked(storage: Storage) -> int:
 
 
 @pytest.mark.parametrize("threads", [20, 50])
-def test_simultaneous_wrong_passwords_never_get_more_checks_than_the_limit(tmp_path, password_hash, threads):
-    storage = Storage(f"sqlite:///{tmp_path / 'mentor.db'}")
+def test_simultaneous_wrong_passwords_never_get_more_checks_than_the_limit(database_url, password_hash, threads):
+    storage = Storage(database_url)
     gate = StaffGate(Credential(password_hash, "test"), storage, max_attempts=5, lockout_minutes=10)
     results = race(gate, [f"wrong guess {n}" for n in range(threads)])
     assert checked(storage) == 5 and not any(r.ok for r in results)
@@ -48,8 +49,8 @@ def test_simultaneous_wrong_passwords_never_get_more_checks_than_the_limit(tmp_p
     assert not gate.attempt(PASSWORD).ok  # once locked, even the right password is refused
 
 
-def test_the_right_password_among_simultaneous_guesses_gets_in_only_within_the_limit(tmp_path, password_hash):
-    storage = Storage(f"sqlite:///{tmp_path / 'mentor.db'}")
+def test_the_right_password_among_simultaneous_guesses_gets_in_only_within_the_limit(database_url, password_hash):
+    storage = Storage(database_url)
     gate = StaffGate(Credential(password_hash, "test"), storage, max_attempts=5, lockout_minutes=10)
     results = race(gate, [f"wrong guess {n}" for n in range(49)] + [PASSWORD])
     assert checked(storage) == 5

@@ -119,3 +119,19 @@ def test_filters(settings):
 def test_placeholders_are_what_the_skeleton_contains():
     body = new_draft().body
     assert all(p in body for p in PLACEHOLDERS)
+
+
+def test_file_mode_history_is_the_trash_and_restore_brings_a_copy_back(settings):
+    from assistant.documents import FileStore
+    from assistant.staff.editing import delete_document, document_history, restore_document
+
+    store = FileStore(settings.knowledge_dir)
+    path = settings.knowledge_dir / "sponsor-versus-mentor.md"
+    before = path.read_text()
+    assert document_history(store, "sponsor-versus-mentor") == []
+    assert "Moved knowledge/sponsor-versus-mentor.md to knowledge/.trash/" in delete_document(store, "sponsor-versus-mentor")
+    assert store.deleted() == ["sponsor-versus-mentor.md"]
+    [kept] = document_history(store, "sponsor-versus-mentor")
+    assert kept.revision == 1 and "moved to the trash" in kept.note
+    restore_document(store, "sponsor-versus-mentor", 1, expected_hash=None)
+    assert path.read_text() == before and store.deleted() == []

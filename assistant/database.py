@@ -1,0 +1,144 @@
+"""The database connection every shared part uses: engines, safe URLs in messages, advisory locks, migrations.
+
+SQLite (the single-machine default) or PostgreSQL (several instances sharing state, issue 13). The schema
+is storage.metadata, evolved by the Alembic migrations shipped in assistant/migrations/ and applied at
+start-up: on PostgreSQL under an advisory lock, on SQLite inside one `BEGIN IMMEDIATE` transaction, so
+instances starting together apply them exactly once. Messages never show a password: see `mask_url`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from assistant.errors import DatabaseUnavailable
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Old databases carried a hand-rolled schema_version table: its versions map onto these Alembic revisions.
+LEGACY_REVISIONS = {1: "0001", 2: "0002"}
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ***, fit for logs and messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<an unreadable database URL>"
+
+
+def is_postgres(url_or_engine) -> bool:
+    name = url_or_engine.dialect.name if hasattr(url_or_engine, "dialect") else make_url(url_or_engine).get_backend_name()
+    return name == "postgresql"
+
+
+def unavailable(url: str, exc: BaseException) -> DatabaseUnavailable:
+    """A message naming the database (password masked), what went wrong, and what to check."""
+    parsed = make_url(url)
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if parsed.password:
+        reason = reason.replace(str(parsed.password), "***")
+    if is_postgres(url):
+        where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}, database '{parsed.database}'"
+        fix = (f"check that PostgreSQL is running and reachable at {parsed.host or 'localhost'}:{parsed.port or 5432}, "
+               f"that the database '{parsed.database}' exists, and that the user and password in "
+               "MENTOR_DATABASE_URL are right")
+    else:
+        where, fix = mask_url(url), "check that the folder exists and is writable, or set MENTOR_DATABASE_URL"
+    return DatabaseUnavailable(f"cannot use the database at {where} ({mask_url(url)}): {reason}; {fix}")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the URL. Nothing connects yet; `check` (or the first query) does."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # pool_pre_ping: an instance outlives PostgreSQL restarts and fail-overs without a stale-connection error.
+        return create_engine(url, future=True, pool_pre_ping=is_postgres(url))
+    except (ArgumentError, ImportError) as exc:
+        raise DatabaseUnavailable(f"MENTOR_DATABASE_URL {mask_url(url)!r} is not a usable SQLAlchemy URL ({exc}); "
+                                  "use sqlite:///data/mentor.db or postgresql+psycopg://user:password@host:5432/mentor") from None
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for pg_advisory_lock, from a readable name."""
+    return int.from_bytes(hashlib.sha256(f"mentor:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+@contextlib.contextmanager
+def advisory_lock(engine: Engine, name: str):
+    """Hold PostgreSQL's session-level advisory lock `name` on a dedicated connection; wait for it.
+
+    Session-level on purpose: if this process dies, PostgreSQL ends its session and the lock is released,
+    so a killed instance never blocks the others. Yields the connection that holds it.
+    """
+    key = lock_key(name)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            conn.commit()
+
+
+def _alembic_config(connection: Connection | None = None):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine) -> str:
+    """Bring the schema to the newest revision, once, even when several instances start together.
+
+    A database made before Alembic (it has a schema_version table) is stamped at the matching revision
+    first, so its rows are kept and only the later migrations run. Returns the revision now current.
+
+    Raises:
+        DatabaseUnavailable: the database cannot be reached or written, with what to check.
+    """
+    from alembic import command
+
+    url = engine.url.render_as_string(hide_password=False)
+    try:
+        with engine.connect() as conn:  # the common case: already current, and no lock is taken
+            if current_revision(conn) == head_revision():
+                return head_revision()
+        with engine.begin() as conn:
+            if is_postgres(engine):
+                # Released at commit or when the session ends: a killed instance never holds it.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key("migrate")})
+            elif engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock first: another process waits here
+            tables = set(inspect(conn).get_table_names())
+            if "alembic_version" not in tables and "schema_version" in tables:
+                old = conn.execute(text("SELECT MAX(version) FROM schema_version")).scalar() or 1
+                command.stamp(_alembic_config(conn), LEGACY_REVISIONS[min(int(old), max(LEGACY_REVISIONS))])
+                conn.execute(text("DROP TABLE schema_version"))
+            command.upgrade(_alembic_config(conn), "head")
+            return current_revision(conn) or head_revision()
+    except OperationalError as exc:
+        raise unavailable(url, exc) from None
