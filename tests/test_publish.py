@@ -54,7 +54,8 @@ def test_an_edit_and_rebuild_on_one_instance_is_answered_by_the_other(settings, 
     assert report.built
     question = "Should a retired engineer review my portfolio?"
     assert "retired engineer" in a.ask(question).citations[0].section.lower()
-    assert wait_for(lambda: "retired engineer" in (b.ask(question).citations or [None])[0].section.lower(), 10)
+    # Until B swaps in A's build the question is out of scope there: no citations yet, not an error.
+    assert wait_for(lambda: any("retired engineer" in c.section.lower() for c in b.ask(question).citations), 10)
     assert "retired engineer" in (b_settings.knowledge_dir / "finding-a-mentor.md").read_text().lower()
 
     # Nothing changed since: a second rebuild adopts the published version instead of building again.

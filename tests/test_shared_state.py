@@ -21,7 +21,6 @@ import pytest
 
 pytestmark = pytest.mark.postgres
 
-ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Should a retired engineer review my portfolio before I contact a mentor?"
 NEW_SECTION = """
 
@@ -29,7 +28,6 @@ NEW_SECTION = """
 Retired engineers often volunteer as portfolio reviewers through their professional institution. Ask one
 to review your portfolio before you approach a mentor, so your first message shows finished work.
 """
-PASSWORD = "staff password for tests"
 
 
 class Instance:
@@ -84,7 +82,7 @@ class Instance:
 
 
 @pytest.fixture
-def start(tmp_path, built_template, postgres_url, staff_password_hash):
+def start(tmp_path, built_template, postgres_url, staff_password_hash, repo_root):
     """start(name, seeded): an instance on the shared database. A seeded one has the fixture knowledge and a
     built index on its disk (the first instance of a deployment); an unseeded one has nothing."""
     started: list[Instance] = []
@@ -96,7 +94,7 @@ def start(tmp_path, built_template, postgres_url, staff_password_hash):
             shutil.copytree(built_template / "knowledge", root / "knowledge")
             shutil.copytree(built_template / "index", root / "index")
         env = {k: v for k, v in os.environ.items() if not k.startswith("MENTOR_")}
-        env.update(PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", MENTOR_DATABASE_URL=postgres_url,
+        env.update(PYTHONPATH=str(repo_root), HF_HUB_OFFLINE="1", MENTOR_DATABASE_URL=postgres_url,
                    MENTOR_KNOWLEDGE_DIR=str(root / "knowledge"), MENTOR_INDEX_DIR=str(root / "index"),
                    MENTOR_DATA_DIR=str(root / "data"), MENTOR_STAFF_PASSWORD_HASH=staff_password_hash,
                    MENTOR_STAFF_MAX_ATTEMPTS="3", MENTOR_SHARED_POLL_S="5")
@@ -133,12 +131,12 @@ def test_an_edit_and_rebuild_on_a_is_answered_by_b_within_10_seconds(start):
     assert cites_new_section(reply) and reply["version"] == rebuilt["version"] and waited <= 10
 
 
-def test_a_lockout_on_a_holds_on_b(start):
+def test_a_lockout_on_a_holds_on_b(start, staff_password):
     a = start("a", seeded=True)
     b = start("b", seeded=False)
     results = [a.call(op="login", password=f"wrong {n}") for n in range(3)]
     assert not any(r["ok"] for r in results) and results[-1]["locked"]
-    on_b = b.call(op="login", password=PASSWORD)
+    on_b = b.call(op="login", password=staff_password)
     assert not on_b["ok"] and on_b["locked"]
 
 

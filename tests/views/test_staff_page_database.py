@@ -2,22 +2,16 @@
 restores a previous version from the database's history (file mode: tests/views/test_staff_page.py)."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from assistant.documents import document_store
 from assistant.staff.editing import open_document, save_document
-from tests.conftest import ROOT, STAFF_PASSWORD
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
-def staff_page() -> AppTest:
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).switch_page("views/staff.py")
-
-
-def test_an_unreachable_database_is_named_without_its_password(staff_env, monkeypatch):
+def test_an_unreachable_database_is_named_without_its_password(staff_env, monkeypatch, open_app):
     monkeypatch.setenv("MENTOR_DATABASE_URL", "postgresql+psycopg://mentor:hunter2-secret@127.0.0.1:1/mentor")
-    for at in (AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run(), staff_page().run()):
+    for at in (open_app().run(), open_app("views/staff.py").run()):
         assert not at.exception
         shown = "\n".join(e.value for e in at.error)
         assert "127.0.0.1:1" in shown and "check that PostgreSQL is running" in shown
@@ -25,7 +19,7 @@ def test_an_unreachable_database_is_named_without_its_password(staff_env, monkey
 
 
 @pytest.mark.postgres
-def test_restore_a_previous_version_from_the_documents_page(staff_env, postgres_url, monkeypatch):
+def test_restore_a_previous_version_from_the_documents_page(staff_env, postgres_url, monkeypatch, signed_in):
     monkeypatch.setenv("MENTOR_DATABASE_URL", postgres_url)
     settings = staff_env.model_copy(update={"database_url": postgres_url})
     store = document_store(settings)
@@ -34,9 +28,7 @@ def test_restore_a_previous_version_from_the_documents_page(staff_env, postgres_
     save_document(settings.knowledge_dir, opened.draft.model_copy(update={"summary": "A worse summary."}),
                   expected_hash=opened.hash, store=store, author="someone")
 
-    at = staff_page().run()
-    at.text_input(key="staff_password").set_value(STAFF_PASSWORD)
-    at = at.button(key="staff_sign_in").click().run()
+    at = signed_in()
     at.selectbox(key="doc_pick").set_value("finding-a-mentor")
     at = at.button(key="doc_view").click().run()
     assert not at.exception
