@@ -222,7 +222,6 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
             good index to fall back on); otherwise any problem raises KnowledgeError and nothing changes.
         progress: called with (fraction, message) as the build goes.
     """
-    import faiss
     from filelock import FileLock
 
     started = time.perf_counter()
@@ -237,45 +236,15 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
         if kb.problems and (not allow_partial or not kb.documents):
             raise KnowledgeError(kb.problems)
         scope_model = _saved_scope_model(index_dir)
-        passages = [p for doc in kb.documents for p in chunk_passages(doc)]
-        sentences = [(row, unit) for row, p in enumerate(passages) for unit in p.sentences]
-        not_covered = [(item.label, text) for item in kb.scope.values()
-                       for text in [item.label, *item.examples]]
-
-        cache = EmbeddingCache(index_dir / CACHE_FILE)
-        report(0.1, f"Embedding {len(passages)} passages")
-        passage_vectors, embedded, cached = embed_cached(embedder, cache, [p.embed_text for p in passages])
-        report(0.5, f"Embedding {len(sentences)} sentences")
-        sentence_vectors, s_embedded, s_cached = embed_cached(embedder, cache, [u for _, u in sentences])
-        scope_vectors, o_embedded, o_cached = embed_cached(embedder, cache, [t for _, t in not_covered])
-        # Two rows per document: its title alone (a general question matches a title best) and its
-        # title with the summary (a specific one matches the summary); a document scores the better.
-        doc_vectors, d_embedded, d_cached = embed_cached(
-            embedder, cache, [text for d in kb.documents for text in (d.title, f"{d.title}. {d.summary}")])
+        content = _embed_knowledge(kb, embedder, EmbeddingCache(index_dir / CACHE_FILE), report)
         report(0.9, "Writing the index")
-
         tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         try:
-            index = faiss.IndexIDMap2(faiss.IndexFlatIP(passage_vectors.shape[1]))
-            index.add_with_ids(passage_vectors, np.arange(len(passages), dtype="int64"))
-            faiss.write_index(index, str(tmp / "passages.faiss"))
-            with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
-                for p in passages:
-                    fh.write(p.model_dump_json() + "\n")
-            np.save(tmp / "sentences.npy", sentence_vectors)
-            np.save(tmp / "sentence_passage.npy", np.array([row for row, _ in sentences], dtype="int32"))
-            np.save(tmp / "scope.npy", scope_vectors.reshape(len(not_covered), passage_vectors.shape[1]))
-            (tmp / "scope.json").write_text(json.dumps([label for label, _ in not_covered]), encoding="utf-8")
-            np.save(tmp / "documents.npy", doc_vectors)
-            (tmp / "documents.json").write_text(json.dumps([d.id for d in kb.documents for _ in range(2)]),
-                                                encoding="utf-8")
-            taxonomy = kb.taxonomy or Taxonomy(topics={slug: {"description": d} for slug, d in kb.topics.items()})
-            (tmp / "taxonomy.json").write_text(taxonomy.model_dump_json(), encoding="utf-8")
-            (tmp / SCOPE_MODEL_FILE).write_text(scope_model, encoding="utf-8")
+            _write_files(tmp, content, kb, scope_model)
             manifest = IndexManifest(
-                format_version=FORMAT_VERSION, model=embedder.model_id, dimension=int(passage_vectors.shape[1]),
-                passage_count=len(passages), sentence_count=len(sentences), knowledge_hash=fingerprint,
+                format_version=FORMAT_VERSION, model=embedder.model_id, dimension=content.dimension,
+                passage_count=len(content.passages), sentence_count=len(content.sentences), knowledge_hash=fingerprint,
                 built_at=dt.datetime.now(dt.timezone.utc), files={name: file_sha256(tmp / name) for name in FILES},
                 versions=_versions(), skipped=[str(p) for p in kb.problems], documents=per_file,
             )
@@ -291,9 +260,68 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
                 shutil.rmtree(tmp, ignore_errors=True)
         prune_versions(index_dir, keep=version)
         report(1.0, "Index ready")
-    return BuildReport(built=True, reason="built", passages=len(passages), embedded=embedded + s_embedded + o_embedded + d_embedded,
-                       cached=cached + s_cached + o_cached + d_cached, seconds=time.perf_counter() - started, version_dir=str(version),
+    return BuildReport(built=True, reason="built", passages=len(content.passages), embedded=content.embedded,
+                       cached=content.cached, seconds=time.perf_counter() - started, version_dir=str(version),
                        problems=kb.problems)
+
+
+@dataclass
+class _Embedded:
+    """What a build embeds: passages, their sentences, the not-covered subjects and document titles."""
+
+    passages: list[Passage]
+    sentences: list[tuple[int, str]]  # (passage row, sentence)
+    not_covered: list[tuple[str, str]]  # (subject label, a phrasing of it)
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    scope_vectors: np.ndarray
+    doc_vectors: np.ndarray
+    embedded: int  # texts embedded now
+    cached: int  # texts found in the embedding cache
+
+    @property
+    def dimension(self) -> int:
+        return int(self.passage_vectors.shape[1])
+
+
+def _embed_knowledge(kb: KnowledgeBase, embedder: Embedder, cache: EmbeddingCache, report: Progress) -> _Embedded:
+    passages = [p for doc in kb.documents for p in chunk_passages(doc)]
+    sentences = [(row, unit) for row, p in enumerate(passages) for unit in p.sentences]
+    not_covered = [(item.label, text) for item in kb.scope.values() for text in [item.label, *item.examples]]
+    report(0.1, f"Embedding {len(passages)} passages")
+    passage_vectors, embedded, cached = embed_cached(embedder, cache, [p.embed_text for p in passages])
+    report(0.5, f"Embedding {len(sentences)} sentences")
+    sentence_vectors, s_embedded, s_cached = embed_cached(embedder, cache, [u for _, u in sentences])
+    scope_vectors, o_embedded, o_cached = embed_cached(embedder, cache, [t for _, t in not_covered])
+    # Two rows per document: its title alone (a general question matches a title best) and its
+    # title with the summary (a specific one matches the summary); a document scores the better.
+    doc_vectors, d_embedded, d_cached = embed_cached(
+        embedder, cache, [text for d in kb.documents for text in (d.title, f"{d.title}. {d.summary}")])
+    return _Embedded(passages, sentences, not_covered, passage_vectors, sentence_vectors,
+                     scope_vectors.reshape(len(not_covered), passage_vectors.shape[1]), doc_vectors,
+                     embedded + s_embedded + o_embedded + d_embedded, cached + s_cached + o_cached + d_cached)
+
+
+def _write_files(folder: Path, content: _Embedded, kb: KnowledgeBase, scope_model: str) -> None:
+    """Every file of FILES, into a version folder that is not live yet."""
+    import faiss
+
+    index = faiss.IndexIDMap2(faiss.IndexFlatIP(content.dimension))
+    index.add_with_ids(content.passage_vectors, np.arange(len(content.passages), dtype="int64"))
+    faiss.write_index(index, str(folder / "passages.faiss"))
+    with open(folder / "passages.jsonl", "w", encoding="utf-8") as fh:
+        for p in content.passages:
+            fh.write(p.model_dump_json() + "\n")
+    np.save(folder / "sentences.npy", content.sentence_vectors)
+    np.save(folder / "sentence_passage.npy", np.array([row for row, _ in content.sentences], dtype="int32"))
+    np.save(folder / "scope.npy", content.scope_vectors)
+    (folder / "scope.json").write_text(json.dumps([label for label, _ in content.not_covered]), encoding="utf-8")
+    np.save(folder / "documents.npy", content.doc_vectors)
+    (folder / "documents.json").write_text(json.dumps([d.id for d in kb.documents for _ in range(2)]),
+                                           encoding="utf-8")
+    taxonomy = kb.taxonomy or Taxonomy(topics={slug: {"description": d} for slug, d in kb.topics.items()})
+    (folder / "taxonomy.json").write_text(taxonomy.model_dump_json(), encoding="utf-8")
+    (folder / SCOPE_MODEL_FILE).write_text(scope_model, encoding="utf-8")
 
 
 def _saved_scope_model(index_dir: Path) -> str:
