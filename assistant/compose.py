@@ -273,35 +273,58 @@ def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, m
         return Composed(text="", citations=[])
     asks_pitfalls = bool(PITFALL_INTENT.search(question))
     asked = _weighted_tokens(question, lexical)
-    for src in sources:
-        src.score = (src.hit.dense + HEADING_WEIGHT * _heading_match(src.hit.passage, asked, lexical)
-                     - (OFF_INTENT if src.kind == "pitfall" and not asks_pitfalls else 0.0)
-                     + (OFF_INTENT if asks_list and any(b.kind != "prose" for b in src.blocks) else 0.0))
+    _score(sources, asked, lexical, asks_list, asks_pitfalls)
     # Retrieval has already demoted passages written for the other side; its top document leads.
     top_doc = sources[0].hit.passage.doc_id
-    # Within it, a section whose heading names the other side ("For mentors: ...") is left out.
-    fitting = [s for s in sources if addresses(s.hit.passage, role) or
-               (s.hit.passage.doc_id == top_doc and section_audience(s.hit.passage) == list(s.hit.passage.audience))]
-    if role == "unknown":  # notes for programme staff are not advice for someone who did not say they run one
-        fitting = [s for s in fitting if section_audience(s.hit.passage) != ["program-staff"]
-                   or set(s.hit.passage.audience) == {"program-staff"}] or fitting
-
-    # The lead: the statement of the top document that answers the question best.
-    lead_pool = [s for s in fitting if s.hit.passage.doc_id == top_doc]
-    intro = _intro(data, top_doc, hits, query_vector)
-    if intro is not None and intro.hit.row not in {s.hit.row for s in lead_pool}:
-        lead_pool.append(intro)
-    leads = [(s, p) for s in lead_pool for p in range(len(s.units)) if _can_lead(s, p)]
-    lead = max(leads, key=lambda sp: sp[0].relevance[sp[1]] + (0.03 if sp[0] is lead_pool[0] else 0.0), default=None)
+    fitting = _fitting(sources, top_doc, role)
+    lead = _lead(fitting, top_doc, data, hits, query_vector)
 
     # The body: the best section of the top document, then sections that add something.
-    body: list[tuple[_Source, list[int]]] = []
-    used_sections: set[str] = set()
     main = max((s for s in fitting if s.hit.passage.doc_id == top_doc and s.kind != "example"),
                key=lambda s: s.score, default=fitting[0])
     skip = {lead[1]} if lead and lead[0] is main else set()
     whole = asks_list or _heading_match(main.hit.passage, asked, lexical) >= WHOLE_SECTION
     picked = _pick(main, skip, whole, MAX_LIST_ITEMS if whole else MAX_ITEMS)
+    return _render(lead, _body(main, picked, lead, fitting, top_doc, max_citations))
+
+
+def _score(sources: list[_Source], asked: dict[str, float], lexical, asks_list: bool, asks_pitfalls: bool) -> None:
+    """Set each source's score: its closeness to the question, more when its heading names what was
+    asked or it has the list that was asked for, less when it is a pitfall section no one asked about."""
+    for src in sources:
+        src.score = (src.hit.dense + HEADING_WEIGHT * _heading_match(src.hit.passage, asked, lexical)
+                     - (OFF_INTENT if src.kind == "pitfall" and not asks_pitfalls else 0.0)
+                     + (OFF_INTENT if asks_list and any(b.kind != "prose" for b in src.blocks) else 0.0))
+
+
+def _fitting(sources: list[_Source], top_doc: str, role: AskerRole) -> list[_Source]:
+    """The sources written for the asker's side."""
+    # Within the top document, a section whose heading names the other side ("For mentors: ...") is left out.
+    fitting = [s for s in sources if addresses(s.hit.passage, role) or
+               (s.hit.passage.doc_id == top_doc and section_audience(s.hit.passage) == list(s.hit.passage.audience))]
+    if role == "unknown":  # notes for programme staff are not advice for someone who did not say they run one
+        fitting = [s for s in fitting if section_audience(s.hit.passage) != ["program-staff"]
+                   or set(s.hit.passage.audience) == {"program-staff"}] or fitting
+    return fitting
+
+
+def _lead(fitting: list[_Source], top_doc: str, data: IndexData, hits: list[Hit],
+          query_vector: np.ndarray) -> tuple[_Source, int] | None:
+    """The lead, as (source, unit position): the statement of the top document that answers the question best."""
+    lead_pool = [s for s in fitting if s.hit.passage.doc_id == top_doc]
+    intro = _intro(data, top_doc, hits, query_vector)
+    if intro is not None and intro.hit.row not in {s.hit.row for s in lead_pool}:
+        lead_pool.append(intro)
+    leads = [(s, p) for s in lead_pool for p in range(len(s.units)) if _can_lead(s, p)]
+    return max(leads, key=lambda sp: sp[0].relevance[sp[1]] + (0.03 if sp[0] is lead_pool[0] else 0.0), default=None)
+
+
+def _body(main: _Source, picked: list[int], lead: tuple[_Source, int] | None, fitting: list[_Source],
+          top_doc: str, max_citations: int) -> list[tuple[_Source, list[int]]]:
+    """The sections shown after the lead, with the units picked from each: the main section's `picked`,
+    then up to MAX_EXTRA_SECTIONS more that add something, within MAX_WORDS and `max_citations`."""
+    body: list[tuple[_Source, list[int]]] = []
+    used_sections: set[str] = set()
     words = (word_count(lead[0].units[lead[1]]) if lead else 0)
     if picked:
         body.append((main, picked))
@@ -335,7 +358,7 @@ def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, m
         used_sections.add(src.hit.passage.section_key)
         docs_cited.add(src.hit.passage.doc_id)
         words += _words(src, picked)
-    return _render(lead, body)
+    return body
 
 
 def _weighted_tokens(text: str, lexical) -> dict[str, float]:

@@ -105,9 +105,12 @@ _STREET = (r"(?i:street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|bouleva
 
 def _recognizers(nlp_engine):
     """Presidio's recognisers for the categories we mask, plus ours for what it has none for."""
-    import regex
+    return _presidio_recognizers() + _our_recognizers()
+
+
+def _presidio_recognizers():
+    """Presidio's own recognisers for the categories we mask, kept offline."""
     import tldextract
-    from presidio_analyzer import Pattern, PatternRecognizer
     from presidio_analyzer.predefined_recognizers import (
         CreditCardRecognizer, EmailRecognizer, IbanRecognizer, IpRecognizer, NhsRecognizer,
         PhoneRecognizer, SpacyRecognizer, UkNinoRecognizer, UrlRecognizer, UsItinRecognizer,
@@ -125,8 +128,21 @@ def _recognizers(nlp_engine):
         def validate_result(self, pattern_text: str):
             return offline_tlds(pattern_text).fqdn != ""
 
+    return [
+        CreditCardRecognizer(), IbanRecognizer(), OfflineEmailRecognizer(), IpRecognizer(), UrlRecognizer(),
+        PhoneRecognizer(supported_regions=("GB", "US", "IE", "DE", "FR", "IN", "AU", "CA", "NL", "ES")),
+        UkNinoRecognizer(), NhsRecognizer(), UsSsnRecognizer(), UsItinRecognizer(), UkPostcodeRecognizer(),
+        SpacyRecognizer(supported_entities=["PERSON"]),
+    ]
+
+
+def _our_recognizers():
+    """Our recognisers, for what Presidio has none for: a table with one entry per recogniser."""
+    import regex
+    from presidio_analyzer import Pattern, PatternRecognizer
+
     exact = regex.DOTALL | regex.MULTILINE  # names and addresses need their capitals
-    ours = [
+    return [
         # @janedoe_88, but not the @ of an email address
         PatternRecognizer("SOCIAL_HANDLE", name="SocialHandleRecognizer", patterns=[
             Pattern("handle", r"(?<![\w.@+-])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?\b(?![@.]\w)", 0.8)]),
@@ -174,13 +190,6 @@ def _recognizers(nlp_engine):
             Pattern("from", rf"(?:^|(?<=[.!?]\s+)){_NAME}\s+{_NAME}(?=\s+from\s+[a-z])", 0.6),
         ]),
     ]
-    presidio = [
-        CreditCardRecognizer(), IbanRecognizer(), OfflineEmailRecognizer(), IpRecognizer(), UrlRecognizer(),
-        PhoneRecognizer(supported_regions=("GB", "US", "IE", "DE", "FR", "IN", "AU", "CA", "NL", "ES")),
-        UkNinoRecognizer(), NhsRecognizer(), UsSsnRecognizer(), UsItinRecognizer(), UkPostcodeRecognizer(),
-        SpacyRecognizer(supported_entities=["PERSON"]),
-    ]
-    return presidio + ours
 
 
 class Redactor:

@@ -16,7 +16,7 @@ import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -227,138 +227,163 @@ def create_app(settings: Settings | None = None, *, embedder=None) -> FastAPI:
     """
     settings = settings or Settings()
     runtime = Runtime(settings, embedder)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        runtime.storage = Storage.from_settings(settings)
-        runtime.storage.purge(settings.retention_days)
-        runtime.start_loading()
-        yield
-
-    app = FastAPI(title="Mentor API", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Mentor API", version="1", description=DESCRIPTION, lifespan=_lifespan)
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
-
-    @app.exception_handler(MentorError)
-    async def mentor_error(request: Request, exc: MentorError):
-        return _error(status_of(exc), str(exc), getattr(exc, "headers", None))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_body(request: Request, exc: RequestValidationError):
-        return _error(*validation_message(exc, request.url.path))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
-        message = str(exc.detail)
-        if exc.status_code == 400:  # FastAPI could not decode the body at all (not UTF-8, nested too deep)
-            message = f"the request body could not be read as JSON text; send UTF-8 JSON such as {_example(request.url.path)}"
-        elif exc.status_code == 404:
-            message = f"there is no endpoint {request.method} {request.url.path}; /docs lists them"
-        elif exc.status_code == 405:
-            message = f"{request.url.path} does not take {request.method}; /docs lists what it takes"
-        return _error(exc.status_code, message, exc.headers)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception):
-        log.exception("unexpected error answering %s %s", request.method, request.url.path)
-        return _error(500, "Mentor hit an unexpected error answering this request; it is in the server log")
-
-    bearer = HTTPBearer(auto_error=False, description="An API key from `mentor api-key create NAME`.")
-
-    def caller(response: Response, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Caller:
-        """The key's owner, with this request counted against its rate limit."""
-        who = authenticate(runtime.storage, credentials.credentials if credentials else None,
-                           settings.api_keys_required)
-        quota = spend(runtime.storage, who, settings.api_rate_limit)
-        if quota is not None:
-            response.headers.update(quota.headers())
-        return who
-
-    @app.get("/healthz", response_model=Health, tags=["operations"])
-    def healthz() -> Health:
-        """The process is up and serving HTTP (liveness). Says nothing about the index: see /readyz."""
-        return Health()
-
-    @app.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}}, tags=["operations"])
-    def readyz() -> Response:
-        """200 once the model and index are loaded and questions can be answered; 503 with the reason
-        while loading or after a failed load (tried again every few seconds, e.g. after `mentor index build`)."""
-        bot = runtime.assistant
-        if bot is not None:
-            manifest = bot.index.manifest
-            return JSONResponse(Readiness(status="ready", passages=manifest.passage_count,
-                                          detail=f"index built {manifest.built_at:%Y-%m-%d %H:%M} UTC").model_dump())
-        runtime.start_loading()
-        state = "loading" if runtime.loading or not runtime.error else "failed"
-        detail = ("loading the model and the index" if state == "loading"
-                  else f"Mentor could not load its guidance: {runtime.error}")
-        return JSONResponse(Readiness(status=state, detail=detail).model_dump(), status_code=503,
-                            headers={"Retry-After": "5"})
-
-    @app.post("/v1/ask", response_model=AskReply, responses=ERRORS, tags=["questions"])
-    def ask(body: AskRequest, who: Caller = Depends(caller)) -> AskReply:
-        """Answer a question from the guidance, every point cited `[n]`, or decline honestly.
-
-        `status` is `answered` (with `citations`) or `out_of_scope` (the guidance does not cover it; the text
-        says what it does cover). A question that can't be asked (empty, too long, a malformed history) gets
-        422 with the reason, as the chat would show it. The reply's `interaction_id` rates it via /v1/feedback.
-        """
-        bot = runtime.ready()
-        problem = bot.validate(body.question)
-        try:
-            history = normalise_history(body.history)
-        except InvalidHistory as exc:
-            problem = problem or str(exc)
-        if problem:
-            raise ApiError(422, problem)
-        answer = bot.ask(body.question, history=history)
-        if answer.status == "invalid_input":
-            raise ApiError(422, answer.text)
-        try:
-            interaction_id = runtime.storage.record_interaction(who.bucket, answer)
-        except SQLAlchemyError:
-            log.exception("could not store the interaction")
-            interaction_id = None
-        return AskReply(**answer.model_dump(), interaction_id=interaction_id)
-
-    @app.post("/v1/feedback", response_model=FeedbackReply, status_code=201, responses=ERRORS | {404: {"model": ErrorReply}},
-              tags=["questions"])
-    def feedback(body: FeedbackRequest, who: Caller = Depends(caller)) -> FeedbackReply:
-        """Rate an answer this API key was given: thumbs up or down, with an optional comment.
-
-        The comment is stored with personal data masked; the question as MENTOR_QUESTION_LOGGING says.
-        """
-        row = runtime.storage.interaction(body.interaction_id)
-        if row is None or row["session_id"] != who.bucket:
-            raise ApiError(404, f"no answer with interaction_id {body.interaction_id} was given to this API key; "
-                                "send the interaction_id of one of its POST /v1/ask replies")
-        feedback_id = runtime.storage.record_feedback(who.bucket, row["question"], row["cited_doc_ids"],
-                                                      1 if body.rating == "up" else 0, body.comment,
-                                                      interaction_id=row["id"])
-        return FeedbackReply(feedback_id=feedback_id)
-
-    @app.get("/v1/documents/{doc_id}", response_model=DocumentReply, responses=ERRORS | {404: {"model": ErrorReply}},
-             tags=["guidance"], dependencies=[Depends(caller)])
-    def document(doc_id: str) -> DocumentReply:
-        """A guidance document by id (a citation's `doc_id`): its front matter and Markdown body.
-
-        The body is curated Markdown: render it as Markdown with raw HTML shown as text, as the chat does.
-        """
-        documents = runtime.knowledge().by_id()
-        found = documents.get(doc_id)
-        if found is None:
-            raise ApiError(404, f"no guidance document has the id {doc_id[:80]!r}"
-                                f"{did_you_mean(doc_id, documents)}; GET /v1/topics lists every document's id")
-        return DocumentReply(**found.model_dump())
-
-    @app.get("/v1/topics", response_model=list[TopicReply], responses=ERRORS, tags=["guidance"],
-             dependencies=[Depends(caller)])
-    def topics() -> list[TopicReply]:
-        """Every topic of the guidance, in taxonomy order, with the documents filed under it."""
-        from assistant.chat import topic_shelves
-
-        return [TopicReply(slug=shelf.slug, label=shelf.label, description=shelf.description,
-                           documents=[DocumentRef(id=d.id, title=d.title, summary=d.summary) for d in shelf.documents])
-                for shelf in topic_shelves(runtime.knowledge())]
-
+    app.add_exception_handler(MentorError, _mentor_error)
+    app.add_exception_handler(RequestValidationError, _invalid_body)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+    app.include_router(router)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """Open storage, purge what is past retention, and start loading the model and the index."""
+    runtime: Runtime = app.state.runtime
+    runtime.storage = Storage.from_settings(runtime.settings)
+    runtime.storage.purge(runtime.settings.retention_days)
+    runtime.start_loading()
+    yield
+
+
+# -- errors: every one is JSON {"error": "..."} ----------------------------------------------------------
+async def _mentor_error(request: Request, exc: MentorError):
+    return _error(status_of(exc), str(exc), getattr(exc, "headers", None))
+
+
+async def _invalid_body(request: Request, exc: RequestValidationError):
+    return _error(*validation_message(exc, request.url.path))
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException):
+    message = str(exc.detail)
+    if exc.status_code == 400:  # FastAPI could not decode the body at all (not UTF-8, nested too deep)
+        message = f"the request body could not be read as JSON text; send UTF-8 JSON such as {_example(request.url.path)}"
+    elif exc.status_code == 404:
+        message = f"there is no endpoint {request.method} {request.url.path}; /docs lists them"
+    elif exc.status_code == 405:
+        message = f"{request.url.path} does not take {request.method}; /docs lists what it takes"
+    return _error(exc.status_code, message, exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception):
+    log.exception("unexpected error answering %s %s", request.method, request.url.path)
+    return _error(500, "Mentor hit an unexpected error answering this request; it is in the server log")
+
+
+# -- endpoints ------------------------------------------------------------------------------------------
+router = APIRouter()
+_bearer = HTTPBearer(auto_error=False, description="An API key from `mentor api-key create NAME`.")
+
+
+async def _runtime(request: Request) -> Runtime:
+    """The Runtime of the app serving this request (async: it only reads app.state, so needs no worker thread)."""
+    return request.app.state.runtime
+
+
+def _caller(response: Response, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+            runtime: Runtime = Depends(_runtime)) -> Caller:
+    """The key's owner, with this request counted against its rate limit."""
+    settings = runtime.settings
+    who = authenticate(runtime.storage, credentials.credentials if credentials else None,
+                       settings.api_keys_required)
+    quota = spend(runtime.storage, who, settings.api_rate_limit)
+    if quota is not None:
+        response.headers.update(quota.headers())
+    return who
+
+
+@router.get("/healthz", response_model=Health, tags=["operations"])
+def healthz() -> Health:
+    """The process is up and serving HTTP (liveness). Says nothing about the index: see /readyz."""
+    return Health()
+
+
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}}, tags=["operations"])
+def readyz(runtime: Runtime = Depends(_runtime)) -> Response:
+    """200 once the model and index are loaded and questions can be answered; 503 with the reason
+    while loading or after a failed load (tried again every few seconds, e.g. after `mentor index build`)."""
+    bot = runtime.assistant
+    if bot is not None:
+        manifest = bot.index.manifest
+        return JSONResponse(Readiness(status="ready", passages=manifest.passage_count,
+                                      detail=f"index built {manifest.built_at:%Y-%m-%d %H:%M} UTC").model_dump())
+    runtime.start_loading()
+    state = "loading" if runtime.loading or not runtime.error else "failed"
+    detail = ("loading the model and the index" if state == "loading"
+              else f"Mentor could not load its guidance: {runtime.error}")
+    return JSONResponse(Readiness(status=state, detail=detail).model_dump(), status_code=503,
+                        headers={"Retry-After": "5"})
+
+
+@router.post("/v1/ask", response_model=AskReply, responses=ERRORS, tags=["questions"])
+def ask(body: AskRequest, who: Caller = Depends(_caller), runtime: Runtime = Depends(_runtime)) -> AskReply:
+    """Answer a question from the guidance, every point cited `[n]`, or decline honestly.
+
+    `status` is `answered` (with `citations`) or `out_of_scope` (the guidance does not cover it; the text
+    says what it does cover). A question that can't be asked (empty, too long, a malformed history) gets
+    422 with the reason, as the chat would show it. The reply's `interaction_id` rates it via /v1/feedback.
+    """
+    bot = runtime.ready()
+    problem = bot.validate(body.question)
+    try:
+        history = normalise_history(body.history)
+    except InvalidHistory as exc:
+        problem = problem or str(exc)
+    if problem:
+        raise ApiError(422, problem)
+    answer = bot.ask(body.question, history=history)
+    if answer.status == "invalid_input":
+        raise ApiError(422, answer.text)
+    try:
+        interaction_id = runtime.storage.record_interaction(who.bucket, answer)
+    except SQLAlchemyError:
+        log.exception("could not store the interaction")
+        interaction_id = None
+    return AskReply(**answer.model_dump(), interaction_id=interaction_id)
+
+
+@router.post("/v1/feedback", response_model=FeedbackReply, status_code=201, responses=ERRORS | {404: {"model": ErrorReply}},
+             tags=["questions"])
+def feedback(body: FeedbackRequest, who: Caller = Depends(_caller),
+             runtime: Runtime = Depends(_runtime)) -> FeedbackReply:
+    """Rate an answer this API key was given: thumbs up or down, with an optional comment.
+
+    The comment is stored with personal data masked; the question as MENTOR_QUESTION_LOGGING says.
+    """
+    row = runtime.storage.interaction(body.interaction_id)
+    if row is None or row["session_id"] != who.bucket:
+        raise ApiError(404, f"no answer with interaction_id {body.interaction_id} was given to this API key; "
+                            "send the interaction_id of one of its POST /v1/ask replies")
+    feedback_id = runtime.storage.record_feedback(who.bucket, row["question"], row["cited_doc_ids"],
+                                                  1 if body.rating == "up" else 0, body.comment,
+                                                  interaction_id=row["id"])
+    return FeedbackReply(feedback_id=feedback_id)
+
+
+@router.get("/v1/documents/{doc_id}", response_model=DocumentReply, responses=ERRORS | {404: {"model": ErrorReply}},
+            tags=["guidance"], dependencies=[Depends(_caller)])
+def document(doc_id: str, runtime: Runtime = Depends(_runtime)) -> DocumentReply:
+    """A guidance document by id (a citation's `doc_id`): its front matter and Markdown body.
+
+    The body is curated Markdown: render it as Markdown with raw HTML shown as text, as the chat does.
+    """
+    documents = runtime.knowledge().by_id()
+    found = documents.get(doc_id)
+    if found is None:
+        raise ApiError(404, f"no guidance document has the id {doc_id[:80]!r}"
+                            f"{did_you_mean(doc_id, documents)}; GET /v1/topics lists every document's id")
+    return DocumentReply(**found.model_dump())
+
+
+@router.get("/v1/topics", response_model=list[TopicReply], responses=ERRORS, tags=["guidance"],
+            dependencies=[Depends(_caller)])
+def topics(runtime: Runtime = Depends(_runtime)) -> list[TopicReply]:
+    """Every topic of the guidance, in taxonomy order, with the documents filed under it."""
+    from assistant.chat import topic_shelves
+
+    return [TopicReply(slug=shelf.slug, label=shelf.label, description=shelf.description,
+                       documents=[DocumentRef(id=d.id, title=d.title, summary=d.summary) for d in shelf.documents])
+            for shelf in topic_shelves(runtime.knowledge())]

@@ -145,72 +145,79 @@ _FRONT = ("id: fuzz\ntitle: A title\ntopics: [finding-a-mentor]\naudience: [ment
           "summary: A summary.\nupdated: 2026-01-01")
 
 
+_DEEP = "[" * 5000 + "]" * 5000  # YAML nested deeper than a parser's recursion limit
+# A "billion laughs": each alias is nine of the one before, 9**9 x's in all.
+_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+
+
+def _fuzz_doc(text):
+    """A case maker that writes `text` as fuzz.md."""
+    return lambda folder: _write(folder / "fuzz.md", text)
+
+
+def _fuzz_front(old, new):
+    """A case maker that writes fuzz.md with `old` in its good front matter replaced by `new`."""
+    return _fuzz_doc(_doc(_FRONT.replace(old, new)))
+
+
+def _fuzz_link(target):
+    """A case maker that makes fuzz.md a symlink to `target`."""
+    return lambda folder: os.symlink(target, folder / "fuzz.md")
+
+
 def nasty_cases() -> list[tuple[str, str, callable]]:
     """(label, file made bad, function(folder) that makes it bad): failures seen in the wild (issue 11)."""
-    deep = "[" * 5000 + "]" * 5000
-    bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
-
-    def doc(text):
-        return lambda folder: _write(folder / "fuzz.md", text)
-
-    def front(old, new):
-        return doc(_doc(_FRONT.replace(old, new)))
-
-    def link(target):
-        return lambda folder: os.symlink(target, folder / "fuzz.md")
-
-    cases = [
-        ("impossible date 2026-02-30", "fuzz.md", front("2026-01-01", "2026-02-30")),
-        ("impossible date 2026-13-45", "fuzz.md", front("2026-01-01", "2026-13-45")),
-        ("date 0000-01-01", "fuzz.md", front("2026-01-01", "0000-01-01")),
-        ("datetime in updated", "fuzz.md", front("2026-01-01", "2026-01-01 10:30:00")),
-        ("date as a number", "fuzz.md", front("2026-01-01", "20260101")),
-        ("deeply nested YAML", "fuzz.md", front("summary: A summary.", f"summary: {deep}")),
-        ("YAML alias bomb", "fuzz.md", doc(_doc(_FRONT + "\n" + bomb))),
-        ("YAML python tag", "fuzz.md", front("title: A title", "title: !!python/object/apply:os.system [ls]")),
-        ("YAML binary tag", "fuzz.md", front("title: A title", "title: !!binary aGVsbG8=")),
-        ("YAML set and odd keys", "fuzz.md", front("title: A title", "title: !!set {a, b}\n? [x]\n: y\n1: 2")),
+    return [
+        ("impossible date 2026-02-30", "fuzz.md", _fuzz_front("2026-01-01", "2026-02-30")),
+        ("impossible date 2026-13-45", "fuzz.md", _fuzz_front("2026-01-01", "2026-13-45")),
+        ("date 0000-01-01", "fuzz.md", _fuzz_front("2026-01-01", "0000-01-01")),
+        ("datetime in updated", "fuzz.md", _fuzz_front("2026-01-01", "2026-01-01 10:30:00")),
+        ("date as a number", "fuzz.md", _fuzz_front("2026-01-01", "20260101")),
+        ("deeply nested YAML", "fuzz.md", _fuzz_front("summary: A summary.", f"summary: {_DEEP}")),
+        ("YAML alias bomb", "fuzz.md", _fuzz_doc(_doc(_FRONT + "\n" + _BOMB))),
+        ("YAML python tag", "fuzz.md", _fuzz_front("title: A title", "title: !!python/object/apply:os.system [ls]")),
+        ("YAML binary tag", "fuzz.md", _fuzz_front("title: A title", "title: !!binary aGVsbG8=")),
+        ("YAML set and odd keys", "fuzz.md", _fuzz_front("title: A title", "title: !!set {a, b}\n? [x]\n: y\n1: 2")),
         ("byte-order mark", "fuzz.md", lambda f: _write(f / "fuzz.md", "\ufeff".encode() + _doc(_FRONT).encode())),
         ("not UTF-8", "fuzz.md", lambda f: _write(f / "fuzz.md", _doc(_FRONT).encode("utf-16"))),
         ("latin-1 bytes", "fuzz.md", lambda f: _write(f / "fuzz.md", _doc(_FRONT + "\nsource: caf\xe9").encode("latin-1"))),
-        ("NUL bytes", "fuzz.md", doc(_doc(_FRONT, "\x00" * 1000))),
-        ("lone surrogate", "fuzz.md", doc(_doc(_FRONT, "## Head \ud800\n\ntext \udfff\n"))),
-        ("empty file", "fuzz.md", doc("")),
-        ("only ---", "fuzz.md", doc("---")),
-        ("front matter not closed", "fuzz.md", doc("---\n" + _FRONT + "\n\nbody")),
-        ("front matter a list", "fuzz.md", doc(_doc("- a\n- b"))),
-        ("front matter a string", "fuzz.md", doc(_doc("just words"))),
-        ("id not the file name", "fuzz.md", front("id: fuzz", "id: other-name")),
-        ("duplicate id", "fuzz.md", front("id: fuzz", f"id: {GOOD_DOC}")),
-        ("unknown topic and audience", "fuzz.md", front("audience: [mentee]", "audience: [robots]\ntopics: [nope]")),
-        ("heading of 3,000 spaces", "fuzz.md", doc(_doc(_FRONT, "##" + " " * 3000 + "x\n\ntext\n"))),
-        ("heading of 20,000 spaces", "fuzz.md", doc(_doc(_FRONT, "##" + " " * 20000 + "\n\ntext\n"))),
-        ("heading of 5,000 hashes", "fuzz.md", doc(_doc(_FRONT, "#" * 5000 + " x\n\ntext\n"))),
-        ("very long heading", "fuzz.md", doc(_doc(_FRONT, "## " + "word " * 2000 + "\n\ntext\n"))),
-        ("unclosed code fence", "fuzz.md", doc(_doc(_FRONT, "```\n## not a heading\n" * 200))),
-        ("file over the size limit", "fuzz.md", doc(_doc(_FRONT, "advice. " * 60_000))),
+        ("NUL bytes", "fuzz.md", _fuzz_doc(_doc(_FRONT, "\x00" * 1000))),
+        ("lone surrogate", "fuzz.md", _fuzz_doc(_doc(_FRONT, "## Head \ud800\n\ntext \udfff\n"))),
+        ("empty file", "fuzz.md", _fuzz_doc("")),
+        ("only ---", "fuzz.md", _fuzz_doc("---")),
+        ("front matter not closed", "fuzz.md", _fuzz_doc("---\n" + _FRONT + "\n\nbody")),
+        ("front matter a list", "fuzz.md", _fuzz_doc(_doc("- a\n- b"))),
+        ("front matter a string", "fuzz.md", _fuzz_doc(_doc("just words"))),
+        ("id not the file name", "fuzz.md", _fuzz_front("id: fuzz", "id: other-name")),
+        ("duplicate id", "fuzz.md", _fuzz_front("id: fuzz", f"id: {GOOD_DOC}")),
+        ("unknown topic and audience", "fuzz.md", _fuzz_front("audience: [mentee]", "audience: [robots]\ntopics: [nope]")),
+        ("heading of 3,000 spaces", "fuzz.md", _fuzz_doc(_doc(_FRONT, "##" + " " * 3000 + "x\n\ntext\n"))),
+        ("heading of 20,000 spaces", "fuzz.md", _fuzz_doc(_doc(_FRONT, "##" + " " * 20000 + "\n\ntext\n"))),
+        ("heading of 5,000 hashes", "fuzz.md", _fuzz_doc(_doc(_FRONT, "#" * 5000 + " x\n\ntext\n"))),
+        ("very long heading", "fuzz.md", _fuzz_doc(_doc(_FRONT, "## " + "word " * 2000 + "\n\ntext\n"))),
+        ("unclosed code fence", "fuzz.md", _fuzz_doc(_doc(_FRONT, "```\n## not a heading\n" * 200))),
+        ("file over the size limit", "fuzz.md", _fuzz_doc(_doc(_FRONT, "advice. " * 60_000))),
         ("a folder named x.md", "fuzz.md", lambda f: (f / "fuzz.md").mkdir()),
         ("a named pipe", "fuzz.md", lambda f: os.mkfifo(f / "fuzz.md")),
         ("a broken symlink", "fuzz.md", lambda f: os.symlink(f / "nowhere.md", f / "fuzz.md")),
-        ("a symlink to /dev/zero", "fuzz.md", link("/dev/zero")),
-        ("a symlink to /dev/urandom", "fuzz.md", link("/dev/urandom")),
+        ("a symlink to /dev/zero", "fuzz.md", _fuzz_link("/dev/zero")),
+        ("a symlink to /dev/urandom", "fuzz.md", _fuzz_link("/dev/urandom")),
         ("a symlink loop", "fuzz.md|loop.md", lambda f: (os.symlink(f / "loop.md", f / "fuzz.md"),
                                                  os.symlink(f / "fuzz.md", f / "loop.md"))),
         ("topics.yaml not UTF-8", "topics.yaml", lambda f: _write(f / "topics.yaml", b"\xff\xfe\x00bad")),
         ("topics.yaml a list", "topics.yaml", lambda f: _write(f / "topics.yaml", "- a\n- b\n")),
-        ("topics.yaml alias bomb", "topics.yaml", lambda f: _write(f / "topics.yaml", bomb)),
-        ("topics.yaml deeply nested", "topics.yaml", lambda f: _write(f / "topics.yaml", deep)),
+        ("topics.yaml alias bomb", "topics.yaml", lambda f: _write(f / "topics.yaml", _BOMB)),
+        ("topics.yaml deeply nested", "topics.yaml", lambda f: _write(f / "topics.yaml", _DEEP)),
         ("topics.yaml a folder", "topics.yaml", lambda f: ((f / "topics.yaml").unlink(), (f / "topics.yaml").mkdir())),
         ("topics.yaml a named pipe", "topics.yaml", lambda f: ((f / "topics.yaml").unlink(), os.mkfifo(f / "topics.yaml"))),
         ("topics.yaml missing", "topics.yaml", lambda f: (f / "topics.yaml").unlink()),
         ("scope.yaml not UTF-8", "scope.yaml", lambda f: _write(f / "scope.yaml", b"\xff\xfe\x00bad")),
         ("scope.yaml wrong shape", "scope.yaml", lambda f: _write(f / "scope.yaml", "salary: [1, 2]\nx: {label: 3}\n")),
-        ("scope.yaml alias bomb", "scope.yaml", lambda f: _write(f / "scope.yaml", bomb)),
+        ("scope.yaml alias bomb", "scope.yaml", lambda f: _write(f / "scope.yaml", _BOMB)),
         ("scope.yaml a symlink to /dev/zero", "scope.yaml",
          lambda f: ((f / "scope.yaml").unlink(), os.symlink("/dev/zero", f / "scope.yaml"))),
     ]
-    return cases
 
 
 def run_nasty_corpus(root: Path, source: Path) -> LoaderReport:
@@ -347,6 +354,17 @@ def _usable(settings: Settings) -> str | None:
     return None
 
 
+def _measure_build(settings: Settings, rng: random.Random) -> float:
+    """Seconds one unkilled child build takes here, so the kills can spread over all of a build."""
+    _touch_documents(Path(settings.knowledge_dir), rng)
+    child = _child(settings)
+    out, err = child.communicate(timeout=600)
+    built = [line for line in out.splitlines() if line.startswith("built")]
+    if child.returncode or not built:
+        raise RuntimeError(f"the measuring build failed (exit {child.returncode}): {err[-2000:]}")
+    return float(built[0].split()[1])
+
+
 def run_kill_trials(settings: Settings, trials: int, seed: int = 0, build_s: float | None = None) -> KillReport:
     """Kill a child's `build_index` with SIGKILL after a random delay, `trials` times; the index must load
     after each kill. `settings` must point at a built index over a copy of the knowledge (it is modified).
@@ -360,15 +378,7 @@ def run_kill_trials(settings: Settings, trials: int, seed: int = 0, build_s: flo
 
     rng = random.Random(seed)
     report = KillReport()
-    if build_s is None:  # one unkilled build measures a build here, so the kills spread over all of it
-        _touch_documents(Path(settings.knowledge_dir), rng)
-        child = _child(settings)
-        out, err = child.communicate(timeout=600)
-        built = [line for line in out.splitlines() if line.startswith("built")]
-        if child.returncode or not built:
-            raise RuntimeError(f"the measuring build failed (exit {child.returncode}): {err[-2000:]}")
-        build_s = float(built[0].split()[1])
-    report.build_s = build_s
+    report.build_s = _measure_build(settings, rng) if build_s is None else build_s
     for trial in range(trials):
         _touch_documents(Path(settings.knowledge_dir), rng)
         if rng.random() < 0.25:  # sometimes a build that embeds everything, so the kill can land in the cache
@@ -451,8 +461,30 @@ def run_concurrency(bot, threads: int, per_thread: int, questions=DEFAULT_QUESTI
     thread rebuilds and swaps the index in a loop. The knowledge does not change between versions, so
     every answer must equal the single-thread answer to the same question."""
     report = ConcurrencyReport(threads=threads)
+    expected = _single_thread(bot, questions, per_thread, report)
+    bot.clear_query_cache()
+    lock = threading.Lock()
+    done = threading.Event()
+    builder = threading.Thread(target=_rebuild_until, args=(bot, done, lock, report)) if rebuild else None
+    if builder:
+        builder.start()
+    workers = [threading.Thread(target=_ask_in_thread, args=(bot, n, per_thread, questions, expected, lock, report))
+               for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    done.set()
+    if builder:
+        builder.join()
+    return report
+
+
+def _single_thread(bot, questions, per_thread: int, report: ConcurrencyReport) -> dict:
+    """The single-thread answer to each question, to match; its latencies (and those of about
+    `per_thread` more asks) go into `report.single_ms` as the baseline."""
     expected = {}
-    for question, history in questions:  # single-thread: the answers to match, and the latency baseline
+    for question, history in questions:
         bot.clear_query_cache()
         started = time.perf_counter()
         expected[question] = bot.ask(question, history=history)
@@ -463,57 +495,48 @@ def run_concurrency(bot, threads: int, per_thread: int, questions=DEFAULT_QUESTI
             started = time.perf_counter()
             bot.ask(question, history=history)
             report.single_ms.append((time.perf_counter() - started) * 1000)
-    bot.clear_query_cache()
-    lock = threading.Lock()
-    done = threading.Event()
+    return expected
 
-    def rebuilder():
-        while not done.is_set():
-            try:
-                bot.rebuild()
-                with lock:
-                    report.rebuilds += 1
-            except Exception as exc:  # noqa: BLE001
-                with lock:
-                    report.rebuild_errors += 1
-                    report.failures.append(f"rebuild: {type(exc).__name__}: {exc}")
 
-    def asker(n):
-        rng = random.Random(n)
-        for _ in range(per_thread):
-            question, history = rng.choice(questions)
-            started = time.perf_counter()
-            try:
-                answer = bot.ask(question, history=history)
-            except Exception as exc:  # noqa: BLE001
-                with lock:
-                    report.asks += 1
-                    report.errors += 1
-                    report.failures.append(f"{question!r}: {type(exc).__name__}: {exc}\n{traceback.format_exc()[-800:]}")
-                continue
-            ms = (time.perf_counter() - started) * 1000
-            want = expected[question]
-            same = (answer.status, answer.text, [c.doc_id for c in answer.citations]) == \
-                   (want.status, want.text, [c.doc_id for c in want.citations])
+def _rebuild_until(bot, done: threading.Event, lock: threading.Lock, report: ConcurrencyReport) -> None:
+    """Rebuild and swap in the index, again and again until `done` is set, counting rebuilds and failures."""
+    while not done.is_set():
+        try:
+            bot.rebuild()
+            with lock:
+                report.rebuilds += 1
+        except Exception as exc:  # noqa: BLE001
+            with lock:
+                report.rebuild_errors += 1
+                report.failures.append(f"rebuild: {type(exc).__name__}: {exc}")
+
+
+def _ask_in_thread(bot, n: int, per_thread: int, questions, expected: dict, lock: threading.Lock,
+                   report: ConcurrencyReport) -> None:
+    """Thread `n`: ask `per_thread` questions drawn with seed `n`, counting errors and answers that
+    differ from `expected`."""
+    rng = random.Random(n)
+    for _ in range(per_thread):
+        question, history = rng.choice(questions)
+        started = time.perf_counter()
+        try:
+            answer = bot.ask(question, history=history)
+        except Exception as exc:  # noqa: BLE001
             with lock:
                 report.asks += 1
-                report.concurrent_ms.append(ms)
-                if not same:
-                    report.differing += 1
-                    report.failures.append(f"{question!r}: answer differs from single-thread ({answer.status})")
-
-    builder = threading.Thread(target=rebuilder) if rebuild else None
-    if builder:
-        builder.start()
-    workers = [threading.Thread(target=asker, args=(n,)) for n in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    done.set()
-    if builder:
-        builder.join()
-    return report
+                report.errors += 1
+                report.failures.append(f"{question!r}: {type(exc).__name__}: {exc}\n{traceback.format_exc()[-800:]}")
+            continue
+        ms = (time.perf_counter() - started) * 1000
+        want = expected[question]
+        same = (answer.status, answer.text, [c.doc_id for c in answer.citations]) == \
+               (want.status, want.text, [c.doc_id for c in want.citations])
+        with lock:
+            report.asks += 1
+            report.concurrent_ms.append(ms)
+            if not same:
+                report.differing += 1
+                report.failures.append(f"{question!r}: answer differs from single-thread ({answer.status})")
 
 
 # -- bad questions -------------------------------------------------------------------------------------
@@ -666,111 +689,145 @@ def run_all(settings: Settings, plan: LongRun, corpus: Path, echo=print) -> bool
 
     Returns True when every target is met.
     """
-    from assistant.embedding import Embedder
-    from assistant.index import build_index
     from assistant.pipeline import Assistant
 
-    source = Path(settings.knowledge_dir)
-    rows: list[tuple[str, str, str, bool]] = []  # trial, figure, value, target met
-    failures: list[str] = []
+    figures = _Figures()
     started_all = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mentor-selftest-") as tmp:
         root = Path(tmp)
-
-        echo(f"loader: {len(nasty_cases())} nasty cases and {plan.fuzz_examples} Hypothesis examples ...")
-        t = time.perf_counter()
-        nasty = run_nasty_corpus(root, source)
-        fuzz = run_loader_fuzz(root, source, plan.fuzz_examples, seed=plan.seed)
-        loader_s = time.perf_counter() - t
-        for name, rep in (("loader nasty corpus", nasty), ("loader fuzz (Hypothesis)", fuzz)):
-            rows += [(name, "cases", f"{rep.cases}", True),
-                     (name, "crashes", f"{rep.crashes}", rep.crashes == 0),
-                     (name, "hangs", f"{rep.hangs}", rep.hangs == 0),
-                     (name, "problems not naming the file", f"{rep.unnamed}", rep.unnamed == 0),
-                     (name, "good document lost", f"{rep.good_lost}", rep.good_lost == 0),
-                     (name, "slowest case", f"{rep.slowest_s:.2f} s", rep.slowest_s <= HANG_S)]
-            failures += rep.failures
-        rows.append(("loader", "time", f"{loader_s:.0f} s", True))
-
-        # A private copy of the whole knowledge folder and an index built over it (with the live
-        # index's embedding cache when there is one, so the first build is quick).
-        work = Settings(knowledge_dir=root / "knowledge", index_dir=root / "index", data_dir=root / "data",
-                        _env_file=None, model=settings.model, retrieval=settings.retrieval)
-        shutil.copytree(source, work.knowledge_dir, ignore=shutil.ignore_patterns(".*", "_*"))
-        Path(work.index_dir).mkdir(parents=True)
-        live_cache = Path(settings.index_dir) / "embedding-cache.sqlite"
-        if live_cache.is_file():
-            shutil.copy(live_cache, Path(work.index_dir) / live_cache.name)
-        embedder = Embedder(settings.model)
-        build_index(work, embedder)
-
-        echo(f"kill -9 during index build: {plan.kill_trials} trials ...")
-        t = time.perf_counter()
-        kill = run_kill_trials(work, plan.kill_trials, seed=plan.seed)
-        rows += [("kill -9 during build", "trials", f"{kill.trials}", True),
-                 ("kill -9 during build", "killed before the build finished", f"{kill.killed_mid_build}", True),
-                 ("kill -9 during build", "unusable indexes", f"{kill.unusable}", kill.unusable == 0),
-                 ("kill -9 during build", "next build works, no .tmp-* left",
-                  f"{kill.rebuild_after_ok}, {kill.leftovers_after}", kill.rebuild_after_ok and kill.leftovers_after == 0),
-                 ("kill -9 during build", "one build (child)", f"{kill.build_s:.1f} s", True),
-                 ("kill -9 during build", "time", f"{time.perf_counter() - t:.0f} s", True)]
-        for phase, n in sorted(kill.phases.items(), key=lambda kv: -kv[1]):
-            rows.append(("kill -9 during build", f"  killed at: {phase}", f"{n}", True))
-        failures += kill.failures
-
+        _loader_trials(root, Path(settings.knowledge_dir), plan, figures, echo)
+        work, embedder = _private_copy(settings, root)
+        _kill_trial(work, plan, figures, echo)
         bot = Assistant(work, embedder=embedder).load()
-        echo(f"concurrency: {plan.threads} threads x {plan.per_thread} questions while rebuilding ...")
-        t = time.perf_counter()
-        conc = run_concurrency(bot, plan.threads, plan.per_thread)
-        rows += [("concurrency", "asks", f"{conc.asks} ({plan.threads} threads x {plan.per_thread})", True),
-                 ("concurrency", "errors", f"{conc.errors}", conc.errors == 0),
-                 ("concurrency", "answers differing from single-thread", f"{conc.differing}", conc.differing == 0),
-                 ("concurrency", "rebuilds swapped in meanwhile", f"{conc.rebuilds} ({conc.rebuild_errors} failed)",
-                  conc.rebuild_errors == 0 and conc.rebuilds > 0),
-                 ("concurrency", "single-thread median / p95",
-                  f"{statistics.median(conc.single_ms):.0f} / {p95(conc.single_ms):.0f} ms", True),
-                 ("concurrency", "concurrent median / p95",
-                  f"{statistics.median(conc.concurrent_ms):.0f} / {p95(conc.concurrent_ms):.0f} ms" if conc.concurrent_ms else "-",
-                  True),
-                 ("concurrency", "p95 ratio (concurrent / single)", f"{conc.p95_ratio:.1f}x", True),
-                 ("concurrency", "time", f"{time.perf_counter() - t:.0f} s", True)]
-        failures += conc.failures[:20]
+        _concurrency_trial(bot, plan, figures, echo)
+        _bad_question_trials(bot, work, figures, echo)
+    _redaction_trial(corpus, figures, echo)
+    _print_figures(figures, started_all, plan.seed, echo)
+    return all(ok for *_, ok in figures.rows)
 
-        echo(f"bad questions: {len(bad_questions())} through the API, {len(cli_cases())} through the CLI ...")
-        api = run_bad_questions_api(bot)
-        env = {"MENTOR_KNOWLEDGE_DIR": str(work.knowledge_dir), "MENTOR_INDEX_DIR": str(work.index_dir),
-               "MENTOR_DATA_DIR": str(work.data_dir)}
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            cli = run_bad_questions_cli()
-        finally:
-            for k, v in saved.items():
-                os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-        for name, rep in (("bad questions, API", api), ("bad questions, CLI", cli)):
-            rows += [(name, "cases", f"{rep.cases}", True),
-                     (name, "raised", f"{rep.raised}", rep.raised == 0),
-                     (name, "returned no status", f"{rep.no_status}", rep.no_status == 0),
-                     (name, "statuses", ", ".join(f"{k} {v}" for k, v in sorted(rep.statuses.items())), True),
-                     (name, "slowest case", f"{rep.slowest_ms:.0f} ms", True)]
-            failures += rep.failures
 
+@dataclass
+class _Figures:
+    """What run_all prints: a row per figure (trial, figure, value, target met), and the failures behind them."""
+
+    rows: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def _loader_trials(root: Path, source: Path, plan: LongRun, figures: _Figures, echo) -> None:
+    echo(f"loader: {len(nasty_cases())} nasty cases and {plan.fuzz_examples} Hypothesis examples ...")
+    t = time.perf_counter()
+    nasty = run_nasty_corpus(root, source)
+    fuzz = run_loader_fuzz(root, source, plan.fuzz_examples, seed=plan.seed)
+    loader_s = time.perf_counter() - t
+    for name, rep in (("loader nasty corpus", nasty), ("loader fuzz (Hypothesis)", fuzz)):
+        figures.rows += [(name, "cases", f"{rep.cases}", True),
+                         (name, "crashes", f"{rep.crashes}", rep.crashes == 0),
+                         (name, "hangs", f"{rep.hangs}", rep.hangs == 0),
+                         (name, "problems not naming the file", f"{rep.unnamed}", rep.unnamed == 0),
+                         (name, "good document lost", f"{rep.good_lost}", rep.good_lost == 0),
+                         (name, "slowest case", f"{rep.slowest_s:.2f} s", rep.slowest_s <= HANG_S)]
+        figures.failures += rep.failures
+    figures.rows.append(("loader", "time", f"{loader_s:.0f} s", True))
+
+
+def _private_copy(settings: Settings, root: Path):
+    """Settings for a private copy of the whole knowledge folder under `root`, with an index built over
+    it (with the live index's embedding cache when there is one, so the first build is quick), and the
+    Embedder that built it."""
+    from assistant.embedding import Embedder
+    from assistant.index import build_index
+
+    work = Settings(knowledge_dir=root / "knowledge", index_dir=root / "index", data_dir=root / "data",
+                    _env_file=None, model=settings.model, retrieval=settings.retrieval)
+    shutil.copytree(Path(settings.knowledge_dir), work.knowledge_dir, ignore=shutil.ignore_patterns(".*", "_*"))
+    Path(work.index_dir).mkdir(parents=True)
+    live_cache = Path(settings.index_dir) / "embedding-cache.sqlite"
+    if live_cache.is_file():
+        shutil.copy(live_cache, Path(work.index_dir) / live_cache.name)
+    embedder = Embedder(settings.model)
+    build_index(work, embedder)
+    return work, embedder
+
+
+def _kill_trial(work: Settings, plan: LongRun, figures: _Figures, echo) -> None:
+    echo(f"kill -9 during index build: {plan.kill_trials} trials ...")
+    t = time.perf_counter()
+    kill = run_kill_trials(work, plan.kill_trials, seed=plan.seed)
+    figures.rows += [
+        ("kill -9 during build", "trials", f"{kill.trials}", True),
+        ("kill -9 during build", "killed before the build finished", f"{kill.killed_mid_build}", True),
+        ("kill -9 during build", "unusable indexes", f"{kill.unusable}", kill.unusable == 0),
+        ("kill -9 during build", "next build works, no .tmp-* left",
+         f"{kill.rebuild_after_ok}, {kill.leftovers_after}", kill.rebuild_after_ok and kill.leftovers_after == 0),
+        ("kill -9 during build", "one build (child)", f"{kill.build_s:.1f} s", True),
+        ("kill -9 during build", "time", f"{time.perf_counter() - t:.0f} s", True)]
+    for phase, n in sorted(kill.phases.items(), key=lambda kv: -kv[1]):
+        figures.rows.append(("kill -9 during build", f"  killed at: {phase}", f"{n}", True))
+    figures.failures += kill.failures
+
+
+def _concurrency_trial(bot, plan: LongRun, figures: _Figures, echo) -> None:
+    echo(f"concurrency: {plan.threads} threads x {plan.per_thread} questions while rebuilding ...")
+    t = time.perf_counter()
+    conc = run_concurrency(bot, plan.threads, plan.per_thread)
+    figures.rows += [
+        ("concurrency", "asks", f"{conc.asks} ({plan.threads} threads x {plan.per_thread})", True),
+        ("concurrency", "errors", f"{conc.errors}", conc.errors == 0),
+        ("concurrency", "answers differing from single-thread", f"{conc.differing}", conc.differing == 0),
+        ("concurrency", "rebuilds swapped in meanwhile", f"{conc.rebuilds} ({conc.rebuild_errors} failed)",
+         conc.rebuild_errors == 0 and conc.rebuilds > 0),
+        ("concurrency", "single-thread median / p95",
+         f"{statistics.median(conc.single_ms):.0f} / {p95(conc.single_ms):.0f} ms", True),
+        ("concurrency", "concurrent median / p95",
+         f"{statistics.median(conc.concurrent_ms):.0f} / {p95(conc.concurrent_ms):.0f} ms" if conc.concurrent_ms else "-",
+         True),
+        ("concurrency", "p95 ratio (concurrent / single)", f"{conc.p95_ratio:.1f}x", True),
+        ("concurrency", "time", f"{time.perf_counter() - t:.0f} s", True)]
+    figures.failures += conc.failures[:20]
+
+
+def _bad_question_trials(bot, work: Settings, figures: _Figures, echo) -> None:
+    """Bad questions through `bot`, and through `mentor ask` with the MENTOR_* settings pointing at `work`."""
+    echo(f"bad questions: {len(bad_questions())} through the API, {len(cli_cases())} through the CLI ...")
+    api = run_bad_questions_api(bot)
+    env = {"MENTOR_KNOWLEDGE_DIR": str(work.knowledge_dir), "MENTOR_INDEX_DIR": str(work.index_dir),
+           "MENTOR_DATA_DIR": str(work.data_dir)}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        cli = run_bad_questions_cli()
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    for name, rep in (("bad questions, API", api), ("bad questions, CLI", cli)):
+        figures.rows += [(name, "cases", f"{rep.cases}", True),
+                         (name, "raised", f"{rep.raised}", rep.raised == 0),
+                         (name, "returned no status", f"{rep.no_status}", rep.no_status == 0),
+                         (name, "statuses", ", ".join(f"{k} {v}" for k, v in sorted(rep.statuses.items())), True),
+                         (name, "slowest case", f"{rep.slowest_ms:.0f} ms", True)]
+        figures.failures += rep.failures
+
+
+def _redaction_trial(corpus: Path, figures: _Figures, echo) -> None:
     echo("redaction ...")
     red = run_redaction(corpus)
-    rows += [("redaction", "personal-data spans", f"{sum(red.spans.values())}", True),
-             ("redaction", "recall", f"{red.recall:.3f}", red.recall >= 0.98),
-             ("redaction", "typed recall", f"{red.typed_recall:.3f}", True),
-             ("redaction", "over-redaction", f"{red.changed}/{red.normal} = {red.over_redaction:.3f}",
-              red.over_redaction <= 0.02)]
+    figures.rows += [
+        ("redaction", "personal-data spans", f"{sum(red.spans.values())}", True),
+        ("redaction", "recall", f"{red.recall:.3f}", red.recall >= 0.98),
+        ("redaction", "typed recall", f"{red.typed_recall:.3f}", True),
+        ("redaction", "over-redaction", f"{red.changed}/{red.normal} = {red.over_redaction:.3f}",
+         red.over_redaction <= 0.02)]
 
-    width = max(len(f"{a}: {b}") for a, b, _, _ in rows)
+
+def _print_figures(figures: _Figures, started_all: float, seed: int, echo) -> None:
+    width = max(len(f"{a}: {b}") for a, b, _, _ in figures.rows)
     echo("")
     echo(f"{'trial: figure':<{width}}  {'value':<32} target")
-    for trial, figure, value, ok in rows:
+    for trial, figure, value, ok in figures.rows:
         echo(f"{trial + ': ' + figure:<{width}}  {value:<32} {'ok' if ok else 'MISSED'}")
-    echo(f"\ntotal {time.perf_counter() - started_all:.0f} s, seed {plan.seed}")
-    if failures:
-        echo(f"\n{len(failures)} failure(s):")
-        for failure in failures[:40]:
+    echo(f"\ntotal {time.perf_counter() - started_all:.0f} s, seed {seed}")
+    if figures.failures:
+        echo(f"\n{len(figures.failures)} failure(s):")
+        for failure in figures.failures[:40]:
             echo(f"- {failure}")
-    return all(ok for *_, ok in rows)
