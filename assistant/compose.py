@@ -282,7 +282,7 @@ def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, m
     # The body: the best section of the top document, then sections that add something.
     main = max((s for s in fitting if s.hit.passage.doc_id == top_doc and s.kind != "example"),
                key=lambda s: s.score, default=fitting[0])
-    skip = {lead[1]} if lead and lead[0] is main else set()
+    skip = set(_lead_units(lead)) if lead and lead[0] is main else set()
     whole = asks_list or _heading_match(main.hit.passage, asked, lexical) >= WHOLE_SECTION
     picked = _pick(main, skip, whole, MAX_LIST_ITEMS if whole else MAX_ITEMS)
     return _render(lead, _body(main, picked, lead, fitting, top_doc, max_citations))
@@ -319,13 +319,31 @@ def _lead(fitting: list[_Source], top_doc: str, data: IndexData, hits: list[Hit]
     return max(leads, key=lambda sp: sp[0].relevance[sp[1]] + (0.03 if sp[0] is lead_pool[0] else 0.0), default=None)
 
 
+def _lead_units(lead: tuple[_Source, int]) -> list[int]:
+    """The lead's unit, then the sentences right after it that lean on it ("This keeps the door open..."):
+    they often carry the lead's reason, and cut off from it they could not be quoted at all."""
+    src, pos = lead
+    block = next((b for b in src.blocks if pos in b.positions), None)
+    out = [pos]
+    if block is None or block.kind != "prose":
+        return out
+    follow = pos + 1
+    while follow in block.positions and len(out) < 3:
+        unit = src.units[follow]
+        if not leans_on_context(unit) or points_away(unit) or not _quotes_closed(unit) or unit.rstrip().endswith(":"):
+            break
+        out.append(follow)
+        follow += 1
+    return out
+
+
 def _body(main: _Source, picked: list[int], lead: tuple[_Source, int] | None, fitting: list[_Source],
           top_doc: str, max_citations: int) -> list[tuple[_Source, list[int]]]:
     """The sections shown after the lead, with the units picked from each: the main section's `picked`,
     then up to MAX_EXTRA_SECTIONS more that add something, within MAX_WORDS and `max_citations`."""
     body: list[tuple[_Source, list[int]]] = []
     used_sections: set[str] = set()
-    words = (word_count(lead[0].units[lead[1]]) if lead else 0)
+    words = _words(lead[0], _lead_units(lead)) if lead else 0
     if picked:
         body.append((main, picked))
         words += _words(main, picked)
@@ -402,7 +420,7 @@ def _render(lead: tuple[_Source, int] | None, body: list[tuple[_Source, list[int
 
     lead_doc = lead[0].hit.passage.doc_id if lead else (body[0][0].hit.passage.doc_id if body else "")
     if lead:
-        lines.append(add(lead[0], lead[1], "", "lead"))
+        lines.append(" ".join(add(lead[0], pos, "", "lead") for pos in _lead_units(lead)))
     for src, positions in body:
         p = src.hit.passage
         intro_section = len(p.heading_path) < 2

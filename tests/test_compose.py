@@ -112,8 +112,6 @@ def test_a_pitfall_is_never_shown_without_its_heading(coffee):
         assert not lead.startswith(("**", "- ")), answer.text  # the first line is a statement
 
 
-@pytest.mark.xfail(strict=True, reason="the composer drops 'This keeps the door open' whenever the sentence it "
-                   "leans on is taken as the lead, so a why-question loses its answer; remove this mark when fixed")
 def test_a_leaning_sentence_is_shown_after_what_it_leans_on(coffee):
     # It used to pass whenever the sentence was missing ("if ... in text"), and it always is.
     answer = coffee.ask("Why should I send a thank-you note after the coffee chat?")
