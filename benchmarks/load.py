@@ -14,7 +14,8 @@ on every worker count alike) it:
    that accepted it through /proc/net/tcp and the workers' file descriptors;
 3. warms every worker up with `--warmup` questions (follow-up turns from the gold file, asked alone,
    so none of them is a measured question and none is in a worker's query cache);
-4. fires `--requests` POST /v1/ask from `--concurrency` concurrent clients (httpx, keep-alive), with
+4. fires `--requests` POST /v1/ask from `--concurrency` concurrent clients (httpx, keep-alive; each
+   client's connection is placed so every worker holds an equal share, unless `--no-spread`), with
    the single-turn questions of evaluation/gold.jsonl in a shuffled order, each once while there
    are enough of them; then reads each worker's RSS and PSS from /proc and stops the server.
 
@@ -292,42 +293,72 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+async def place_clients(server: Server, token: str, concurrency: int) -> tuple[list[httpx.AsyncClient], dict[int, int]]:
+    """One keep-alive client per concurrent caller, each connection placed so every worker holds an
+    equal share, as a balancing proxy in front would spread them. uvicorn's workers share one socket,
+    and the kernel gives a burst of new connections to whichever worker wakes first: left alone, one
+    worker can hold all of them while the others idle."""
+    quota = -(-concurrency // len(server.pids))
+    held = {pid: 0 for pid in server.pids}
+    clients = []
+    for _ in range(concurrency):
+        for attempt in range(100):
+            client = httpx.AsyncClient(limits=httpx.Limits(max_connections=1), timeout=httpx.Timeout(300.0),
+                                       headers={"Authorization": f"Bearer {token}"})
+            reply = await client.get(f"http://127.0.0.1:{server.port}/readyz")
+            client_port = reply.extensions["network_stream"].get_extra_info("client_addr")[1]
+            owner = socket_owner(server.port, client_port, server.pids)
+            if owner in held and (held[owner] < quota or attempt == 99):
+                held[owner] += 1
+                clients.append(client)
+                break
+            await client.aclose()
+    return clients, held
+
+
 async def fire(server: Server, token: str, questions: list[str], requests: int, concurrency: int,
-               round_no: int) -> Run:
+               round_no: int, spread: bool) -> Run:
     url = f"http://127.0.0.1:{server.port}/v1/ask"
     latencies: list[float] = []
     server_ms: list[float] = []
     errors: list[str] = []
     answered = not_stored = 0
     next_index = 0
+    if spread:
+        clients, _ = await place_clients(server, token, concurrency)
+    else:  # one pool: the kernel decides which worker accepts each connection
+        shared = httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+                                   timeout=httpx.Timeout(300.0), headers={"Authorization": f"Bearer {token}"})
+        clients = [shared] * concurrency
     cpu_before = {pid: cpu_seconds(pid) for pid in server.pids}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(300.0),
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
 
-        async def client_loop():
-            nonlocal next_index, answered, not_stored
-            while next_index < requests:
-                question = questions[next_index % len(questions)]
-                next_index += 1
-                started = time.perf_counter()
-                try:
-                    reply = await client.post(url, json={"question": question, "history": []})
-                except httpx.HTTPError as exc:
-                    errors.append(f"{type(exc).__name__}: {exc}")
-                    continue
-                latencies.append(time.perf_counter() - started)
-                if not 200 <= reply.status_code < 300:
-                    errors.append(f"HTTP {reply.status_code}: {reply.text[:200]}")
-                    continue
-                data = reply.json()
-                server_ms.append(data.get("latency_ms", 0.0))
-                answered += data.get("status") == "answered"
-                not_stored += data.get("interaction_id") is None
+    async def client_loop(client: httpx.AsyncClient):
+        nonlocal next_index, answered, not_stored
+        while next_index < requests:
+            question = questions[next_index % len(questions)]
+            next_index += 1
+            started = time.perf_counter()
+            try:
+                reply = await client.post(url, json={"question": question, "history": []})
+            except httpx.HTTPError as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+                continue
+            latencies.append(time.perf_counter() - started)
+            if not 200 <= reply.status_code < 300:
+                errors.append(f"HTTP {reply.status_code}: {reply.text[:200]}")
+                continue
+            data = reply.json()
+            server_ms.append(data.get("latency_ms", 0.0))
+            answered += data.get("status") == "answered"
+            not_stored += data.get("interaction_id") is None
 
+    try:
         started = time.perf_counter()
-        await asyncio.gather(*(client_loop() for _ in range(concurrency)))
+        await asyncio.gather(*(client_loop(client) for client in clients))
         seconds = time.perf_counter() - started
+    finally:
+        for client in set(clients):
+            await client.aclose()
     used = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in server.pids}
     total_cpu = sum(used.values()) or 1.0
     memory = {pid: proc_status(pid) for pid in server.pids}
@@ -420,7 +451,7 @@ async def main_async(args) -> int:
                     print(f"  ready and warm in {time.monotonic() - started:.0f}s; firing {args.requests} "
                           f"requests at concurrency {args.concurrency}", file=sys.stderr)
                     order = random.Random(round_no).sample(single, len(single))
-                    run = await fire(server, token, order, args.requests, args.concurrency, round_no)
+                    run = await fire(server, token, order, args.requests, args.concurrency, round_no, not args.no_spread)
                 finally:
                     server.stop()
                 runs.append(run)
@@ -429,8 +460,9 @@ async def main_async(args) -> int:
                 for example in run.error_examples:
                     print(f"  error: {example}", file=sys.stderr)
     rows = summarise(runs)
+    placement = "left to the kernel" if args.no_spread else "spread evenly over the workers"
     print(f"\nPOST /v1/ask on 127.0.0.1, {os.cpu_count()} CPUs; medians over {args.rounds} round(s), "
-          f"each on a fresh server; question logging {args.question_logging}")
+          f"each on a fresh server; question logging {args.question_logging}; keep-alive connections {placement}")
     print(format_table(rows))
     errors = sum(r.errors for r in runs)
     not_stored = sum(r.not_stored for r in runs)
@@ -454,6 +486,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300, help="measured requests per round and worker count")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
     parser.add_argument("--rounds", type=int, default=1, help="repeat every worker count this often, each on a fresh server")
+    parser.add_argument("--no-spread", action="store_true",
+                        help="one shared connection pool, leaving it to the kernel which worker gets each "
+                             "connection (by default each worker gets an equal share of the connections)")
     parser.add_argument("--warmup", type=int, default=5, help="warm-up questions per worker before measuring")
     parser.add_argument("--question-logging", choices=["redacted", "full", "off"], default="redacted",
                         help="MENTOR_QUESTION_LOGGING for the server (default redacted, as deployed)")
