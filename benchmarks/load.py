@@ -281,6 +281,8 @@ class Run:
     peak_rss_mb: list[float]
     pss_mb_total: float  # workers plus the supervisor, shared pages counted once
     cpu_share: list[float]  # each worker's share of the CPU time the workers used during the run
+    cpu_ms_per_request: float  # CPU time all workers used, per request: the cost, less moved by other load
+    cores_used: float  # CPU seconds the workers used per second of the run (at most the core count)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -371,7 +373,8 @@ async def fire(server: Server, token: str, questions: list[str], requests: int, 
         rss_mb=[round(memory[p]["VmRSS"] / 1024, 1) for p in server.pids],
         peak_rss_mb=[round(memory[p]["VmHWM"] / 1024, 1) for p in server.pids],
         pss_mb_total=round(pss / 1024, 1),
-        cpu_share=[round(used[p] / total_cpu, 2) for p in server.pids])
+        cpu_share=[round(used[p] / total_cpu, 2) for p in server.pids],
+        cpu_ms_per_request=total_cpu / requests * 1000, cores_used=total_cpu / seconds)
 
 
 # ---------------------------------------------------------------- report
@@ -395,6 +398,8 @@ def summarise(runs: list[Run]) -> list[dict]:
             "answered_share": sum(r.answered for r in mine) / max(1, sum(r.requests - r.errors for r in mine)),
             "rss_per_worker_mb": statistics.median(rss), "rss_total_mb": statistics.median(sum(r.rss_mb) for r in mine),
             "pss_total_mb": statistics.median(r.pss_mb_total for r in mine),
+            "cpu_ms_per_request": statistics.median(r.cpu_ms_per_request for r in mine),
+            "cores_used": statistics.median(r.cores_used for r in mine),
             "cpu_share": min((r.cpu_share for r in mine), key=lambda s: max(s)),  # the most even round
         })
     base = rows[0]["throughput"] if rows else 1.0
@@ -405,14 +410,15 @@ def summarise(runs: list[Run]) -> list[dict]:
 
 def format_table(rows: list[dict]) -> str:
     head = (f"{'workers':>7} {'conc':>4} {'requests':>8} {'req/s (min-max)':>18} {'vs 1st':>6} {'p50 ms':>7} "
-            f"{'p95 ms':>7} {'ask() p50':>9} {'errors':>6} {'RSS/worker':>10} {'RSS total':>9} {'PSS total':>9}  CPU share")
+            f"{'p95 ms':>7} {'ask() p50':>9} {'errors':>6} {'RSS/worker':>10} {'RSS total':>9} {'PSS total':>9} {'CPU/req':>7} {'cores':>5}  CPU share")
     lines = [head]
     for r in rows:
         spread = f"{r['throughput']:.1f} ({r['throughput_min']:.1f}-{r['throughput_max']:.1f})"
         lines.append(
             f"{r['workers']:>7} {r['concurrency']:>4} {r['requests']:>8} {spread:>18} {r['throughput_vs_first']:>5.2f}x "
             f"{r['p50_ms']:>7.0f} {r['p95_ms']:>7.0f} {r['server_ask_p50_ms']:>7.0f}ms {r['error_rate']:>6.1%} "
-            f"{r['rss_per_worker_mb']:>7.0f} MB {r['rss_total_mb']:>6.0f} MB {r['pss_total_mb']:>6.0f} MB  "
+            f"{r['rss_per_worker_mb']:>7.0f} MB {r['rss_total_mb']:>6.0f} MB {r['pss_total_mb']:>6.0f} MB "
+            f"{r['cpu_ms_per_request']:>5.0f}ms {r['cores_used']:>5.2f}  "
             + "/".join(f"{s:.2f}" for s in r["cpu_share"]))
     return "\n".join(lines)
 
@@ -456,7 +462,8 @@ async def main_async(args) -> int:
                     server.stop()
                 runs.append(run)
                 print(f"  {run.throughput:.1f} req/s, p50 {run.p50_ms:.0f} ms, p95 {run.p95_ms:.0f} ms, "
-                      f"{run.errors} errors, RSS/worker {run.rss_mb} MB, CPU share {run.cpu_share}", file=sys.stderr)
+                      f"{run.errors} errors, RSS/worker {run.rss_mb} MB, CPU share {run.cpu_share}, "
+                      f"{run.cpu_ms_per_request:.0f} CPU-ms/request, {run.cores_used:.2f} cores", file=sys.stderr)
                 for example in run.error_examples:
                     print(f"  error: {example}", file=sys.stderr)
     rows = summarise(runs)
