@@ -56,12 +56,22 @@ def repo_root() -> Path:
     return _ROOT
 
 
-@pytest.fixture
-def free_port() -> int:
-    """A localhost TCP port nothing listens on right now, for a real server a test starts."""
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A localhost TCP port nothing listens on right now, for a real server a test starts."""
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def new_port() -> Callable[[], int]:
+    """new_port(): another free localhost port at each call, for tests that start several servers."""
+    return _free_port
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +116,21 @@ def settings(tmp_path, built_template, monkeypatch) -> Settings:
     monkeypatch.setenv("MENTOR_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("MENTOR_DATA_DIR", str(tmp_path / "data"))
     return Settings(_env_file=None)
+
+
+@pytest.fixture(scope="session")
+def instance_settings(built_template) -> Callable[..., Settings]:
+    """instance_settings(root, with_index=True, **overrides): the Settings of one more Mentor instance, over a
+    private copy of the fixture knowledge (and its built index) under `root`."""
+
+    def make(root: Path, with_index: bool = True, **overrides) -> Settings:
+        shutil.copytree(built_template / "knowledge", root / "knowledge")
+        if with_index:
+            shutil.copytree(built_template / "index", root / "index")
+        return Settings(knowledge_dir=root / "knowledge", index_dir=root / "index", data_dir=root / "data",
+                        _env_file=None, **overrides)
+
+    return make
 
 
 @pytest.fixture

@@ -28,12 +28,6 @@ READY_TIMEOUT_S = 120  # the first load also warms Presidio and spaCy for redact
 _names = count(1)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Served:
     url: str
@@ -62,10 +56,9 @@ class Served:
 
 
 @contextmanager
-def serve(settings: Settings, embedder) -> Served:
+def serve(settings: Settings, embedder, port: int) -> Served:
     """Run create_app(settings) under uvicorn in a thread until the block ends."""
     app = create_app(settings, embedder=embedder)
-    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
@@ -81,33 +74,24 @@ def serve(settings: Settings, embedder) -> Served:
         thread.join(15)
 
 
-def private_settings(root: Path, built_template: Path, with_index: bool = True, **overrides) -> Settings:
-    """Settings over a private copy of the fixture knowledge (and its built index) under `root`."""
-    shutil.copytree(built_template / "knowledge", root / "knowledge")
-    if with_index:
-        shutil.copytree(built_template / "index", root / "index")
-    return Settings(knowledge_dir=root / "knowledge", index_dir=root / "index", data_dir=root / "data",
-                    _env_file=None, **overrides)
-
-
 @pytest.fixture
-def start_api(embedder):
+def start_api(embedder, new_port):
     """Start a real API server over some settings: `with start_api(settings) as served: ...`."""
-    return lambda settings: serve(settings, embedder)
+    return lambda settings: serve(settings, embedder, new_port())
 
 
 @pytest.fixture
-def api_settings(tmp_path, built_template):
+def api_settings(tmp_path, instance_settings):
     """Settings over a private copy of the fixture knowledge: `api_settings(api_rate_limit=5)`;
     `with_index=False` leaves the index out."""
-    return lambda **overrides: private_settings(tmp_path, built_template, **overrides)
+    return lambda **overrides: instance_settings(tmp_path, **overrides)
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory, built_template, embedder) -> Served:
+def api(tmp_path_factory, instance_settings, embedder, new_port) -> Served:
     """One ready API server for a test module: keys required, a limit high enough not to get in the way."""
-    settings = private_settings(tmp_path_factory.mktemp("api"), built_template, api_rate_limit=1000)
-    with serve(settings, embedder) as served:
+    settings = instance_settings(tmp_path_factory.mktemp("api"), api_rate_limit=1000)
+    with serve(settings, embedder, new_port()) as served:
         served.wait_ready()
         yield served
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -30,14 +29,8 @@ def _cites_new_section(reply: dict) -> bool:
     return any("retired engineer" in c["section"].lower() for c in reply.get("citations", []))
 
 
-def next_free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def deployment(tmp_path, built_template, postgres_url, repo_root, free_port):
+def deployment(tmp_path, built_template, postgres_url, repo_root, new_port):
     """Instance A starts with the fixture knowledge and its index; B starts with nothing on its disk."""
     servers: list[subprocess.Popen] = []
 
@@ -77,8 +70,8 @@ def deployment(tmp_path, built_template, postgres_url, repo_root, free_port):
         return done.stdout
 
     a_env, b_env = env_for("a", seeded=True), env_for("b", seeded=False)
-    a_url = serve("a", a_env, free_port)
-    b_url = serve("b", b_env, next_free_port())
+    a_url = serve("a", a_env, new_port())
+    b_url = serve("b", b_env, new_port())
     yield a_env, b_env, a_url, b_url, mentor
     for server in servers:
         server.terminate()
