@@ -5,14 +5,11 @@ Servers run in a thread of the test process so they share the session's loaded M
 
 from __future__ import annotations
 
-import shutil
-import socket
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
-from pathlib import Path
 
 import httpx
 import pytest
