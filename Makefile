@@ -23,6 +23,7 @@ run: index
 	$(BIN)/mentor serve --port 8501
 
 test: setup
+	scripts/test-deps
 	$(BIN)/python -m pytest
 
 eval: index

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 INSTALL_HINT = ("PostgreSQL's server binaries (initdb, pg_ctl) were not found. Install them with "
-                "`apt-get install postgresql` (CI's .ci/run does), or deselect these tests with -m 'not postgres'.")
+                "`apt-get install postgresql` (`make test` does, through scripts/test-deps), or deselect these tests with -m 'not postgres'.")
 
 
 def postgres_bindir() -> Path | None:

@@ -88,7 +88,7 @@ def _stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
 def stack(tmp_path_factory, instance_settings, new_port, repo_root):
     if NGINX is None:
         pytest.fail("these tests run deploy/nginx/mentor.conf in a real nginx: install it with "
-                    "`apt-get install nginx` (.ci/run does)")
+                    "`apt-get install nginx` (`make test` does, through scripts/test-deps)")
     tmp = tmp_path_factory.mktemp("deploy")
     settings = instance_settings(tmp)  # knowledge, index and data shared by both instances
     key = create_key(Storage.from_settings(settings), "nginx-test")[1]

@@ -1,7 +1,7 @@
 """End to end in a real browser: Debian's chromium, driven by Playwright, against the real server.
 
-No browser is downloaded: Playwright drives /usr/bin/chromium. Without it the test is skipped;
-CI's .ci/run installs it with apt-get.
+No browser is downloaded: Playwright drives /usr/bin/chromium. Without it the test fails, naming the
+package; `make test` installs it (scripts/test-deps).
 """
 
 import os
@@ -75,8 +75,8 @@ def _click_until_visible(page, button, target, attempts: int = 3) -> None:
 def server(tmp_path, built_template, repo_root):
     """The real app (`streamlit run app.py`) on a free localhost port, over a copy of the fixture guidance."""
     if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium; enable with `apt-get install chromium` "
-                    "(CI's .ci/run installs it)")
+        pytest.fail("needs Debian's chromium at /usr/bin/chromium; enable with `apt-get install chromium` "
+                    "(`make test` does, through scripts/test-deps)")
     for name in ("knowledge", "index"):
         shutil.copytree(built_template / name, tmp_path / name)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MENTOR_")}
