@@ -35,6 +35,7 @@ MAX_REMOVED_SHARE = 1 / 3  # more than this removed: show the extractive answer 
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:[ \t]*\[\d+(?:\s*,\s*\d+)*\])+)")  # on the same line
 _LEADING_MARKERS = re.compile(r"^\s*((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)(\S.*?)\s*$")
+_ECHOED_HEADING = re.compile(r'^\s*\(under "[^"]*"\)\s*', re.I)  # the guidance block's own format, echoed
 _BLOCK_TAG = re.compile(r"^\s*</?\s*(?:guidance|unit|conversation|turn|question)\b[^>]*>\s*$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.M)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -71,8 +72,8 @@ class CheckedSentence:
     text: str  # as written, with its markers
     cites: list[int]
     kept: bool
-    reason: str = ""  # why it was removed: "no citation", "cites [n], not given", "number", "party", "absolute",
-    # "unsupported"
+    reason: str = ""  # why it was removed: "repeated", "no citation", "cites [n], not given", "number", "party",
+    # "absolute", "unsupported"
     score: float = 0.0
 
 
@@ -126,7 +127,7 @@ def split_generated(text: str) -> list[str]:
             if _MARKERS.fullmatch(sentence.strip(" .")) and sentences:
                 sentences[-1] += f" {sentence.strip()}"  # a stray marker belongs to the sentence before it
             elif sentence.strip():
-                sentences.append(sentence.strip())
+                sentences.append(_ECHOED_HEADING.sub("", sentence.strip()))
     return sentences
 
 
@@ -226,11 +227,17 @@ def check_answer(text: str, units, embedder, cal: Calibration | None = None) -> 
     given_numbers = numbers_in(" ".join(u.text for u in units))
     checked = Checked()
     to_score: list[tuple[CheckedSentence, str, list[str]]] = []
+    said: set[str] = set()
     for sentence in split_generated(text):
         cites = list(dict.fromkeys(citations_of(sentence)))
         item = CheckedSentence(sentence, cites, kept=False)
         checked.sentences.append(item)
         claim = claim_of(sentence)
+        again = " ".join(lexical_tokens(claim))
+        if again and again in said:
+            item.reason = "repeated"  # small models loop; a sentence said twice adds nothing and counts as removed
+            continue
+        said.add(again)
         if not cites:
             item.reason = "no citation"
         elif any(n not in by_number for n in cites):

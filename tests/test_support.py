@@ -87,3 +87,11 @@ def test_saved_calibration_holds_on_the_held_out_pairs(embedder):
     # More than half of the held-out pairs are now hand-written hard negatives and loose paraphrases.
     assert report["held_out"]["precision"] >= 0.87 and report["held_out"]["recall"] >= 0.85
     assert report["held_out_written"]["precision"] >= 0.8 and report["held_out_written"]["recall"] >= 0.75
+
+
+def test_a_sentence_said_twice_counts_as_removed(embedder):
+    once = "Send a short agenda a day or two before, so your mentor knows what to expect [1]. "
+    checked = check_answer(once + once.replace("[1]", "[1][2]") + "Keep the whole message under 150 words [2].",
+                           UNITS, embedder)
+    assert [s.reason for s in checked.sentences] == ["", "repeated", ""]
+    assert checked.removed == 1 and not checked.falls_back
