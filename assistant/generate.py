@@ -100,7 +100,8 @@ def build_messages(units, question: str, history: Iterable[Turn] = ()) -> list[d
         lines.append(f"{turn.role}: {_data(turn.content)[:HISTORY_CHARS]}")
     lines.append("</conversation>")
     lines += ["<question>", _data(question), "</question>",
-              "Answer the question from the guidance, with [n] after every sentence."]
+              "Answer in two to four short sentences, one per line. Each restates one guidance line and ends "
+              "with its number, like [1]."]
     return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": "\n".join(lines)}]
 
 

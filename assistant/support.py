@@ -3,7 +3,11 @@
 A sentence is kept only when
 - it cites at least one number, and every number it cites was given to the generator;
 - every number it states (digits or number words) appears in the units it was given;
+- every unit of time it states (day, week, month...) appears in the units it cites, so "a week or two"
+  cannot stand for "a day or two";
 - every party it names (mentor, mentee, sponsor, manager) is named by the units it cites;
+- every absolute word it uses (always, never, every, all, only, must...) is in the units it cites, so
+  "take on some of that mentoring" cannot become "take on all of it";
 - its support score reaches the calibrated threshold. The score mixes MiniLM cosine to the cited
   units (the best one) with the share of the sentence's content words found in them.
 When more than a third of the sentences are removed, the answer falls back to the extractive one.
@@ -29,7 +33,10 @@ CALIBRATION_FILE = Path(__file__).resolve().parent / "support.json"
 MAX_REMOVED_SHARE = 1 / 3  # more than this removed: show the extractive answer instead
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:[ \t]*\[\d+(?:\s*,\s*\d+)*\])+)")  # on the same line
+_LEADING_MARKERS = re.compile(r"^\s*((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)(\S.*?)\s*$")
+_ECHOED_HEADING = re.compile(r'^\s*\(under "[^"]*"\)\s*', re.I)  # the guidance block's own format, echoed
+_BLOCK_TAG = re.compile(r"^\s*</?\s*(?:guidance|unit|conversation|turn|question)\b[^>]*>\s*$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.M)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
@@ -41,6 +48,11 @@ _PARTY = re.compile(r"\b(mentors?|mentees?|sponsors?|managers?)\b", re.I)
 _NUMBER_WORDS.update({w: str(i + 2) for i, w in enumerate(  # ordinals; "first" is left out: it is mostly not a count
     "second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())})
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_TIME_UNIT = re.compile(r"\b(minute|hour|day|week|fortnight|month|quarter|year|decade)s?\b", re.I)
+_ABSOLUTE = re.compile(r"\b(always|never|every|all|only|must|none|nobody|everyone|everybody|everything|"
+                       r"guarantee[sd]?|whole)\b", re.I)
+_NEGATED = re.compile(r"\b(?:not|no|never|avoid|without|nobody|none)\b|n't\b", re.I)
+_OBLIGED = re.compile(r"\b(?:never|must|always|should)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,8 @@ class CheckedSentence:
     text: str  # as written, with its markers
     cites: list[int]
     kept: bool
-    reason: str = ""  # why it was removed: "no citation", "cites [n], not given", "number", "party", "unsupported"
+    reason: str = ""  # why it was removed: "repeated", "no citation", "cites [n], not given", "number", "party",
+    # "absolute", "unsupported"
     score: float = 0.0
 
 
@@ -89,9 +102,24 @@ class Checked:
         return {n for s in self.sentences if s.kept for n in s.cites}
 
 
+def _leading_markers_last(line: str) -> str:
+    """ "[2] Keep it short. More." -> "Keep it short [2]. More.": small models often write the number
+    first, as the guidance lists it; a marker that opens a line belongs to the sentence it opens."""
+    found = _LEADING_MARKERS.match(line)
+    if not found or _MARKERS.fullmatch(line.strip(" .")):
+        return line
+    first = split_sentences(found.group(2))
+    head = first[0].rstrip() if first else found.group(2)
+    stop = head[-1] if head[-1:] in ".!?" else ""
+    rest = found.group(2)[len(first[0]):] if first else ""
+    return f"{head[:len(head) - len(stop)].rstrip()} {found.group(1).strip()}{stop or '.'}{rest}"
+
+
 def split_generated(text: str) -> list[str]:
-    """Sentences of a generated answer, each with the markers written after it ("... it. [1]")."""
+    """Sentences of a generated answer, each with the markers written after it ("... it. [1]") or opening
+    its line ("[1] ..."). A line holding only a data-block tag the model echoed (<guidance>) is no sentence."""
     text = _BULLET.sub("", text)
+    text = "\n".join(_leading_markers_last(line) for line in text.splitlines() if not _BLOCK_TAG.match(line))
     text = _MARKERS_AFTER_STOP.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", text)
     sentences: list[str] = []
     for line in text.splitlines():
@@ -99,7 +127,7 @@ def split_generated(text: str) -> list[str]:
             if _MARKERS.fullmatch(sentence.strip(" .")) and sentences:
                 sentences[-1] += f" {sentence.strip()}"  # a stray marker belongs to the sentence before it
             elif sentence.strip():
-                sentences.append(sentence.strip())
+                sentences.append(_ECHOED_HEADING.sub("", sentence.strip()))
     return sentences
 
 
@@ -122,13 +150,35 @@ def parties_in(text: str) -> set[str]:
     return {w.lower().rstrip("s") for w in _PARTY.findall(text)}
 
 
+def time_units_in(text: str) -> set[str]:
+    """The units of time a text names ("two weeks" -> {"week"})."""
+    return {w.lower() for w in _TIME_UNIT.findall(text)}
+
+
+def absolutes_in(claim: str, source: str) -> set[str]:
+    """Absolute words of the claim (always, never, every, only...) its source does not use. "never" is
+    the source's own when it already says not/avoid/without; "must" when it says never/should."""
+    words = {w.lower() for w in _ABSOLUTE.findall(claim)} - {w.lower() for w in _ABSOLUTE.findall(source)}
+    if "never" in words and _NEGATED.search(source.replace("\u2019", "'")):
+        words.discard("never")
+    if "must" in words and _OBLIGED.search(source):
+        words.discard("must")
+    return words
+
+
 def rule_out(claim: str, source: str, given_numbers: set[str] | None = None) -> str:
     """Why a claim cannot be supported by `source` whatever its score, or "": it states a number the
-    given units do not, or names a party (mentor, mentee...) its source does not mention."""
+    given units do not, or a unit of time its source does not; it names a party (mentor, mentee...)
+    its source does not mention; or it makes the advice absolute (always, every, only...) where its
+    source does not. Meaning vectors barely move for any of these, so they are rules, not scores."""
     if numbers_in(claim) - (numbers_in(source) if given_numbers is None else given_numbers):
+        return "number"
+    if time_units_in(claim) - time_units_in(source):
         return "number"
     if parties_in(claim) - parties_in(source):
         return "party"
+    if absolutes_in(claim, source):
+        return "absolute"
     return ""
 
 
@@ -177,11 +227,17 @@ def check_answer(text: str, units, embedder, cal: Calibration | None = None) -> 
     given_numbers = numbers_in(" ".join(u.text for u in units))
     checked = Checked()
     to_score: list[tuple[CheckedSentence, str, list[str]]] = []
+    said: set[str] = set()
     for sentence in split_generated(text):
         cites = list(dict.fromkeys(citations_of(sentence)))
         item = CheckedSentence(sentence, cites, kept=False)
         checked.sentences.append(item)
         claim = claim_of(sentence)
+        again = " ".join(lexical_tokens(claim))
+        if again and again in said:
+            item.reason = "repeated"  # small models loop; a sentence said twice adds nothing and counts as removed
+            continue
+        said.add(again)
         if not cites:
             item.reason = "no citation"
         elif any(n not in by_number for n in cites):
@@ -204,12 +260,13 @@ def check_pair(sentence: str, passage: str, embedder, cal: Calibration | None = 
     cal = cal or calibration()
     if rule_out(sentence, passage):
         return False
-    units = [u for _, block in _blocks(passage) for u in block]
+    units = [u for _, block in unit_blocks(passage) for u in block]
     cos, lex = pair_features([sentence], [units], embedder)
     return support_score(float(cos[0]), float(lex[0]), cal) >= cal.threshold
 
 
-def _blocks(passage: str):
+def unit_blocks(passage: str):
+    """A passage's blocks of units (sentences or list items), as the composer quotes them."""
     from assistant.text import answer_blocks
 
     return answer_blocks(passage) or [("prose", [passage])]

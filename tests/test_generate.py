@@ -213,7 +213,8 @@ def test_cli_ask_json_shows_the_mode(settings, scripted_llm, monkeypatch):
 
 def test_real_model_answer_keeps_only_checked_sentences(settings, embedder, smollm2_url):
     """SmolLM2-135M is small and weak: what it streams is checked sentence by sentence, and what is
-    shown is exactly what the check keeps, or the extractive answer with a note."""
+    shown is exactly what the check keeps, or the extractive answer with a note. (With the prompt asking
+    for one restated line per sentence it often passes; either way the shown text is the checked text.)"""
     from assistant.support import check_answer
 
     bot = generating(settings, embedder, smollm2_url, llm_timeout_s=60.0, llm_max_tokens=160)
@@ -223,7 +224,7 @@ def test_real_model_answer_keeps_only_checked_sentences(settings, embedder, smol
     assert raw.strip(), "the real model streamed no text"
     checked = check_answer(raw, _units(bot), embedder)
     assert answer.status == "answered"
-    assert answer.removed_sentences == checked.removed > 0  # the weak model writes what the check removes
+    assert checked.total and answer.removed_sentences == checked.removed
     if checked.falls_back:
         assert answer.mode == "fallback" and answer.text == extractive.text and "not supported" in answer.note
     else:

@@ -35,6 +35,13 @@ def test_sentences_keep_the_markers_written_after_them():
     assert citations_of("Both apply [1, 2].") == [1, 2]
 
 
+def test_a_marker_opening_a_line_belongs_to_that_line_and_echoed_tags_are_no_sentences():
+    text = "<guidance>\n[1] Send an agenda first. Then relax.\n[2] Keep it short\nHave an intro ready.\n[1]\n</guidance>"
+    assert split_generated(text) == ["Send an agenda first [1].", "Then relax.", "Keep it short [2].",
+                                     "Have an intro ready. [1]"]
+    assert split_generated("Send an agenda first.\n[2] Keep it short.") == ["Send an agenda first.", "Keep it short [2]."]
+
+
 def test_numbers_are_read_in_words_and_digits():
     assert numbers_in("one to three goals, 150 words, the fourth session") == {"1", "3", "150", "4"}
 
@@ -47,21 +54,24 @@ def test_supported_paraphrases_are_kept(embedder):
 
 
 def test_each_kind_of_bad_sentence_is_removed_for_its_reason(embedder):
-    text = ("Send a short agenda a day or two before [1]. "
+    text = ("Send a short agenda a day or two before, so your mentor knows what to expect [1]. "
             "Keep the message under 500 words [2]. "           # a number it was not given
+            "Send the agenda a week or two before [1]. "       # a unit of time its source does not give
             "Your mentee should send you the agenda [1]. "     # the wrong party
-            "Always bring a printed CV to the meeting [1]. "   # a claim the unit does not make
+            "Always send an agenda before the meeting [1]. "   # advice made absolute
+            "Bring a printed CV to the meeting [1]. "          # a claim the unit does not make
             "Keep messages short [7]. "                         # a unit that was not given
             "Mentoring changes lives.")                         # no citation
     checked = check_answer(text, UNITS, embedder)
     reasons = [s.reason for s in checked.sentences]
-    assert reasons == ["", "number", "party", "unsupported", "cites [7], not given", "no citation"]
-    assert checked.removed == 5 and checked.falls_back
-    assert checked.text == "Send a short agenda a day or two before [1]."
+    assert reasons == ["", "number", "number", "party", "absolute", "unsupported", "cites [7], not given", "no citation"]
+    assert checked.removed == 7 and checked.falls_back
+    assert checked.text == "Send a short agenda a day or two before, so your mentor knows what to expect [1]."
 
 
 def test_a_third_removed_is_kept_more_falls_back(embedder):
-    good = "Send a short agenda a day or two before [1]. Prepare a short introduction of about one minute [1]. "
+    good = ("Send a short agenda a day or two before, so your mentor knows what to expect [1]. "
+            "Prepare a short introduction of about one minute [1]. ")
     assert not check_answer(good + "Bring flowers [1].", UNITS, embedder).falls_back  # 1 of 3
     assert check_answer(good + "Bring flowers [1]. Wear a suit [2].", UNITS, embedder).falls_back  # 2 of 4
 
@@ -69,7 +79,9 @@ def test_a_third_removed_is_kept_more_falls_back(embedder):
 def test_support_set_is_big_enough_and_split_by_document(support_set):
     rows = [json.loads(line) for line in support_set.read_text().splitlines()]
     assert len(rows) >= 300
-    assert {r["kind"] for r in rows if not r["supported"]} >= {"claim", "number", "party"}
+    written = [r for r in rows if r["source"] == "written"]
+    assert len(written) >= 300 and sum(r["split"] == "held-out" for r in written) >= 100
+    assert {r["kind"] for r in written if not r["supported"]} >= {"claim", "number", "party", "negation", "overgeneral"}
     calibrate = {r["doc_id"] for r in rows if r["split"] == "calibrate"}
     held_out = {r["doc_id"] for r in rows if r["split"] == "held-out"}
     assert held_out and not calibrate & held_out
@@ -78,6 +90,15 @@ def test_support_set_is_big_enough_and_split_by_document(support_set):
 def test_saved_calibration_holds_on_the_held_out_pairs(embedder, support_set):
     report = support_report(support_set, embedder)
     assert report["threshold"] == calibration().threshold
-    assert report["held_out"]["pairs"] >= 100
-    assert report["held_out"]["precision"] >= 0.9 and report["held_out"]["recall"] >= 0.85
-    assert report["held_out_written"]["precision"] >= 0.75
+    assert report["held_out"]["pairs"] >= 400 and report["held_out_written"]["pairs"] >= 250
+    # More than half of the held-out pairs are now hand-written hard negatives and loose paraphrases.
+    assert report["held_out"]["precision"] >= 0.87 and report["held_out"]["recall"] >= 0.85
+    assert report["held_out_written"]["precision"] >= 0.8 and report["held_out_written"]["recall"] >= 0.75
+
+
+def test_a_sentence_said_twice_counts_as_removed(embedder):
+    once = "Send a short agenda a day or two before, so your mentor knows what to expect [1]. "
+    checked = check_answer(once + once.replace("[1]", "[1][2]") + "Keep the whole message under 150 words [2].",
+                           UNITS, embedder)
+    assert [s.reason for s in checked.sentences] == ["", "repeated", ""]
+    assert checked.removed == 1 and not checked.falls_back

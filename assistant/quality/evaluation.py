@@ -375,9 +375,9 @@ def load_support(path: Path) -> list[dict]:
 
 
 def _support_features(rows: list[dict], embedder) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from assistant.support import _blocks, pair_features, rule_out
+    from assistant.support import pair_features, rule_out, unit_blocks
 
-    sources = [[u for _, block in _blocks(r["passage"]) for u in block] for r in rows]
+    sources = [[u for _, block in unit_blocks(r["passage"]) for u in block] for r in rows]
     cos, lex = pair_features([r["sentence"] for r in rows], sources, embedder)
     ruled_out = np.array([bool(rule_out(r["sentence"], r["passage"])) for r in rows])
     return cos, lex, ruled_out
@@ -443,7 +443,7 @@ def support_report(path: Path, embedder, fit: bool = False, out: Path | None = N
             "weight_cosine": w, "threshold": t,
             "provenance": {"fitted_on": f"{Path(path).as_posix()} split=calibrate ({int((~held).sum())} pairs, "
                                         f"hand-written pairs weighted x{WRITTEN_WEIGHT:g})",
-                           "objective": "F0.5 after the number and party rules",
+                           "objective": "F0.5 after the number, party, time-unit and absolute-word rules",
                            "command": f"mentor eval-support {Path(path).as_posix()} --fit",
                            "fitted": dt.date.today().isoformat()},
             "held_out": report["held_out"], "held_out_written": report["held_out_written"],
