@@ -136,3 +136,26 @@ def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'data' / 'mentor.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def instance_env(tmp_path, built_template, postgres_url, repo_root):
+    """instance_env(name, seeded, **settings): the environment of one more Mentor process on the shared
+    database, with its own folders under tmp_path/name. A seeded instance starts with the fixture
+    knowledge and its built index (the first of a deployment); an unseeded one with nothing on disk."""
+
+    def make(name: str, seeded: bool, **settings: str) -> dict[str, str]:
+        root = tmp_path / name
+        if not root.exists():
+            root.mkdir()
+            if seeded:
+                shutil.copytree(built_template / "knowledge", root / "knowledge")
+                shutil.copytree(built_template / "index", root / "index")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MENTOR_")}
+        env.update(PYTHONPATH=str(repo_root), HF_HUB_OFFLINE="1", MENTOR_DATABASE_URL=postgres_url,
+                   MENTOR_KNOWLEDGE_DIR=str(root / "knowledge"), MENTOR_INDEX_DIR=str(root / "index"),
+                   MENTOR_DATA_DIR=str(root / "data"), MENTOR_SHARED_POLL_S="5",
+                   **{f"MENTOR_{key.upper()}": value for key, value in settings.items()})
+        return env
+
+    return make

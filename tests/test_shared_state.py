@@ -7,9 +7,7 @@ instance B starts with no knowledge on its disk at all. Figures are printed (run
 from __future__ import annotations
 
 import json
-import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
@@ -82,23 +80,14 @@ class Instance:
 
 
 @pytest.fixture
-def start(tmp_path, built_template, postgres_url, staff_password_hash, repo_root):
+def start(tmp_path, instance_env, staff_password_hash):
     """start(name, seeded): an instance on the shared database. A seeded one has the fixture knowledge and a
     built index on its disk (the first instance of a deployment); an unseeded one has nothing."""
     started: list[Instance] = []
 
     def launch(name: str, seeded: bool) -> Instance:
-        root = tmp_path / name
-        root.mkdir()
-        if seeded:
-            shutil.copytree(built_template / "knowledge", root / "knowledge")
-            shutil.copytree(built_template / "index", root / "index")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MENTOR_")}
-        env.update(PYTHONPATH=str(repo_root), HF_HUB_OFFLINE="1", MENTOR_DATABASE_URL=postgres_url,
-                   MENTOR_KNOWLEDGE_DIR=str(root / "knowledge"), MENTOR_INDEX_DIR=str(root / "index"),
-                   MENTOR_DATA_DIR=str(root / "data"), MENTOR_STAFF_PASSWORD_HASH=staff_password_hash,
-                   MENTOR_STAFF_MAX_ATTEMPTS="3", MENTOR_SHARED_POLL_S="5")
-        instance = Instance(name, root, env)
+        env = instance_env(name, seeded, staff_password_hash=staff_password_hash, staff_max_attempts="3")
+        instance = Instance(name, tmp_path / name, env)
         started.append(instance)
         return instance
 

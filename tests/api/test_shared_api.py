@@ -4,8 +4,6 @@ created or revoked through one instance hold on the other."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -30,22 +28,9 @@ def _cites_new_section(reply: dict) -> bool:
 
 
 @pytest.fixture
-def deployment(tmp_path, built_template, postgres_url, repo_root, new_port):
+def deployment(tmp_path, instance_env, new_port):
     """Instance A starts with the fixture knowledge and its index; B starts with nothing on its disk."""
     servers: list[subprocess.Popen] = []
-
-    def env_for(name: str, seeded: bool) -> dict[str, str]:
-        root = tmp_path / name
-        if not root.exists():
-            root.mkdir()
-            if seeded:
-                shutil.copytree(built_template / "knowledge", root / "knowledge")
-                shutil.copytree(built_template / "index", root / "index")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MENTOR_")}
-        env.update(PYTHONPATH=str(repo_root), HF_HUB_OFFLINE="1", MENTOR_DATABASE_URL=postgres_url,
-                   MENTOR_KNOWLEDGE_DIR=str(root / "knowledge"), MENTOR_INDEX_DIR=str(root / "index"),
-                   MENTOR_DATA_DIR=str(root / "data"), MENTOR_SHARED_POLL_S="5", MENTOR_API_RATE_LIMIT="0")
-        return env
 
     def serve(name: str, env: dict[str, str], port: int) -> str:
         log = open(tmp_path / f"{name}.log", "w")
@@ -69,7 +54,8 @@ def deployment(tmp_path, built_template, postgres_url, repo_root, new_port):
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    a_env, b_env = env_for("a", seeded=True), env_for("b", seeded=False)
+    a_env = instance_env("a", seeded=True, api_rate_limit="0")
+    b_env = instance_env("b", seeded=False, api_rate_limit="0")
     a_url = serve("a", a_env, new_port())
     b_url = serve("b", b_env, new_port())
     yield a_env, b_env, a_url, b_url, mentor
