@@ -94,9 +94,9 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("max_question_chars", "max_citations", "retention_days", "staff_session_minutes",
-                     "staff_max_attempts", "staff_lockout_minutes", "llm_max_tokens")
+                     "staff_max_attempts", "staff_lockout_minutes", "llm_max_tokens", "llm_timeout_s", "shared_poll_s")
     @classmethod
-    def _positive(cls, value: int, info) -> int:
+    def _positive(cls, value: float, info) -> float:
         if value <= 0:
             raise ValueError(f"{info.field_name} must be greater than 0, got {value}; set MENTOR_{info.field_name.upper()}")
         return value
@@ -106,13 +106,6 @@ class Settings(BaseSettings):
     def _unit_interval(cls, value: float) -> float:
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"min_confidence must be between 0 and 1, got {value}; set MENTOR_MIN_CONFIDENCE")
-        return value
-
-    @field_validator("llm_timeout_s", "shared_poll_s")
-    @classmethod
-    def _positive_seconds(cls, value: float, info) -> float:
-        if value <= 0:
-            raise ValueError(f"{info.field_name} must be greater than 0, got {value}; set MENTOR_{info.field_name.upper()}")
         return value
 
     @field_validator("llm_url")
