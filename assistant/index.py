@@ -417,7 +417,7 @@ class LiveIndex(Generic[Served]):
         """Load the live index, (re)building it when missing, stale or damaged (unless auto_rebuild is off)."""
         with self._lock:
             if self.settings.shared:  # PostgreSQL: fetch the published index, then follow it (assistant/publish.py)
-                from assistant.publish import join
+                from assistant.store.publish import join
 
                 join(self.settings, self.embedder)
             data, report, warnings = ensure_index(self.settings, self.embedder)
@@ -433,7 +433,7 @@ class LiveIndex(Generic[Served]):
     def rebuild(self, progress: Progress | None = None) -> BuildReport:
         """Build a new version from the knowledge folder and swap it in. Broken documents raise KnowledgeError."""
         if self.settings.shared:  # one build across instances, published to all of them
-            from assistant.publish import shared_build
+            from assistant.store.publish import shared_build
 
             report = shared_build(self.settings, self.embedder, progress=progress)
         else:

@@ -123,7 +123,7 @@ def postgres_url(postgres_server) -> str:
     with postgres_server.admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield postgres_server.url(name)
-    from assistant.publish import stop_following
+    from assistant.store.publish import stop_following
 
     stop_following()  # an Assistant in shared mode follows its database from a thread: stop it first
     with postgres_server.admin() as admin:

@@ -23,11 +23,11 @@ import sys
 import time
 
 from assistant import Assistant, Settings
-from assistant.documents import document_store
+from assistant.store.documents import document_store
 from assistant.index import current_version
 from assistant.staff.auth import StaffGate
 from assistant.staff.editing import open_document, save_document
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 
 def reply(**fields) -> None:
@@ -54,7 +54,7 @@ def main() -> None:
             saved = save_document(settings.knowledge_dir, draft, expected_hash=opened.hash, store=store, author="test")
             reply(token=saved.hash)
         elif op == "rebuild":
-            from assistant.publish import shared_build
+            from assistant.store.publish import shared_build
 
             marks: dict[str, float] = {}
 

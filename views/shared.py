@@ -10,7 +10,7 @@ from assistant import Assistant, Settings
 from assistant.embedding import Embedder
 from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
 from assistant.models import Taxonomy
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 
 @st.cache_resource(show_spinner=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.documents import FileStore, document_store
+from assistant.store.documents import FileStore, document_store
 from assistant.errors import EditConflict, KnowledgeError, MentorError
 from assistant.knowledge import load_topics, safe_markdown
 from assistant.models import AUDIENCES

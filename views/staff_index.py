@@ -73,7 +73,7 @@ def _rebuild(settings, progress) -> BuildReport:
         bot = get_assistant()
     except IndexNotReady:  # it cannot load the index there is: building a new one is the fix
         if settings.shared:
-            from assistant.publish import shared_build
+            from assistant.store.publish import shared_build
 
             return shared_build(settings, get_embedder(settings.model), progress=progress)
         return build_index(settings, get_embedder(settings.model), progress=progress)

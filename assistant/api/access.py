@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 
 from assistant.api.errors import ApiError
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 KEY_PREFIX = "mk_"  # marks a Mentor API key, so a leaked one is recognisable (and secret scanners can match it)
 PREFIX_CHARS = 12  # stored and shown: "mk_" and 9 random characters, 54 of the key's 256 bits

@@ -32,7 +32,7 @@ from assistant.config import Settings
 from assistant.conversation import InvalidHistory, normalise_history
 from assistant.errors import MentorError
 from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 from assistant.text import did_you_mean
 
 log = logging.getLogger(__name__)

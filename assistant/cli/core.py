@@ -28,7 +28,7 @@ def load_settings() -> Settings:
 
 def open_storage(current: Settings):
     """The interactions database named by the settings."""
-    from assistant.storage import Storage
+    from assistant.store.storage import Storage
 
     return Storage.from_settings(current)
 

@@ -41,7 +41,7 @@ def build(quiet, force):
 
     try:
         if settings.shared:
-            from assistant.publish import shared_build
+            from assistant.store.publish import shared_build
 
             report = shared_build(settings, Embedder(settings.model), progress=progress, force=force)
         else:
@@ -65,7 +65,7 @@ def status():
 
     settings = load_settings()
     if settings.shared:  # compare with the database's documents, not a local copy that may lag
-        from assistant.documents import document_store
+        from assistant.store.documents import document_store
 
         document_store(settings)
     st = index_status(settings)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from assistant.cli.core import EXIT_ERROR, fail, load_settings, main
-from assistant.documents import default_author
+from assistant.store.documents import default_author
 from assistant.errors import KnowledgeError
 from assistant.models import AUDIENCES
 
@@ -137,7 +137,7 @@ def kb_new(title, doc_id, topics, audience, summary, source, body_file):
 
 def knowledge_store(settings):
     """The document store (the knowledge folder, or the database with the folder brought up to date)."""
-    from assistant.documents import document_store
+    from assistant.store.documents import document_store
 
     return document_store(settings)
 
@@ -156,7 +156,7 @@ def kb_export(folder):
       mentor kb export knowledge/          # the database's documents, back into the repository folder
       mentor kb export /tmp/kb-backup
     """
-    from assistant.documents import mirror
+    from assistant.store.documents import mirror
 
     store = knowledge_store(load_settings())
     files = store.snapshot()
@@ -178,7 +178,7 @@ def kb_import(folder):
     Examples:
       mentor kb import knowledge/          # the first import, or after curating files in git
     """
-    from assistant.documents import knowledge_files, validate_folder
+    from assistant.store.documents import knowledge_files, validate_folder
 
     settings = load_settings()
     store = knowledge_store(settings)

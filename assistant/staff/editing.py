@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from assistant.documents import DatabaseStore, FileStore, Revision, conflict
+from assistant.store.documents import DatabaseStore, FileStore, Revision, conflict
 from assistant.errors import KnowledgeError
 from assistant.knowledge import (SLUG, as_date, document_files, load_knowledge, load_topics, parse_document,
                                  parse_yaml, read_file, read_text, split_front_matter)

@@ -18,7 +18,7 @@ import uvicorn
 from assistant import Settings
 from assistant.api import create_app
 from assistant.api.access import create_key
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 START_TIMEOUT_S = 30
 READY_TIMEOUT_S = 120  # the first load also warms Presidio and spaCy for redaction

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from assistant.api.access import key_hash
 from assistant.cli import main
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from assistant.staff.auth import verify_password
 from assistant.cli import main
 from assistant.models import Answer
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 UTC = dt.timezone.utc
 

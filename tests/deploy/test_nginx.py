@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 from assistant.api.access import create_key
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 READY_TIMEOUT_S = 120  # two processes load the model at once, on a shared 2-core machine

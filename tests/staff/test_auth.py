@@ -8,7 +8,7 @@ from assistant.staff.auth import (Credential, StaffGate, StaffSession, hash_pass
                             verify_password, write_env_hash, write_secrets_hash)
 from assistant.config import Settings
 from assistant.errors import AuthError
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 PASSWORD = "correct horse battery staple"
 T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc)

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from assistant.staff.auth import Credential, StaffGate, hash_password
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 PASSWORD = "correct horse battery staple"
 

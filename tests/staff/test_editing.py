@@ -122,7 +122,7 @@ def test_placeholders_are_what_the_skeleton_contains():
 
 
 def test_file_mode_history_is_the_trash_and_restore_brings_a_copy_back(settings):
-    from assistant.documents import FileStore
+    from assistant.store.documents import FileStore
     from assistant.staff.editing import delete_document, document_history, restore_document
 
     store = FileStore(settings.knowledge_dir)

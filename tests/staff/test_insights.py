@@ -9,7 +9,7 @@ from assistant.staff.insights import (citation_counts, cluster, feedback_csv, fe
                                 never_cited, themes_csv, to_csv)
 from assistant.knowledge import load_knowledge
 from assistant.models import Answer, Citation
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 11, 1, 9, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.staff.insights import GapQuestion, Theme, feedback_csv, interactions_csv, themes_csv
 from assistant.models import Answer
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 T0 = dt.datetime(2026, 11, 1, 9, tzinfo=dt.timezone.utc)
 HOSTILE = "How do I find a mentor\r=cmd|' /C calc'!A0"

@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.chat import escape_markdown, starter_questions, topic_label, topic_question, unescape_markdown
 from assistant.knowledge import load_taxonomy, load_topics
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 from views.shared import clear_caches
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.staff.auth import StaffSession
 from assistant.models import Answer
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")
 

@@ -3,7 +3,7 @@ restores a previous version from the database's history (file mode: tests/views/
 
 import pytest
 
-from assistant.documents import document_store
+from assistant.store.documents import document_store
 from assistant.staff.editing import open_document, save_document
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")

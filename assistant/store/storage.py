@@ -5,7 +5,7 @@ Only what the features need is stored: the question under the question_logging p
 an anonymous session id, and ratings with an optional (also redacted) comment.
 
 `metadata` is the whole schema, the tables of the shared state (documents, index versions) included;
-the Alembic migrations in assistant/migrations/ evolve it and are applied when a Storage opens.
+the Alembic migrations in assistant/store/migrations/ evolve it and are applied when a Storage opens.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Int
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from assistant.database import make_engine, migrate
+from assistant.store.database import make_engine, migrate
 
 from assistant.models import Answer
 from assistant.redact import apply_policy

@@ -6,11 +6,11 @@ import threading
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from assistant.database import head_revision, mask_url
+from assistant.store.database import head_revision, mask_url
 from assistant.errors import DatabaseUnavailable
 from assistant.models import Answer
 from assistant.redact import apply_policy, redact
-from assistant.storage import Storage
+from assistant.store.storage import Storage
 
 UTC = dt.timezone.utc
 
@@ -183,7 +183,7 @@ def test_the_migrations_build_exactly_the_schema_in_storage_metadata(database_ur
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from assistant.storage import metadata
+    from assistant.store.storage import metadata
 
     storage = Storage(database_url)
     with storage.engine.connect() as db:

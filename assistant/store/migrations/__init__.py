@@ -1,4 +1,4 @@
-"""Alembic migrations for storage.metadata, applied at start-up by assistant.database.migrate.
+"""Alembic migrations for storage.metadata, applied at start-up by assistant.store.database.migrate.
 
 A new table or column: add it to storage.metadata, then from the repository root run
 `alembic revision --autogenerate -m "what and why"` (alembic.ini points here; it uses

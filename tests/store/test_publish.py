@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant import Assistant
-from assistant.documents import document_store
+from assistant.store.documents import document_store
 from assistant.index import current_version
-from assistant.publish import latest, shared_build, wait_for
+from assistant.store.publish import latest, shared_build, wait_for
 from assistant.staff.editing import open_document, save_document
-from assistant.storage import index_versions
+from assistant.store.storage import index_versions
 
 pytestmark = pytest.mark.postgres
 
@@ -66,7 +66,7 @@ def test_an_edit_and_rebuild_on_one_instance_is_answered_by_the_other(settings, 
 
 
 def test_a_missed_notification_is_caught_by_the_poll(settings, tmp_path, postgres_url, embedder, monkeypatch):
-    import assistant.publish as publish
+    import assistant.store.publish as publish
 
     a_settings = instance(settings, tmp_path, "a", postgres_url, knowledge=True)
     shutil.copytree(settings.index_dir, a_settings.index_dir)

@@ -8,7 +8,7 @@ import yaml
 from click.testing import CliRunner
 
 from assistant.cli import main
-from assistant.documents import DatabaseStore, FileStore, document_store
+from assistant.store.documents import DatabaseStore, FileStore, document_store
 from assistant.errors import EditConflict, KnowledgeError
 from assistant.staff.editing import (delete_document, document_history, open_document, restore_document,
                                      save_document)

@@ -1,10 +1,10 @@
-"""Alembic's entry point: run the migrations on the connection assistant.database.migrate passes in,
+"""Alembic's entry point: run the migrations on the connection assistant.store.database.migrate passes in,
 or, from the `alembic` command line, on the database named by alembic.ini or the settings."""
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from assistant.storage import metadata
+from assistant.store.storage import metadata
 
 config = context.config
 

@@ -32,15 +32,15 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, text
 
 from assistant.config import Settings
-from assistant.database import advisory_lock, mask_url
-from assistant.documents import DatabaseStore, document_store, mirror
+from assistant.store.database import advisory_lock, mask_url
+from assistant.store.documents import DatabaseStore, document_store, mirror
 from assistant.embedding import Embedder
 from assistant.files import write_atomic
 from assistant.index import (FILES, FORMAT_VERSION, POINTER, Progress, build_index, current_version, prune_versions,
                              verify_version)
 from assistant.knowledge import knowledge_fingerprint
 from assistant.models import BuildReport
-from assistant.storage import index_versions
+from assistant.store.storage import index_versions
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The database connection every shared part uses: engines, safe URLs in messages, advisory locks, migrations.
 
 SQLite (the single-machine default) or PostgreSQL (several instances sharing state, issue 13). The schema
-is storage.metadata, evolved by the Alembic migrations shipped in assistant/migrations/ and applied at
+is storage.metadata, evolved by the Alembic migrations shipped in assistant/store/migrations/ and applied at
 start-up: on PostgreSQL under an advisory lock, on SQLite inside one `BEGIN IMMEDIATE` transaction, so
 instances starting together apply them exactly once. Messages never show a password: see `mask_url`.
 """
