@@ -77,7 +77,7 @@ def history(exchanges: Iterable[Exchange]) -> list[Turn]:
         if ex.answer.status == "invalid_input":
             continue
         turns.append(Turn(role="user", content=ex.question))
-        turns.append(Turn(role="assistant", content=ex.answer.text))
+        turns.append(Turn(role="assistant", content=ex.answer.text, sources=ex.answer.doc_ids))
     return turns
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 
-from assistant.models import Document, Passage, Section
+from assistant.lexicon import EXAMPLE_HEADING, PITFALL_HEADING
+from assistant.models import INTRODUCTION, Document, Passage, Section, SectionKind
+from assistant.roles import heading_audience
 from assistant.text import answer_units, sha256, split_sentences, word_count
 
 MAX_WORDS = 150
-CHUNKING_VERSION = 2  # bump when the rules below change, so indexes are rebuilt
+CHUNKING_VERSION = 3  # bump when the rules below change, so indexes are rebuilt
 # Linear in the line length: the closing #s are stripped in Python. The old single pattern,
 # r"^(#{1,6})\s+(.+?)\s*#*\s*$", backtracked cubically on a heading with a long run of spaces.
 _HEADING = re.compile(r"^(#{1,6})\s(.+)$")
@@ -84,8 +86,27 @@ def _pack(text: str, max_words: int) -> list[str]:
     return pieces
 
 
+def section_kind(section: Section) -> SectionKind:
+    """'template', 'example', 'pitfall' or 'advice', from the section's headings."""
+    if section.is_template:
+        return "template"
+    heading = section.heading_path[-1] if len(section.heading_path) > 1 else ""
+    if EXAMPLE_HEADING.match(heading):
+        return "example"
+    if any(PITFALL_HEADING.search(h) for h in section.heading_path[1:]):
+        return "pitfall"
+    return "advice"
+
+
+def section_questions(doc: Document, section: Section) -> list[str]:
+    """The questions the document's front matter says this section answers."""
+    key = section.heading_path[-1] if len(section.heading_path) > 1 else INTRODUCTION
+    return [q.strip() for q in doc.questions.get(key, []) if q.strip()]
+
+
 def passages(doc: Document, max_words: int = MAX_WORDS) -> list[Passage]:
-    """All passages of a document, with stable ids: '<doc>#<section>-<content hash>'."""
+    """All passages of a document, with stable ids: '<doc>#<section>-<content hash>'. The facts about
+    a section (its kind, whom it addresses, the questions it answers) are set here, once."""
     out: list[Passage] = []
     for section in sections(doc):
         whole = KEEP_WHOLE_PREFIX.match(section.heading_path[-1]) and len(section.heading_path) > 1
@@ -96,7 +117,9 @@ def passages(doc: Document, max_words: int = MAX_WORDS) -> list[Passage]:
                 id="", doc_id=doc.id, title=doc.title, heading_path=section.heading_path,
                 section_key=key, topics=doc.topics, audience=list(doc.audience), text=piece,
                 content_hash="", is_template=section.is_template, sentences=answer_units(piece),
-                context=doc.summary if not out else "",
+                context=doc.summary if not out else "", kind=section_kind(section),
+                questions=section_questions(doc, section),
+                section_audience=heading_audience(section.heading_path, doc.audience),
             )
             digest = sha256(passage.embed_text)
             passage.content_hash = digest

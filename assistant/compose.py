@@ -23,47 +23,19 @@ from assistant.models import Citation, Passage
 from assistant.retrieval import Hit
 from assistant.roles import AskerRole, addresses, section_audience
 from assistant.conversation import content_tokens
+from assistant.lexicon import (DIALOGUE_LINE, EXAMPLE_INTENT, LEANS_BACK, LIST_INTENT, PITFALL_INTENT, POINTER_ASIDE,
+                               POINTS_AWAY, TEMPLATE_INTENT, TWO_QUESTIONS)
 from assistant.text import answer_blocks, clean_unit, lexical_tokens, word_count
-
-# A request for something to copy: a template, script or agenda, or a message to send ("give me an
-# email", "what should I say"), but not the verb ("is it weird to message them?").
-TEMPLATE_INTENT = re.compile(
-    r"\b(?:templates?|scripts?|draft|wording|word it|phrase it|"
-    r"(?<!set )(?:a|an|the|some|sample|example|short|quick|follow-up|first|cold|intro|thank-you)\s+(?:\w+\s+){0,2}"
-    r"(?:e-?mails?|messages?|notes?|letters?|dms?|surveys?|questionnaires?|forms?|posts?|agendas?|check-?lists?|"
-    r"worksheets?)\b(?! (?:them|him|her|you)\b)|"
-    r"what (?:should|do|can|could) i (?:say|write|send)|how (?:should|do) i (?:word|phrase)|"
-    r"(?:something|anything|words) i (?:can|could) (?:say|send|write|use))", re.I)
-
-LIST_INTENT = re.compile(
-    r"\b(?:list|steps?|checklist|tips|ideas|questions (?:to|should|can|could|do|for|i)|what questions|which questions|"
-    r"what (?:are|r) (?:some|the|good)|what (?:things|topics|signs|mistakes|pitfalls)|examples of|give me (?:some|a few)|"
-    r"how many|options|what (?:should|do|can) (?:i|we) (?:put|include|cover|bring|ask|prepare))\b", re.I)
-WHOLE_SECTION = 0.5  # a section whose heading names this share of the question is the answer: shown whole
-PITFALL_INTENT = re.compile(r"\b(?:avoid|mistakes?|pitfalls?|wrong|traps?|not to|don'?t|shouldn'?t|red flags?|warning)\b", re.I)
-EXAMPLE_INTENT = re.compile(r"\b(?:examples?|worked example|show me how|what (?:does|would) (?:it|that) look like)\b", re.I)
-PITFALL_HEADING = re.compile(r"\b(?:pitfalls?|mistakes?|traps?|what not to|don'?t|avoid|red flags?|warning signs?)\b", re.I)
-EXAMPLE_HEADING = re.compile(r"^(?:a )?(?:worked )?examples?\b", re.I)
-# A unit that cannot stand alone: it points at text around it, continues a thought, or is dialogue.
-_LEANS_BACK = re.compile(
-    r"^(?:[\"“‘(]|(?:this|these|that|those|they|them|such|both (?:of (?:these|those|them)|are|were)|here|then|also|instead|otherwise|however|but|and|or|so|"
-    r"still|again|similarly|likewise|in that case|if so|if not|for example|for instance|e\.g\.|once you have)\b)", re.I)
-# A unit that points at text elsewhere: "below", "these benefits", a cross-reference to another page.
-_POINTS_AWAY = re.compile(
-    r"\b(?:below|above|the following|as follows|(?:these|those) (?:\w+s|two|three|four|five|six)|"
-    r"handbook pages?|see the (?:page|section|guide)s?)\b", re.I)
-_DIALOGUE = re.compile(r"^(?:\*\*)?(?:mentee|mentor|you|they|manager|staff|colleague|me|them)(?:\*\*)?\s*:\s*\S", re.I)
 
 TEMPLATE_RANK_STEP = 0.05  # how much a template loses per rank of its document
 MAX_PASSAGES = 12  # candidate passages an answer may quote
 HEADING_WEIGHT = 0.15  # a section whose heading names what was asked is the section to quote
 OFF_INTENT = 0.08  # a pitfall section is the answer only when pitfalls are asked about
-MIN_WORDS, MAX_WORDS = 60, 170  # words quoted; headings and markers come on top
-MAX_EXTRA_SECTIONS = 2
-MAX_ITEMS, MAX_LIST_ITEMS, MIN_LIST_ITEMS = 4, 10, 2
-ITEM_SLACK = 0.12  # an item within this cosine of the best item of its list is relevant too
-EXTRA_RELEVANCE = 0.8  # a further section's best unit must reach this share of the best section's
-EXTRA_MARGIN = 0.1  # and its section score must be within this of the best section's
+MIN_WORDS, MAX_WORDS = 20, 180  # words quoted; headings and markers come on top
+MAX_LIST_ITEMS = 10  # a list is shown whole up to this many items
+EXTRA_RELEVANCE = 0.8  # a second section's best unit must reach this share of the main section's
+EXTRA_MARGIN = 0.1  # and its section score must be within this of the main section's
+SAME_DOCUMENT = 0.1  # a second section from the main section's document is preferred by this much
 
 
 @dataclass
@@ -103,20 +75,13 @@ def leans_on_context(unit: str, in_list: bool = False) -> bool:
     unit = unit.strip()
     if in_list and unit[:1] in "\"“‘'":
         unit = unit[1:]
-    return bool(_LEANS_BACK.match(unit) or _POINTS_AWAY.search(unit) or _DIALOGUE.match(unit)
+    return bool(LEANS_BACK.match(unit) or POINTS_AWAY.search(unit) or DIALOGUE_LINE.match(unit)
                 or unit.endswith(":"))
 
 
 def section_kind(passage: Passage) -> str:
-    """'template', 'example', 'pitfall' or 'advice', from the passage's headings."""
-    if passage.is_template:
-        return "template"
-    heading = passage.heading_path[-1] if len(passage.heading_path) > 1 else ""
-    if EXAMPLE_HEADING.match(heading):
-        return "example"
-    if any(PITFALL_HEADING.search(h) for h in passage.heading_path[1:]):
-        return "pitfall"
-    return "advice"
+    """'template', 'example', 'pitfall' or 'advice': set on the passage when it was chunked."""
+    return passage.kind
 
 
 def wants_template(question: str) -> bool:
@@ -124,12 +89,13 @@ def wants_template(question: str) -> bool:
 
 
 def choose_template(data: IndexData, retriever, query_vector: np.ndarray, query: str,
-                    top_docs: list[str]) -> Hit | None:
+                    top_docs: list[str], role: AskerRole = "unknown") -> Hit | None:
     """The template a question asks for: among the top documents' templates, the one whose passage is
     closest to the question, with the words of its heading ("cold", "agenda", "checklist") counting
     extra, since they name what the template is for. Every template of those documents is a candidate,
     ranked or not: a template's fill-in text often ranks low."""
-    rows = [row for row, p in enumerate(data.passages) if p.is_template and p.doc_id in top_docs]
+    rows = [row for row, p in enumerate(data.passages)
+            if p.is_template and p.doc_id in top_docs and addresses(p, role)]
     if not rows:
         return None
     dense = retriever.dense_scores(query_vector)
@@ -151,6 +117,16 @@ def _citation(number: int, hit: Hit, highlights: list[str]) -> Citation:
                     text=p.text, score=round(hit.dense, 4), passage_id=p.id, highlights=highlights)
 
 
+def _section_citation(number: int, src: _Source, highlights: list[str]) -> Citation:
+    """A citation of a whole section: its pieces' text joined, cited as its first piece."""
+    rows = list(dict.fromkeys(src.rows))
+    first = src.pieces[rows[0]]
+    text = "\n\n".join(src.pieces[r].passage.text for r in rows)
+    return Citation(number=number, doc_id=first.passage.doc_id, title=first.passage.title, section=first.passage.section,
+                    topics=first.passage.topics, text=text, score=round(src.hit.dense, 4), passage_id=first.passage.id,
+                    highlights=highlights)
+
+
 def compose_template(hit: Hit) -> Composed:
     """Return a template section whole, as a quoted block with its citation."""
     p = hit.passage
@@ -169,93 +145,64 @@ class _Block:
 
 @dataclass
 class _Source:
-    """A candidate passage with its units' relevance to the question."""
+    """A candidate section, all of its pieces, with its units' relevance to the question."""
 
-    hit: Hit
+    hit: Hit  # the section's best-ranked passage
     rank: int
     kind: str
     units: list[str]
     blocks: list[_Block]
     relevance: np.ndarray  # cosine of each unit to the question
+    rows: list[int] = field(default_factory=list)  # the passage row of each unit
+    pieces: dict[int, Hit] = field(default_factory=dict)  # passage row -> its hit, for citing it
     score: float = 0.0  # how well the section answers the question, to choose which to quote
+
+    def offset(self, row: int) -> int:
+        """Position of the first unit of passage `row` in this section's units."""
+        return self.rows.index(row)
 
     @property
     def best(self) -> float:
         return float(self.relevance.max()) if len(self.relevance) else -1.0
 
 
-def _source(hit: Hit, rank: int, data: IndexData, query_vector: np.ndarray) -> _Source:
-    p = hit.passage
-    blocks, position = [], 0
-    for kind, units in answer_blocks(p.text):
-        blocks.append(_Block(kind, list(range(position, position + len(units)))))
-        position += len(units)
-    start = int(data.sentence_offsets[hit.row])
-    relevance = data.sentence_vectors[start:start + len(p.sentences)] @ query_vector
-    return _Source(hit, rank, section_kind(p), p.sentences, blocks, relevance)
+def _source(hit: Hit, rank: int, data: IndexData, query_vector: np.ndarray, hits: dict[int, Hit]) -> _Source:
+    """The whole section of a retrieved passage: a long section was cut into pieces for the model,
+    but an answer quotes it as written, so a list is never cut where a piece ended."""
+    blocks: list[_Block] = []
+    units: list[str] = []
+    rows: list[int] = []
+    relevance = []
+    pieces: dict[int, Hit] = {}
+    for row in data.section_rows.get(hit.passage.section_key, [hit.row]):
+        p = data.passages[row]
+        pieces[row] = hits.get(row) or Hit(row, p, hit.dense, 0.0, 0.0, hit.intent)
+        for kind, block_units in answer_blocks(p.text):
+            positions = list(range(len(units), len(units) + len(block_units)))
+            if blocks and kind != "prose" and blocks[-1].kind == kind and blocks[-1].positions[-1] == len(units) - 1:
+                blocks[-1].positions.extend(positions)  # a list the cut between pieces split
+            else:
+                blocks.append(_Block(kind, positions))
+            units.extend(block_units)
+            rows.extend([row] * len(block_units))
+        start = int(data.sentence_offsets[row])
+        relevance.append(data.sentence_vectors[start:start + len(p.sentences)] @ query_vector)
+    return _Source(hit, rank, section_kind(hit.passage), units, blocks, np.concatenate(relevance), rows, pieces)
+
+
+def without_pointer(unit: str) -> str:
+    """A unit without an aside that points elsewhere: "Name the pattern kindly (see the template below)."."""
+    return POINTER_ASIDE.sub("", unit)
 
 
 def points_away(unit: str) -> bool:
-    """True when a unit points at text elsewhere ("the steps below"): it is never quoted."""
-    return bool(_POINTS_AWAY.search(unit))
-
-
-def _can_lead(src: _Source, pos: int) -> bool:
-    """A lead states something: not a question, a step label, a pointer or a fragment."""
-    unit = src.units[pos]
-    block = next(b for b in src.blocks if pos in b.positions)
-    return (src.kind == "advice" and block.kind == "prose" and not unit.rstrip().endswith("?")
-            and not leans_on_context(unit) and not re.match(r"^\*\*[^*]{1,60}:?\*\*", unit)
-            and 6 <= word_count(unit) <= 45 and _quotes_closed(unit))
+    """True when a unit points at text elsewhere ("the steps below") even without its asides: it is never quoted."""
+    return bool(POINTS_AWAY.search(without_pointer(unit)))
 
 
 def _quotes_closed(unit: str) -> bool:
     """A sentence cut out of quoted speech ('...might read: "Hi, it's been...') is not a statement."""
     return unit.count('"') % 2 == 0 and unit.count("“") == unit.count("”") and not re.search(r":\s*[\"“]", unit)
-
-
-def _pick(src: _Source, skip: set[int], whole_list: bool, limit: int) -> list[int]:
-    """The units of a passage worth showing, in their original order, never one cut off from its context."""
-    blocks = [b for b in src.blocks if any(p not in skip for p in b.positions)]
-    if not blocks:
-        return []
-    best_block = max(blocks, key=lambda b: max(src.relevance[p] for p in b.positions if p not in skip))
-    lists = [b for b in blocks if b.kind != "prose"]
-    if whole_list and lists:
-        best_block = max(lists, key=lambda b: max(src.relevance[p] for p in b.positions))
-    positions = [p for p in best_block.positions if p not in skip]
-    if best_block.kind == "steps" or (best_block.kind == "list" and whole_list):  # steps make sense only whole
-        chosen = positions[:MAX_LIST_ITEMS]
-    else:
-        top = max(src.relevance[p] for p in positions)
-        ranked = sorted(positions, key=lambda p: -src.relevance[p])
-        close = [p for p in ranked if src.relevance[p] >= top - ITEM_SLACK]
-        # One item of a list reads as cherry-picked: a list shows at least two.
-        least = MIN_LIST_ITEMS if best_block.kind != "prose" else 1
-        chosen = sorted(ranked[:max(least, min(limit, len(close)))])
-    # Pull in what a leaning unit leans on; drop it when that is not possible.
-    out: list[int] = []
-    for pos in chosen:
-        unit = src.units[pos]
-        if points_away(unit) or (best_block.kind == "prose" and not _quotes_closed(unit)):
-            continue  # "the steps below", "these five": what it points at is not in the answer
-        if leans_on_context(unit, best_block.kind != "prose") and not unit.rstrip().endswith(":"):
-            # Walk back to the unit that starts the thought; drop the chain when it is not at hand.
-            chain = [pos]
-            while leans_on_context(src.units[chain[0]], best_block.kind != "prose"):
-                before = chain[0] - 1
-                if before not in best_block.positions or before in skip or src.units[before].rstrip().endswith(":"):
-                    chain = []
-                    break
-                chain.insert(0, before)
-            out.extend(chain)
-            continue
-        if best_block.kind != "prose" and _DIALOGUE.match(unit):
-            continue  # a line of dialogue reads as advice outside its example
-        if unit.rstrip().endswith(":"):
-            continue  # a lead-in with nothing after it
-        out.append(pos)
-    return sorted(dict.fromkeys(out))
 
 
 def _words(src: _Source, positions: list[int]) -> int:
@@ -264,9 +211,13 @@ def _words(src: _Source, positions: list[int]) -> int:
 
 def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, max_citations: int = 4,
                    question: str = "", role: AskerRole = "unknown", lexical=None) -> Composed:
-    """Build the answer from whole units of the best sections, each shown under its heading and cited."""
+    """Answer from one place: the section that best answers the question, quoted in its order and
+    under its heading, its lists whole. A second section is added only when the question asks two
+    things or the first leaves it open, preferably from the same document."""
     asks_list, asks_example = wants_list(question), wants_example(question)
-    sources = [_source(h, r, data, query_vector) for r, h in enumerate(hits[:MAX_PASSAGES])
+    by_row = {h.row: h for h in hits}
+    first_of_section = list({h.passage.section_key: h for h in reversed(hits[:MAX_PASSAGES])}.values())[::-1]
+    sources = [_source(h, r, data, query_vector, by_row) for r, h in enumerate(first_of_section)
                if not h.passage.is_template and (asks_example or section_kind(h.passage) != "example")]
     sources = [s for s in sources if s.units]
     if not sources:
@@ -274,25 +225,89 @@ def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, m
     asks_pitfalls = bool(PITFALL_INTENT.search(question))
     asked = _weighted_tokens(question, lexical)
     _score(sources, asked, lexical, asks_list, asks_pitfalls)
-    # Retrieval has already demoted passages written for the other side; its top document leads.
-    top_doc = sources[0].hit.passage.doc_id
-    fitting = _fitting(sources, top_doc, role)
-    lead = _lead(fitting, top_doc, data, hits, query_vector)
+    fitting = _fitting(sources, sources[0].hit.passage.doc_id, role)
+    main = max(fitting, key=lambda s: s.score)
+    body = [(main, _quote(main, asks_list))]
+    words = _words(main, body[0][1])
+    # A second section only when the question asks two things or the first leaves it open.
+    if (len(body[0][1]) < 2 or words < MIN_WORDS or asks_two_things(question)) and max_citations > 1:
+        second = _second_section(main, fitting)
+        if second is not None:
+            picked = _quote(second, asks_list, MAX_WORDS - words)
+            if picked:
+                body.append((second, picked))
+    body = [(src, picked) for src, picked in body if picked]
+    if not body:
+        return Composed(text="", citations=[])
+    return _render(body)
 
-    # The body: the best section of the top document, then sections that add something.
-    main = max((s for s in fitting if s.hit.passage.doc_id == top_doc and s.kind != "example"),
-               key=lambda s: s.score, default=fitting[0])
-    skip = set(_lead_units(lead)) if lead and lead[0] is main else set()
-    whole = asks_list or _heading_match(main.hit.passage, asked, lexical) >= WHOLE_SECTION
-    picked = _pick(main, skip, whole, MAX_LIST_ITEMS if whole else MAX_ITEMS)
-    return _render(lead, _body(main, picked, lead, fitting, top_doc, max_citations))
+
+def asks_two_things(question: str) -> bool:
+    """The question asks two things ("how do I ask, and what do I say if they say no?")."""
+    return bool(TWO_QUESTIONS.search(question)) or question.count("?") >= 2
+
+
+def _second_section(main: _Source, fitting: list[_Source]) -> _Source | None:
+    """The next best section that adds something: from the main section's document when it has one
+    among the candidates, else a close one from another document."""
+    others = [s for s in fitting if s.hit.passage.section_key != main.hit.passage.section_key and s.kind == "advice"]
+    same = [s for s in others if s.hit.passage.doc_id == main.hit.passage.doc_id]
+    close = [s for s in others if s.score >= main.score - EXTRA_MARGIN and s.best >= EXTRA_RELEVANCE * main.best]
+    return max(same or close, key=lambda s: s.score, default=None)
+
+
+def _quote(src: _Source, asks_list: bool, budget: int = MAX_WORDS) -> list[int]:
+    """The units of a section to show, in order: all of it when it fits, else its lists whole and its
+    most relevant prose, never a unit cut off from what it leans on or one pointing at text elsewhere."""
+    shown = [p for p in range(len(src.units)) if not points_away(src.units[p])]
+    if _words(src, shown) <= budget:
+        return _self_contained(src, shown)
+    kinds = {pos: b for b in src.blocks for pos in b.positions}
+    lists = [b for b in src.blocks if b.kind != "prose"]
+    keep: list[int] = []
+    # The opening statement of the section is its answer; keep it when it stands alone.
+    first_prose = next((b for b in src.blocks if b.kind == "prose"), None)
+    if first_prose is not None and src.blocks[0] is first_prose:
+        keep.append(first_prose.positions[0])
+    if lists:
+        best_list = max(lists, key=lambda b: max(src.relevance[p] for p in b.positions))
+        keep.extend(best_list.positions[:MAX_LIST_ITEMS])
+    ranked = sorted((p for p in shown if kinds[p].kind == "prose" and p not in keep), key=lambda p: -src.relevance[p])
+    for pos in ranked:
+        if _words(src, keep) + word_count(src.units[pos]) > budget:
+            break
+        keep.append(pos)
+    return _self_contained(src, sorted(set(keep) & set(shown)))
+
+
+def _self_contained(src: _Source, positions: list[int]) -> list[int]:
+    """Drop a unit whose antecedent is not shown, a lead-in whose list is not shown, and dialogue out of its example."""
+    chosen = set(positions)
+    kinds = {pos: b.kind for b in src.blocks for pos in b.positions}
+    out = []
+    for pos in positions:
+        unit = src.units[pos]
+        in_list = kinds[pos] != "prose"
+        if unit.rstrip().endswith(":") and pos + 1 not in chosen:
+            continue  # a lead-in with nothing after it
+        if leans_on_context(unit, in_list) and not unit.rstrip().endswith(":") and pos - 1 not in chosen:
+            if not (in_list and any(p in chosen for p in range(pos) if kinds[p] == kinds[pos])):
+                continue
+        if kinds[pos] == "prose" and not _quotes_closed(unit) and pos - 1 not in chosen and pos + 1 not in chosen:
+            continue
+        if in_list and DIALOGUE_LINE.match(unit) and src.kind != "example":
+            continue
+        out.append(pos)
+    return out
 
 
 def _score(sources: list[_Source], asked: dict[str, float], lexical, asks_list: bool, asks_pitfalls: bool) -> None:
-    """Set each source's score: its closeness to the question, more when its heading names what was
+    """Set each source's score: retrieval's verdict (its fused rank score, which already weighs the
+    questions the section answers and who it is written for), more when its heading names what was
     asked or it has the list that was asked for, less when it is a pitfall section no one asked about."""
+    top = max(s.hit.fused for s in sources) or 1.0
     for src in sources:
-        src.score = (src.hit.dense + HEADING_WEIGHT * _heading_match(src.hit.passage, asked, lexical)
+        src.score = (src.hit.fused / top + HEADING_WEIGHT * _heading_match(src.hit.passage, asked, lexical)
                      - (OFF_INTENT if src.kind == "pitfall" and not asks_pitfalls else 0.0)
                      + (OFF_INTENT if asks_list and any(b.kind != "prose" for b in src.blocks) else 0.0))
 
@@ -305,78 +320,7 @@ def _fitting(sources: list[_Source], top_doc: str, role: AskerRole) -> list[_Sou
     if role == "unknown":  # notes for programme staff are not advice for someone who did not say they run one
         fitting = [s for s in fitting if section_audience(s.hit.passage) != ["program-staff"]
                    or set(s.hit.passage.audience) == {"program-staff"}] or fitting
-    return fitting
-
-
-def _lead(fitting: list[_Source], top_doc: str, data: IndexData, hits: list[Hit],
-          query_vector: np.ndarray) -> tuple[_Source, int] | None:
-    """The lead, as (source, unit position): the statement of the top document that answers the question best."""
-    lead_pool = [s for s in fitting if s.hit.passage.doc_id == top_doc]
-    intro = _intro(data, top_doc, hits, query_vector)
-    if intro is not None and intro.hit.row not in {s.hit.row for s in lead_pool}:
-        lead_pool.append(intro)
-    leads = [(s, p) for s in lead_pool for p in range(len(s.units)) if _can_lead(s, p)]
-    return max(leads, key=lambda sp: sp[0].relevance[sp[1]] + (0.03 if sp[0] is lead_pool[0] else 0.0), default=None)
-
-
-def _lead_units(lead: tuple[_Source, int]) -> list[int]:
-    """The lead's unit, then the sentences right after it that lean on it ("This keeps the door open..."):
-    they often carry the lead's reason, and cut off from it they could not be quoted at all."""
-    src, pos = lead
-    block = next((b for b in src.blocks if pos in b.positions), None)
-    out = [pos]
-    if block is None or block.kind != "prose":
-        return out
-    follow = pos + 1
-    while follow in block.positions and len(out) < 3:
-        unit = src.units[follow]
-        if not leans_on_context(unit) or points_away(unit) or not _quotes_closed(unit) or unit.rstrip().endswith(":"):
-            break
-        out.append(follow)
-        follow += 1
-    return out
-
-
-def _body(main: _Source, picked: list[int], lead: tuple[_Source, int] | None, fitting: list[_Source],
-          top_doc: str, max_citations: int) -> list[tuple[_Source, list[int]]]:
-    """The sections shown after the lead, with the units picked from each: the main section's `picked`,
-    then up to MAX_EXTRA_SECTIONS more that add something, within MAX_WORDS and `max_citations`."""
-    body: list[tuple[_Source, list[int]]] = []
-    used_sections: set[str] = set()
-    words = _words(lead[0], _lead_units(lead)) if lead else 0
-    if picked:
-        body.append((main, picked))
-        words += _words(main, picked)
-        used_sections.add(main.hit.passage.section_key)
-    if lead:
-        used_sections.add(lead[0].hit.passage.section_key)
-    threshold = EXTRA_RELEVANCE * max(main.best, lead[0].relevance[lead[1]] if lead else 0.0)
-    docs_cited = {top_doc}
-    top_docs = list(dict.fromkeys(s.hit.passage.doc_id for s in fitting))[:3]
-    extras = [s for s in fitting if s.hit.passage.section_key not in used_sections and s.best >= threshold
-              and s.hit.passage.doc_id in top_docs and s.score >= main.score - EXTRA_MARGIN]
-    # A section from another of the top documents adds more than a second one from the same document.
-    extras.sort(key=lambda s: (s.hit.passage.doc_id in docs_cited, -s.score))
-    short = [s for s in fitting if s not in extras and s.hit.passage.section_key not in used_sections
-             and s.hit.passage.doc_id in top_docs]
-    for src in extras + sorted(short, key=lambda s: -s.score):
-        if len(body) >= 1 + MAX_EXTRA_SECTIONS or words >= MAX_WORDS - 20:
-            break
-        if src in short and words >= MIN_WORDS:
-            break  # weaker sections only make up a minimum length
-        rows = {s.hit.row for s, _ in body} | ({lead[0].hit.row} if lead else set())
-        if len(rows | {src.hit.row}) > max_citations or src.hit.passage.section_key in used_sections:
-            continue
-        picked = _pick(src, set(), False, 3)
-        while picked and words + _words(src, picked) > MAX_WORDS:
-            picked = picked[:-1]
-        if not picked:
-            continue
-        body.append((src, picked))
-        used_sections.add(src.hit.passage.section_key)
-        docs_cited.add(src.hit.passage.doc_id)
-        words += _words(src, picked)
-    return body
+    return fitting or sources
 
 
 def _weighted_tokens(text: str, lexical) -> dict[str, float]:
@@ -394,33 +338,24 @@ def _heading_match(passage: Passage, asked: dict[str, float], lexical) -> float:
     return sum(w for t, w in asked.items() if t in named) / (sum(asked.values()) or 1.0)
 
 
-def _intro(data: IndexData, doc_id: str, hits: list[Hit], query_vector: np.ndarray) -> _Source | None:
-    """The opening passage of a document, whose first sentences usually say what it is about."""
-    for row, p in enumerate(data.passages):
-        if p.doc_id == doc_id:
-            if len(p.heading_path) > 1:
-                return None
-            hit = next((h for h in hits if h.row == row), None) or Hit(row, p, 0.0, 0.0, 0.0)
-            return _source(hit, len(hits), data, query_vector)
-    return None
-
-
-def _render(lead: tuple[_Source, int] | None, body: list[tuple[_Source, list[int]]]) -> Composed:
+def _render(body: list[tuple[_Source, list[int]]]) -> Composed:
     numbers: dict[int, int] = {}
     units: list[SelectedUnit] = []
     lines: list[str] = []
 
-    def cite(src: _Source) -> int:
-        return numbers.setdefault(src.hit.row, len(numbers) + 1)
+    sections: dict[int, _Source] = {}  # citation number -> the section it cites, whole
 
-    def add(src: _Source, pos: int, heading: str, kind: str) -> str:
-        n = cite(src)
-        units.append(SelectedUnit(n, src.units[pos], heading, src.hit.passage.doc_id, src.hit.row, pos, kind))
-        return f"{clean_unit(src.units[pos])} [{n}]"
+    def add(src: _Source, pos: int, heading: str, kind: str, shown: list[int]) -> str:
+        row = src.rows[pos]
+        n = numbers.setdefault(src.hit.row, len(numbers) + 1)
+        sections[n] = src
+        units.append(SelectedUnit(n, src.units[pos], heading, src.hit.passage.doc_id, row, pos - src.offset(row), kind))
+        text = without_pointer(src.units[pos]).strip()
+        if not (text.endswith(":") and pos + 1 in shown):  # a lead-in right before its list keeps its colon
+            text = clean_unit(text)
+        return f"{text} [{n}]"
 
-    lead_doc = lead[0].hit.passage.doc_id if lead else (body[0][0].hit.passage.doc_id if body else "")
-    if lead:
-        lines.append(" ".join(add(lead[0], pos, "", "lead") for pos in _lead_units(lead)))
+    lead_doc = body[0][0].hit.passage.doc_id if body else ""
     for src, positions in body:
         p = src.hit.passage
         intro_section = len(p.heading_path) < 2
@@ -439,17 +374,13 @@ def _render(lead: tuple[_Source, int] | None, body: list[tuple[_Source, list[int
                 if prose:
                     lines.append(" ".join(prose))
                     prose = []
-                lines.append(f"- {add(src, pos, heading, 'item')}")
+                lines.append(f"- {add(src, pos, heading, 'item', positions)}")
             else:
-                prose.append(add(src, pos, heading, "sentence"))
+                prose.append(add(src, pos, heading, "sentence", positions))
         if prose:
             lines.append(" ".join(prose))
     used: dict[int, list[str]] = {}
-    by_row = {src.hit.row: src for src, _ in body}
-    if lead:
-        by_row.setdefault(lead[0].hit.row, lead[0])
     for u in units:
         used.setdefault(u.passage_row, []).append(u.text)
-    order = sorted(numbers, key=numbers.get)
-    citations = [_citation(numbers[row], by_row[row].hit, used[row]) for row in order]
+    citations = [_section_citation(n, src, [u.text for u in units if u.number == n]) for n, src in sorted(sections.items())]
     return Composed(text="\n".join(lines).strip(), citations=citations, used=used, units=units)

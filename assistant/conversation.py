@@ -13,21 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.models import Turn
+from assistant.lexicon import ANAPHORA, CONNECTIVE, GENERIC_WORDS
 from assistant.text import lexical_tokens
-
-# Words that say "the thing we were just talking about".
-_ANAPHORA = re.compile(
-    r"\b(them|they|their|theirs|that|this|these|those|it|its|he|she|him|her|one|there|such|same|so)\b", re.I)
-_CONNECTIVE = re.compile(
-    r"^\s*(and|but|also|so|then|ok(ay)?|what about|how about|what if|and if|any|more|another|else|same|why|"
-    r"can you|could you|what do i|what should i|how do i say|is that|isn't that|how is that|how's that)\b", re.I)
-# Content words that still don't say what the question is about.
-_GENERIC = set(lexical_tokens(
-    "template example examples sample say write send email message note draft words wording phrase script "
-    "tips tip advice more detail details explain elaborate exactly mean step steps thing things good best "
-    "way ways idea ideas help helpful start begin first next do make give show tell know want need one "
-    "long often much many time sure right wrong different difference similar version instead else"))
-
 
 @dataclass
 class Resolution:
@@ -96,7 +83,11 @@ def normalise_history(history: Iterable | None) -> list[Turn]:
         elif isinstance(item, str):
             turn = Turn(role="user", content=item)
         elif isinstance(item, dict) and isinstance(item.get("content"), str) and item.get("role", "user") in ("user", "assistant"):
-            turn = Turn(role=item.get("role", "user"), content=item["content"])
+            sources = item.get("sources") or []
+            if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+                raise InvalidHistory(f"history item {n} has sources {str(sources)[:60]!r}; send a list of document ids, "
+                                     'e.g. "sources": ["finding-a-mentor"]')
+            turn = Turn(role=item.get("role", "user"), content=item["content"], sources=sources[:10])
         else:
             raise InvalidHistory(f"history item {n} is {str(item)[:60]!r}; each turn must be text, or "
                                  '{"role": "user" or "assistant", "content": "text"}')
@@ -104,8 +95,16 @@ def normalise_history(history: Iterable | None) -> list[Turn]:
     return turns
 
 
+def shown_documents(history: list[Turn]) -> list[str]:
+    """The documents the latest answer in the conversation quoted (empty when the client sent none)."""
+    for turn in reversed(history):
+        if turn.role == "assistant":
+            return list(turn.sources)
+    return []
+
+
 def content_tokens(text: str) -> list[str]:
-    return [t for t in lexical_tokens(text) if t not in _GENERIC]
+    return [t for t in lexical_tokens(text) if t not in GENERIC_WORDS]
 
 
 def looks_elliptic(question: str) -> bool:
@@ -113,14 +112,14 @@ def looks_elliptic(question: str) -> bool:
     content = content_tokens(question)
     if len(content) <= 1:
         return True
-    if _CONNECTIVE.match(question) and len(content) <= 4:
+    if CONNECTIVE.match(question) and len(content) <= 4:
         return True
-    return bool(_ANAPHORA.search(question)) and len(content) <= 3
+    return bool(ANAPHORA.search(question)) and len(content) <= 3
 
 
 def refers_back(question: str) -> bool:
     """True when the question points at something said earlier ("where do I find them?")."""
-    return bool(_ANAPHORA.search(question))
+    return bool(ANAPHORA.search(question))
 
 
 def resolve(question: str, history: list[Turn]) -> Resolution:

@@ -36,11 +36,11 @@ from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowl
 from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage, Taxonomy
 from assistant.scope import SCOPE_MODEL_FILE, ScopeModel
 
-FORMAT_VERSION = 6 + 100 * CHUNKING_VERSION  # 6: a version holds its taxonomy (topics.yaml) and scope model
+FORMAT_VERSION = 8 + 100 * CHUNKING_VERSION  # 8: the scope model reads intent; 7: a version holds the vectors of the questions each section answers
 POINTER = "CURRENT"
 CACHE_FILE = "embedding-cache.sqlite"
 FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.npy", "scope.npy", "scope.json",
-         "documents.npy", "documents.json", "taxonomy.json", SCOPE_MODEL_FILE)
+         "documents.npy", "documents.json", "taxonomy.json", SCOPE_MODEL_FILE, "questions.npy", "question_passage.npy")
 KEEP_VERSIONS = 2
 
 Progress = Callable[[float, str], None]
@@ -62,6 +62,16 @@ class IndexData:
     doc_ids: list[str] | None = None  # the document of each row of doc_vectors
     taxonomy: Taxonomy = field(default_factory=lambda: Taxonomy(topics={}))  # topics.yaml as built
     scope_model: ScopeModel = field(default_factory=ScopeModel.default)  # the calibration it was built with
+    question_vectors: np.ndarray | None = None  # (n_questions, dim): the questions sections say they answer
+    question_passage: np.ndarray | None = None  # (n_questions,): row of the passage each question belongs to
+
+    def intent_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Each passage's best similarity between the query and the questions its section answers
+        (-1 for a passage that declares none): question-to-question matching, which MiniLM does well."""
+        best = np.full(len(self.passages), -1.0, dtype="float32")
+        if self.question_vectors is not None and len(self.question_vectors):
+            np.maximum.at(best, self.question_passage, self.question_vectors @ query_vector)
+        return best
 
     @cached_property
     def passage_doc_rows(self) -> np.ndarray:
@@ -84,6 +94,14 @@ class IndexData:
         best = np.full(len(self.document_ids), -1.0, dtype="float32")
         np.maximum.at(best, self.doc_vector_rows, self.doc_vectors @ query_vector)
         return best
+
+    @cached_property
+    def section_rows(self) -> dict[str, list[int]]:
+        """The passage rows of each section, in reading order (a long section is cut into pieces)."""
+        rows: dict[str, list[int]] = {}
+        for row, p in enumerate(self.passages):
+            rows.setdefault(p.section_key, []).append(row)
+        return rows
 
     @cached_property
     def sentence_offsets(self) -> np.ndarray:
@@ -194,16 +212,21 @@ def load_index(index_dir: Path) -> IndexData:
         doc_ids = json.loads((version / "documents.json").read_text(encoding="utf-8"))
         taxonomy = Taxonomy.model_validate_json((version / "taxonomy.json").read_text(encoding="utf-8"))
         scope_model = ScopeModel.from_json((version / SCOPE_MODEL_FILE).read_text(encoding="utf-8"))
+        question_vectors = np.load(version / "questions.npy")
+        question_passage = np.load(version / "question_passage.npy")
     except Exception as exc:  # noqa: BLE001 - any parse failure means the same thing
         raise IndexDamaged(f"{version} could not be read ({type(exc).__name__}: {exc})") from exc
     if index.ntotal != len(passages) or len(passages) != manifest.passage_count:
         raise IndexDamaged(f"{version} holds {index.ntotal} vectors for {len(passages)} passages")
     if sentence_vectors.shape[0] != sentence_passage.shape[0]:
         raise IndexDamaged(f"{version} sentence arrays disagree")
+    if question_vectors.shape[0] != question_passage.shape[0]:
+        raise IndexDamaged(f"{version} question arrays disagree")
     return IndexData(manifest=manifest, passages=passages, faiss_index=index, sentence_vectors=sentence_vectors,
                      sentence_passage=sentence_passage, path=version,
                      scope_vectors=scope_vectors, scope_labels=scope_labels, doc_vectors=doc_vectors, doc_ids=doc_ids,
-                     taxonomy=taxonomy, scope_model=scope_model)
+                     taxonomy=taxonomy, scope_model=scope_model, question_vectors=question_vectors,
+                     question_passage=question_passage)
 
 
 def _versions() -> dict[str, str]:
@@ -276,6 +299,8 @@ class _Embedded:
     sentence_vectors: np.ndarray
     scope_vectors: np.ndarray
     doc_vectors: np.ndarray
+    questions: list[tuple[int, str]]  # (passage row, a question its section answers)
+    question_vectors: np.ndarray
     embedded: int  # texts embedded now
     cached: int  # texts found in the embedding cache
 
@@ -297,9 +322,15 @@ def _embed_knowledge(kb: KnowledgeBase, embedder: Embedder, cache: EmbeddingCach
     # title with the summary (a specific one matches the summary); a document scores the better.
     doc_vectors, d_embedded, d_cached = embed_cached(
         embedder, cache, [text for d in kb.documents for text in (d.title, f"{d.title}. {d.summary}")])
+    questions = [(row, q) for row, p in enumerate(passages) for q in p.questions]
+    report(0.8, f"Embedding {len(questions)} questions the sections answer")
+    question_vectors, q_embedded, q_cached = embed_cached(embedder, cache, [q for _, q in questions])
+    dim = passage_vectors.shape[1]
     return _Embedded(passages, sentences, not_covered, passage_vectors, sentence_vectors,
-                     scope_vectors.reshape(len(not_covered), passage_vectors.shape[1]), doc_vectors,
-                     embedded + s_embedded + o_embedded + d_embedded, cached + s_cached + o_cached + d_cached)
+                     scope_vectors.reshape(len(not_covered), dim), doc_vectors, questions,
+                     question_vectors.reshape(len(questions), dim),
+                     embedded + s_embedded + o_embedded + d_embedded + q_embedded,
+                     cached + s_cached + o_cached + d_cached + q_cached)
 
 
 def _write_files(folder: Path, content: _Embedded, kb: KnowledgeBase, scope_model: str) -> None:
@@ -322,6 +353,8 @@ def _write_files(folder: Path, content: _Embedded, kb: KnowledgeBase, scope_mode
     taxonomy = kb.taxonomy or Taxonomy(topics={slug: {"description": d} for slug, d in kb.topics.items()})
     (folder / "taxonomy.json").write_text(taxonomy.model_dump_json(), encoding="utf-8")
     (folder / SCOPE_MODEL_FILE).write_text(scope_model, encoding="utf-8")
+    np.save(folder / "questions.npy", content.question_vectors.astype("float32"))
+    np.save(folder / "question_passage.npy", np.array([row for row, _ in content.questions], dtype="int64"))
 
 
 def _saved_scope_model(index_dir: Path) -> str:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, field_
 
 from assistant.chunking import sections
 from assistant.errors import KnowledgeError
-from assistant.models import AUDIENCES, Document, FrontMatter, Problem, Taxonomy
+from assistant.models import AUDIENCES, INTRODUCTION, Document, FrontMatter, Problem, Taxonomy
 from assistant.text import did_you_mean, sha256
 
 TOPICS_FILE = "topics.yaml"
@@ -28,6 +28,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_FILE_BYTES = 256 * 1024  # the longest guidance document is about 12 KB
 MAX_YAML_DEPTH = 20  # front matter is flat; scope.yaml nests three levels
 MAX_HEADING_CHARS = 200
+MAX_QUESTION_CHARS = 300  # one intent question of a section, as a person would type it
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
@@ -318,6 +319,36 @@ def _heading_problems(file: str, doc_id: str, body: str) -> list[Problem]:
                             f"headings to {MAX_HEADING_CHARS} and put the rest in the text below them") for h in long]
 
 
+def _section_keys(doc_id: str, body: str) -> list[str]:
+    """The `questions` key of each section with text: its heading, or "Introduction"."""
+    outline = Document.model_construct(id=doc_id, title="", body=body)
+    return [s.heading_path[-1] if len(s.heading_path) > 1 else INTRODUCTION for s in sections(outline)]
+
+
+def _question_problems(file: str, questions: dict[str, list[str]]) -> list[Problem]:
+    """Questions that cannot be indexed: blank, or longer than anyone types."""
+    return [Problem(file=file, field="questions", message=(
+                f"'{shorten(key, 40)}' has a question of {len(q)} characters; write each as a person "
+                f"would type it, 1 to {MAX_QUESTION_CHARS} characters"))
+            for key, asked in questions.items() for q in asked if not q.strip() or len(q) > MAX_QUESTION_CHARS]
+
+
+def question_warnings(doc: Document) -> list[Problem]:
+    """Warnings about the `questions` a document declares: a key that names no section (a renamed
+    heading: its questions are not indexed) and a section with none (matched on its words only)."""
+    file = file_label(Path(doc.path)) if doc.path else f"{doc.id}.md"
+    keys = _section_keys(doc.id, doc.body)
+    unknown = [Problem(file=file, field="questions", message=(
+                   f"'{shorten(key, 60)}' is not a section heading of this document{did_you_mean(key, keys)}; "
+                   f"use a heading exactly as written, or '{INTRODUCTION}' for the text before the first heading"))
+               for key in doc.questions if key not in keys]
+    missing = [Problem(file=file, field="questions",
+                       message=f"the section '{shorten(key, 60)}' lists no questions it answers; add 2-4 under "
+                               f"questions: {key}, in the words a person would use")
+               for key in dict.fromkeys(keys) if not doc.questions.get(key)]
+    return unknown + missing
+
+
 def parse_document(path: Path, topics: dict[str, str], text: str | None = None) -> tuple[Document | None, list[Problem]]:
     """Parse one Markdown file. Returns the document, or None and every problem found.
 
@@ -350,6 +381,8 @@ def parse_document(path: Path, topics: dict[str, str], text: str | None = None) 
     if not body:
         problems.append(Problem(file=file, field="body", message="is empty; write the guidance below the front matter"))
     problems.extend(_heading_problems(file, path.stem, body))
+    if fm is not None:
+        problems.extend(_question_problems(file, fm.questions))
     if problems or fm is None:
         return None, problems
     return Document(**fm.model_dump(), body=safe_markdown(body), path=str(path)), []
@@ -390,6 +423,7 @@ def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
         kb.problems.extend(problems)
         if doc is None:
             continue
+        kb.warnings.extend(question_warnings(doc))
         if doc.id in seen:
             kb.problems.append(Problem(file=file_label(path), field="id",
                                        message=f"'{doc.id}' is already used by {seen[doc.id]}; ids must be unique"))

@@ -32,12 +32,21 @@ class FrontMatter(BaseModel):
     summary: str
     updated: dt.date
     source: str | None = None
+    # The questions each section answers, in the asker's voice: section heading (or "Introduction" for
+    # the text before the first heading) -> questions. Indexed as extra keys for that section's passages.
+    questions: dict[str, list[str]] = Field(default_factory=dict)
+
+
+INTRODUCTION = "Introduction"  # the `questions` key of the text before a document's first heading
+SectionKind = Literal["template", "example", "pitfall", "advice"]
 
 
 def _empty_default(annotation: Any) -> tuple[Any, Any]:
-    """A field's type and default for a form being filled in: empty text, an empty list, or None."""
+    """A field's type and default for a form being filled in: empty text, an empty list or mapping, or None."""
     if get_origin(annotation) is list:
         return annotation, Field(default_factory=list)
+    if get_origin(annotation) is dict:
+        return annotation, Field(default_factory=dict)
     if annotation is str:
         return str, ""
     return annotation | None, None
@@ -94,6 +103,11 @@ class Passage(BaseModel):
     is_template: bool = False
     sentences: list[str] = Field(default_factory=list)  # answer units: sentences and list items
     context: str = ""  # searched but not quoted: the document summary, on a document's first passage
+    # Set when chunking, not per query: what kind of section this is, whom it addresses (its
+    # document's audience narrowed by a heading such as "For mentors"), and the questions it answers.
+    kind: SectionKind = "advice"
+    section_audience: list[str] = Field(default_factory=list)
+    questions: list[str] = Field(default_factory=list)
 
     @property
     def section(self) -> str:
@@ -112,6 +126,9 @@ class Turn(BaseModel):
 
     role: Role = "user"
     content: str
+    # An assistant turn: the documents its answer quoted, so a follow-up is understood against what
+    # the conversation already showed. Optional: a client that sends only user turns still works.
+    sources: list[str] = Field(default_factory=list)
 
 
 class Citation(BaseModel):

@@ -13,7 +13,7 @@ import numpy as np
 from assistant.compose import choose_template, compose_answer, compose_template, wants_template
 from assistant.config import Settings
 from assistant.conversation import (InvalidHistory, Resolution, clean_text, content_tokens, normalise_history,
-                                   question_problem, refers_back, resolve, valid_text)
+                                   question_problem, refers_back, resolve, shown_documents, valid_text)
 from assistant.embedding import Embedder
 from assistant.generate import generate_answer
 from assistant.index import IndexData, LiveIndex
@@ -51,6 +51,26 @@ class Retrieval:
             if hit.passage.doc_id not in seen:
                 seen.append(hit.passage.doc_id)
         return seen
+
+
+THREAD_K = 30  # reciprocal-rank fusion constant for a follow-up's three rankings
+CANDIDATES = 40
+
+
+def _fuse_thread(joined: list[Hit], alone: list[Hit], shown: list[str], k: int) -> list[Hit]:
+    """A follow-up's ranking: the question joined with the earlier turns, the question alone, and the
+    joined ranking within the documents the previous answer showed, fused by reciprocal rank. The
+    thread pulls an elliptic question back to what was just discussed; the question alone keeps a
+    change of subject answerable."""
+    in_thread = [h for h in joined if h.passage.doc_id in shown]
+    score: dict[int, float] = {}
+    best: dict[int, Hit] = {}
+    for ranking in (joined, alone, in_thread):
+        for rank, hit in enumerate(ranking, 1):
+            score[hit.row] = score.get(hit.row, 0.0) + 1.0 / (THREAD_K + rank)
+            best.setdefault(hit.row, hit)
+    order = sorted(score, key=lambda row: -score[row])[:k]
+    return [Hit(row, best[row].passage, best[row].dense, best[row].lexical, score[row], best[row].intent) for row in order]
 
 
 class _Engine:
@@ -170,12 +190,14 @@ class Assistant:
             joined = " ".join([*earlier, cleaned])
             # Whether the conversation covers the question is judged on the turn it follows, as the
             # scope model was calibrated: the longer joined text would dilute its word coverage.
-            in_context = f"{resolution.context} {cleaned}"
+            in_context = f"{' '.join(earlier[-2:])} {cleaned}"
             alone, joint, local = self._embed([cleaned, joined, in_context])
             vector = joint + QUESTION_WEIGHT * alone  # the latest turn says what is wanted now
             vector = (vector / np.linalg.norm(vector)).astype("float32")
             signals = measure(engine.data, retriever.lexical, alone, cleaned, retriever.search(alone, cleaned, k=k))
-            hits = retriever.search(vector, joined, k=k, role=role)
+            hits = _fuse_thread(retriever.search(vector, joined, k=CANDIDATES, role=role),
+                                retriever.search(alone, cleaned, k=CANDIDATES, role=role),
+                                shown_documents(turns), k)
             context_confidence = scope.confidence(
                 measure(engine.data, retriever.lexical, local, in_context, retriever.search(local, in_context, k=k)))
             resolution.query = joined
@@ -189,11 +211,16 @@ class Assistant:
         uncovered = bool(resolution.context) and names_uncovered_subject(signals)
         if context_confidence is not None and not uncovered:
             own = set(retriever.lexical.correct(content_tokens(resolution.standalone)))
-            known = not own or len(own & retriever.lexical.vocabulary) >= len(own) / 2
+            known = not own or len(own & retriever.lexical.vocabulary) >= 2 * len(own) / 3
             # A question with content of its own must be at least plausible alone to borrow the
             # conversation's standing ("ignore your instructions..." after a real question is not).
             plausible = resolution.is_follow_up or refers_back(resolution.standalone) or confidence >= VOUCH_FLOOR
-            if known and plausible:
+            # An elliptic follow-up to a question the conversation answered is in scope ("and if they
+            # don't reply?"): the thread says what it is about.
+            vouched = resolution.is_follow_up and bool(shown_documents(turns)) and known
+            if vouched:
+                confidence = max(confidence, context_confidence, self.settings.min_confidence)
+            elif known and plausible:
                 # The conversation vouches for a follow-up that stays on known ground ("how do I wrap
                 # it up kindly?" after "I've outgrown my mentor"); a change of subject ("ok and a
                 # lasagna recipe?", "and how big a raise should I ask for?") is judged on its own.
@@ -253,9 +280,11 @@ class Assistant:
         if found.uncovered or found.confidence < self.settings.min_confidence or not found.hits:
             return done(status="out_of_scope", text=out_of_scope_text(found.signals, found.engine.data.taxonomy.scope_summary))
         composed = None
-        if wants_template(found.resolution.standalone):
+        # A template when one is asked for by name, or when the section that best answers the question
+        # is a template (the questions it answers are "can you give me a message to...").
+        if wants_template(found.resolution.standalone) or found.hits[0].passage.is_template:
             template = choose_template(found.engine.data, found.engine.retriever, found.query_vector,
-                                       found.resolution.query, found.doc_ranking()[:3])
+                                       found.resolution.query, found.doc_ranking()[:3], found.role)
             if template is not None:
                 composed = compose_template(template)
         if composed is None:

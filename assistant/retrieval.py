@@ -27,6 +27,9 @@ CANDIDATES = 40
 # A passage written for the other side of the relationship ("finding a mentor" for someone who wants
 # to become one) keeps this share of its score when the asker's role is known (docs/evaluation.md).
 OTHER_AUDIENCE = 0.7
+# The semantic vote is shared between the passage's own text and the questions its section says it
+# answers (question-to-question matching): what the person wants, not the words they share with it.
+INTENT_SHARE = float(__import__("os").environ.get("MENTOR_X_INTENT", "0.5"))
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Hit:
     dense: float  # cosine similarity to the query
     lexical: float  # BM25 score
     fused: float  # the ranking score for the chosen mode
+    intent: float = -1.0  # best cosine between the query and the questions the passage's section answers
 
 
 class LexicalIndex:
@@ -123,21 +127,23 @@ class Retriever:
         """Rank passages for a query. A known `role` demotes passages addressed to someone else; an
         unknown role changes nothing."""
         dense = self.dense_scores(query_vector)
+        intent = self.data.intent_scores(query_vector)
         tokens = self.lexical.correct(lexical_tokens(query_text))
         lexical = self.lexical.scores(tokens)
         if self.mode == "dense":
-            fused = dense
+            fused = np.maximum(dense, intent)
         elif self.mode == "bm25":
             fused = lexical + 1e-3 * dense  # dense only breaks ties (e.g. when no query word is known)
         else:
+            semantic = (1 - INTENT_SHARE) / (RRF_K + _ranks(dense)) + INTENT_SHARE / (RRF_K + _ranks(intent))
             if lexical.max() > 0:
                 # BM25's vote counts in proportion to how much the words say: "find" + "mentor"
                 # (in nearly every passage) is mostly noise, a question naming "sponsor" is not.
                 mass = sum(self.lexical.idf(t) for t in set(tokens) if t in self.lexical.vocabulary)
                 lexical_share = (1 - DENSE_SHARE) * min(1.0, mass / LEXICAL_MASS)
-                fused = (1 - lexical_share) / (RRF_K + _ranks(dense)) + lexical_share / (RRF_K + _ranks(lexical))
+                fused = (1 - lexical_share) * semantic + lexical_share / (RRF_K + _ranks(lexical))
             else:  # with no known query word, lexical ranks would be noise
-                fused = 1.0 / (RRF_K + _ranks(dense))
+                fused = semantic
             if self.data.doc_vectors is not None and len(self.data.doc_vectors):
                 by_document = self.data.document_scores(query_vector)[self.data.passage_doc_rows]
                 fused = (1 - DOC_SHARE) * fused + DOC_SHARE / (RRF_K + _ranks(by_document))
@@ -152,6 +158,6 @@ class Retriever:
             score = float(fused[i]) + DOC_EVIDENCE * sum(others)
             if not addresses(passage, role):
                 score *= OTHER_AUDIENCE
-            hits.append(Hit(int(i), passage, float(dense[i]), float(lexical[i]), score))
+            hits.append(Hit(int(i), passage, float(dense[i]), float(lexical[i]), score, float(intent[i])))
         hits.sort(key=lambda h: -h.fused)
         return hits[:k]

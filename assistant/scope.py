@@ -6,13 +6,14 @@ Signals (all cheap, computed from the scores retrieval already has):
 - coverage: share of the question's content words found in the top passages;
 - agreement: whether dense and BM25 put the same document near the top;
 - margin: dense minus the similarity to the closest subject the guidance declares it does not
-  cover (knowledge/scope.yaml), which separates near-misses such as salary negotiation.
+  cover (knowledge/scope.yaml), which separates near-misses such as salary negotiation;
+- intent: best cosine between the query and the questions the sections say they answer.
 
 They are combined by a logistic model, and the answer is declined below `min_confidence`. The model
-ships fitted on the tune split of evaluation/gold.jsonl (DEFAULT_WEIGHTS). `mentor eval FILE --split
-tune --calibrate` refits it and saves it beside the index (index/scope-model.json); every build copies
-the saved model into its version, with its sha256 in the manifest, so an answer is always judged by
-the model its index version records.
+ships fitted on the tune split of evaluation/gold.jsonl, as `assistant/scope-model.json` with its
+provenance. `mentor eval FILE --split tune --calibrate` refits it and saves it beside the index
+(index/scope-model.json); every build copies the saved model into its version, with its sha256 in
+the manifest, so an answer is always judged by the model its index version records.
 """
 
 from __future__ import annotations
@@ -31,11 +32,9 @@ if TYPE_CHECKING:
     from assistant.index import IndexData
     from assistant.retrieval import Hit, LexicalIndex
 
-# Fitted on the tune split; see docs/evaluation.md for how and the resulting figures.
-DEFAULT_WEIGHTS = {"dense": 0.214, "sentence": 5.622, "coverage": 6.054, "agreement": -0.013, "margin": 8.129}
-DEFAULT_BIAS = -6.544
-FEATURES = tuple(DEFAULT_WEIGHTS)
+FEATURES = ("dense", "sentence", "coverage", "agreement", "margin", "intent")
 SCOPE_MODEL_FILE = "scope-model.json"  # in the index folder (the calibration) and in each version
+SHIPPED_MODEL = Path(__file__).with_name(SCOPE_MODEL_FILE)  # fitted on gold's tune split, with provenance
 
 
 @dataclass
@@ -45,6 +44,7 @@ class ScopeSignals:
     coverage: float
     agreement: float
     margin: float
+    intent: float = 0.0
     subject: str = ""  # the closest not-covered subject, for the refusal message
     uncovered: float = 0.0  # similarity to that subject
 
@@ -53,17 +53,25 @@ class ScopeSignals:
 class ScopeModel:
     weights: dict[str, float]
     bias: float
+    provenance: dict | None = None  # what it was fitted on, when, and how it scored there
 
     @classmethod
     def default(cls) -> "ScopeModel":
-        return cls(dict(DEFAULT_WEIGHTS), DEFAULT_BIAS)
+        """The shipped calibration (assistant/scope-model.json)."""
+        return cls.from_json(SHIPPED_MODEL.read_text(encoding="utf-8"), str(SHIPPED_MODEL))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ScopeModel) and (self.weights, self.bias) == (other.weights, other.bias)
 
     def confidence(self, signals: ScopeSignals) -> float:
         z = self.bias + sum(self.weights[f] * getattr(signals, f) for f in FEATURES)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> str:
-        return json.dumps({"weights": self.weights, "bias": self.bias}, indent=2) + "\n"
+        data = {"weights": self.weights, "bias": self.bias}
+        if self.provenance:
+            data["provenance"] = self.provenance
+        return json.dumps(data, indent=2) + "\n"
 
     @classmethod
     def from_json(cls, text: str, source: str = "scope model") -> "ScopeModel":
@@ -71,7 +79,7 @@ class ScopeModel:
         try:
             data = json.loads(text)
             weights = {f: float(data["weights"][f]) for f in FEATURES}
-            return cls(weights, float(data["bias"]))
+            return cls(weights, float(data["bias"]), data.get("provenance"))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{source} is not a scope model with weights for {', '.join(FEATURES)} and a bias "
                              f"({type(exc).__name__}: {exc}); delete it to use the shipped model, or refit it with "
@@ -137,9 +145,11 @@ def measure(data: "IndexData", lexical: "LexicalIndex", vector: np.ndarray, quer
         sims = data.scope_vectors @ vector
         best = int(np.argmax(sims))
         uncovered, subject = float(sims[best]), data.scope_labels[best]
+    intent = float(data.intent_scores(vector).max()) if len(data.passages) else 0.0
     return ScopeSignals(dense=dense_best, sentence=sentence, coverage=coverage,
                         agreement=1.0 if dense_doc in lexical_docs else 0.0,
-                        margin=dense_best - uncovered, subject=subject, uncovered=uncovered)
+                        margin=max(dense_best, intent) - uncovered, intent=max(intent, 0.0), subject=subject,
+                        uncovered=uncovered)
 
 
 def names_uncovered_subject(signals: ScopeSignals) -> bool:

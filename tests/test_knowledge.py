@@ -72,3 +72,39 @@ def test_unknown_field_and_broken_yaml(folder):
     write(folder, "y.md", GOOD.replace("title: Sample document", "title: [unclosed"))
     doc, problems = parse_document(folder / "y.md", {"finding-a-mentor": ""})
     assert doc is None and "not valid YAML" in problems[0].message
+
+
+def test_intent_questions_are_checked_against_the_headings(tmp_path, copy_knowledge):
+    """`questions:` keys should name a section, and every section should have some: both are warnings."""
+    from assistant.knowledge import load_knowledge
+
+    knowledge = copy_knowledge(tmp_path / "knowledge", docs=[])
+    doc = ("---\nid: small\ntitle: A small guide\ntopics: [finding-a-mentor]\naudience: [mentee]\n"
+           "summary: A test document.\nupdated: 2026-11-20\nquestions:\n{questions}---\n\nAn opening line of text.\n\n"
+           "## Where to look for a mentor\nLook in your own organisation first.\n\n## Pitfalls to avoid\n- Asking too soon.\n")
+    (knowledge / "small.md").write_text(doc.format(questions="  Where to lok for a mentor:\n    - where do i look\n"),
+                                        encoding="utf-8")
+    kb = load_knowledge(knowledge)
+    assert not kb.problems  # a renamed heading does not take the document out of the index
+    messages = [str(p) for p in kb.warnings]
+    assert any("'Where to lok for a mentor' is not a section heading" in m and "did you mean" in m for m in messages), messages
+
+    (knowledge / "small.md").write_text(doc.format(questions="  Introduction: [what is this]\n"
+                                                           "  Where to look for a mentor: [where do i look]\n"),
+                                        encoding="utf-8")
+    kb = load_knowledge(knowledge)
+    assert not kb.problems
+    warnings = [str(w) for w in kb.warnings if w.field == "questions"]
+    assert warnings == ["small.md: questions: the section 'Pitfalls to avoid' lists no questions it answers; add 2-4 "
+                        "under questions: Pitfalls to avoid, in the words a person would use"], warnings
+    passages = [p for d in kb.documents for p in __import__("assistant.chunking", fromlist=["passages"]).passages(d)]
+    assert [p.questions for p in passages] == [["what is this"], ["where do i look"], []]
+    assert [p.kind for p in passages] == ["advice", "advice", "pitfall"]
+
+
+def test_every_shipped_section_declares_the_questions_it_answers(knowledge_source):
+    from assistant.knowledge import load_knowledge
+
+    kb = load_knowledge(knowledge_source)
+    assert not kb.problems
+    assert not [str(w) for w in kb.warnings if w.field == "questions"]

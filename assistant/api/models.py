@@ -21,7 +21,10 @@ History = Annotated[Any, WithJsonSchema({
         {"type": "string"},
         {"type": "object", "required": ["content"], "properties": {
             "role": {"type": "string", "enum": ["user", "assistant"], "default": "user"},
-            "content": {"type": "string"}}},
+            "content": {"type": "string"},
+            "sources": {"type": "array", "items": {"type": "string"},
+                        "description": "An assistant turn: the document ids its answer cited (the answer's "
+                                       "citations[].doc_id), so a follow-up is read in that thread."}}},
     ]},
 })]
 

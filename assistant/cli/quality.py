@@ -57,7 +57,7 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, wit
         report_view = report
     click.echo(format_report(report_view))
     if calibrate:
-        _save_calibration(settings, report["calibration"], split)
+        _save_calibration(settings, report["calibration"], split, file)
     if json_out:
         write_json(report, json_out)
         click.echo(f"\nWrote {json_out}")
@@ -73,7 +73,7 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, wit
             click.echo(f"\nWrote {path}")
 
 
-def _save_calibration(settings, calibration: dict, split: str) -> None:
+def _save_calibration(settings, calibration: dict, split: str, file: Path) -> None:
     """Save a scope model fitted on the tune split; a model fitted on test cases would hide overfitting."""
     from assistant.scope import ScopeModel, save_model
 
@@ -81,7 +81,11 @@ def _save_calibration(settings, calibration: dict, split: str) -> None:
         click.echo(f"\nNot saved: the model was fitted on the '{split}' split. Fit it on --split tune, so the test "
                    "split still measures it.", err=True)
         return
-    path = save_model(settings.index_dir, ScopeModel(calibration["weights"], calibration["bias"]))
+    import datetime as dt
+
+    provenance = {"fitted_on": f"{Path(file).as_posix()} split=tune ({calibration['cases']} cases)",
+                  "date": dt.date.today().isoformat(), "thresholds": calibration["thresholds"]}
+    path = save_model(settings.index_dir, ScopeModel(calibration["weights"], calibration["bias"], provenance))
     click.echo(f"\nSaved the scope model to {path}. `mentor index build` puts it live (its sha256 is recorded in "
                "the version's manifest).")
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 import re
 
 from assistant.compose import leans_on_context, points_away, section_kind
-from assistant.models import Answer, Passage
+from assistant.models import Answer, Passage, Turn
 from assistant.pipeline import Assistant
 from assistant.roles import section_audience
 from assistant.scope import FEATURES, fit_logistic
@@ -68,8 +68,8 @@ def check_answer(answer: Answer, passages: dict[str, Passage]) -> AnswerChecks:
         return checks
     heading = ""
     previous: tuple[str, int] | None = None  # passage id and unit position of the line before
-    for line in answer.text.splitlines():
-        line = line.strip()
+    lines = [line.strip() for line in answer.text.splitlines()]
+    for n, line in enumerate(lines):
         if not line:
             heading, previous = "", None
             continue
@@ -89,7 +89,8 @@ def check_answer(answer: Answer, passages: dict[str, Passage]) -> AnswerChecks:
             if section_kind(passage) == "pitfall" and heading != passage.section:
                 checks.pitfalls_outside_heading += 1
                 checks.problems.append(f"pitfall shown outside '{passage.section}': {text[:60]!r}")
-            if points_away(text) or (leans_on_context(text, line.startswith("- "))
+            introduces_list = text.rstrip().endswith(":") and n + 1 < len(lines) and lines[n + 1].startswith("- ")
+            if points_away(text) or (leans_on_context(text, line.startswith("- ")) and not introduces_list
                                      and previous != (passage.id, position - 1)):
                 checks.dangling += 1
                 checks.problems.append(f"leans on missing context: {text[:60]!r}")
@@ -164,13 +165,26 @@ def load_gold(path: Path, split: str | None = None) -> list[GoldCase]:
     return [c for c in cases if split in (None, "all") or c.split == split]
 
 
+def replay(bot: Assistant, user_turns: list[str]) -> list[Turn]:
+    """The conversation as the chat would hold it: each earlier question with the answer it got and
+    the documents that answer showed, so a follow-up is measured in the thread a person would see."""
+    turns: list[Turn] = []
+    for question in user_turns:
+        answer = bot.ask(question, turns)
+        turns.append(Turn(role="user", content=question))
+        if answer.status != "invalid_input":
+            turns.append(Turn(role="assistant", content=answer.text, sources=answer.doc_ids))
+    return turns
+
+
 def run_cases(bot: Assistant, cases: list[GoldCase]) -> list[CaseResult]:
     results = []
     by_id = bot.knowledge_topics()
     passages = {p.id: p for p in bot.index.passages}
     for case in cases:
+        history = replay(bot, case.history)
         bot.clear_query_cache()  # every question pays for its own embedding, as a new user's would
-        answer, found = bot.ask_with_retrieval(case.question, case.history)
+        answer, found = bot.ask_with_retrieval(case.question, history)
         docs = found.doc_ranking() if found else []
         signals = {f: round(float(getattr(found.signals, f)), 4) for f in FEATURES} if found else {}
         results.append(CaseResult(
@@ -274,7 +288,7 @@ def calibrate(results: list[CaseResult]) -> dict:
         table.append({"min_confidence": threshold,
                       "oos_refusal": round(float(refused[y == 0].mean()), 4) if (y == 0).any() else None,
                       "false_refusal": round(float(refused[y == 1].mean()), 4)})
-    return {"weights": model.weights, "bias": model.bias, "thresholds": table}
+    return {"weights": model.weights, "bias": model.bias, "thresholds": table, "cases": int(len(y))}
 
 
 def format_report(report: dict) -> str:

@@ -113,6 +113,13 @@ def _as_list(value) -> list[str]:
     return [str(value)]
 
 
+def _as_questions(value) -> dict[str, list[str]]:
+    """The `questions` mapping as far as it can be read, so a broken one still opens in the editor."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): _as_list(v) for k, v in value.items()}
+
+
 def _draft_from_text(stem: str, text: str) -> Draft:
     meta, body = _split(text)
     return Draft(
@@ -120,6 +127,7 @@ def _draft_from_text(stem: str, text: str) -> Draft:
         audience=_as_list(meta.get("audience")), summary=str(meta.get("summary") or ""), body=body,
         source=str(meta["source"]) if meta.get("source") else None,
         updated=as_date(meta.get("updated")),
+        questions=_as_questions(meta.get("questions")),
         extra={k: v for k, v in meta.items() if k not in FIELDS},
     )
 
@@ -209,6 +217,11 @@ def render_document(draft: Draft, updated: dt.date | None = None) -> str:
     ]
     if draft.source and draft.source.strip():
         lines.append(f"source: {_yaml_scalar(draft.source.strip())}")
+    if draft.questions:
+        lines.append("questions:")
+        for heading, asked in draft.questions.items():
+            lines.append(f"  {_yaml_scalar(heading)}:")
+            lines.extend(f"    - {_yaml_scalar(q)}" for q in asked)
     body = draft.body.replace("\r\n", "\n").strip()
     return "---\n" + "\n".join(lines) + "\n---\n\n" + body + "\n"
 
@@ -371,4 +384,5 @@ def new_draft(title: str = "", topics=(), audience=(), summary: str = "", questi
     for heading in sections or ["A heading people would recognise"]:
         body += [f"## {' '.join(heading.split())}", SECTION_PLACEHOLDER, ""]
     return Draft(title=title, topics=list(topics), audience=list(audience), summary=summary,
-                 body="\n".join(body).strip())
+                 body="\n".join(body).strip(),
+                 questions={" ".join(h.split()): [" ".join(h.split())] for h in sections})

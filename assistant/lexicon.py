@@ -1,0 +1,111 @@
+"""The one lexicon: every word list and pattern that reads English, each named for what it recognises.
+
+Tested table by table in tests/test_lexicon.py, with examples that must match and examples that must not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text import lexical_tokens
+
+# -- section headings (read when chunking) ------------------------------------------------------------
+PITFALL_HEADING = re.compile(r"\b(?:pitfalls?|mistakes?|traps?|what not to|don'?t|avoid|red flags?|warning signs?)\b", re.I)
+EXAMPLE_HEADING = re.compile(r"^(?:a )?(?:worked )?examples?\b", re.I)
+
+# -- what a question asks for (read by compose) -----------------------------------------------------
+# A request for something to copy: a template, script or agenda, or a message to send ("give me an
+# email", "what should I say"), but not the verb ("is it weird to message them?").
+TEMPLATE_INTENT = re.compile(
+    r"\b(?:templates?|scripts?|draft|wording|word it|phrase it|"
+    r"(?<!set )(?:a|an|the|some|sample|example|short|quick|follow-up|first|cold|intro|thank-you)\s+(?:\w+\s+){0,2}"
+    r"(?:e-?mails?|messages?|notes?|letters?|dms?|surveys?|questionnaires?|forms?|posts?|agendas?|check-?lists?|"
+    r"worksheets?)\b(?! (?:them|him|her|you)\b)|"
+    r"what (?:should|do|can|could) i (?:write|send)|how (?:should|do) i (?:word|phrase)|"
+    r"(?:something|anything|words) i (?:can|could) (?:say|send|write|use))", re.I)
+
+LIST_INTENT = re.compile(
+    r"\b(?:list|steps?|checklist|tips|ideas|questions (?:to|should|can|could|do|for|i)|what questions|which questions|"
+    r"what (?:are|r) (?:some|the|good)|what (?:things|topics|signs|mistakes|pitfalls)|examples of|give me (?:some|a few)|"
+    r"how many|options|what (?:should|do|can) (?:i|we) (?:put|include|cover|bring|ask|prepare))\b", re.I)
+PITFALL_INTENT = re.compile(r"\b(?:avoid|mistakes?|pitfalls?|wrong|traps?|not to|don'?t|shouldn'?t|red flags?|warning)\b", re.I)
+EXAMPLE_INTENT = re.compile(r"\b(?:examples?|worked example|show me how|what (?:does|would) (?:it|that) look like)\b", re.I)
+# A unit that cannot stand alone: it points at text around it, continues a thought, or is dialogue.
+LEANS_BACK = re.compile(
+    r"^(?:[\"“‘(]|(?:this|these|that|those|they|them|such|both (?:of (?:these|those|them)|are|were)|here|then|also|instead|otherwise|however|but|and|or|so|"
+    r"still|again|similarly|likewise|in that case|if so|if not|for example|for instance|e\.g\.|once you have)\b)", re.I)
+# A unit that points at text elsewhere: "below", "these benefits", a cross-reference to another page.
+POINTS_AWAY = re.compile(
+    r"\b(?:below|above|the following|as follows|(?:these|those) (?:\w+s|two|three|four|five|six)|"
+    r"handbook pages?|see the (?:page|section|guide)s?)\b", re.I)
+POINTER_ASIDE = re.compile(r"\s*\((?:see|as in|like|use|try) [^()]*\b(?:below|above|later|earlier)\)", re.I)
+DIALOGUE_LINE = re.compile(r"^(?:\*\*)?(?:mentee|mentor|you|they|manager|staff|colleague|me|them)(?:\*\*)?\s*:\s*\S", re.I)
+
+# Two questions in one: "how do I ask her, and what if she says no?"
+TWO_QUESTIONS = re.compile(r"\b(?:and|also|plus)\s+(?:what|how|when|should|do|can|is|why|where)\b.*\?|\?\s*\S.*\?", re.I)
+
+# -- a conversation (read by conversation) ------------------------------------------------------------
+# Words that say "the thing we were just talking about".
+ANAPHORA = re.compile(
+    r"\b(them|they|their|theirs|that|this|these|those|it|its|he|she|him|her|one|there|such|same|so)\b", re.I)
+CONNECTIVE = re.compile(
+    r"^\s*(and|but|also|so|then|ok(ay)?|what about|how about|what if|and if|any|more|another|else|same|why|"
+    r"can you|could you|what do i|what should i|how do i say|is that|isn't that|how is that|how's that)\b", re.I)
+# Content words that still don't say what the question is about.
+GENERIC_WORDS = set(lexical_tokens(
+    "template example examples sample say write send email message note draft words wording phrase script "
+    "tips tip advice more detail details explain elaborate exactly mean step steps thing things good best "
+    "way ways idea ideas help helpful start begin first next do make give show tell know want need one "
+    "long often much many time sure right wrong different difference similar version instead else"))
+
+
+
+# -- who is asking (read by roles) --------------------------------------------------------------------
+_I = r"(?:i|i'm|im|i am|i've|ive|i have|i'd|i was|i've been|me|myself)"
+# Each cue places the asker on one side of a mentoring relationship.
+ROLE_CUES: dict[str, list[re.Pattern]] = {
+    "mentor": [re.compile(p, re.I) for p in (
+        r"\bmy (?:new |first |current |former |\w+ )?mentees?\b",
+        r"\b(?:the|a|this|our) mentees? (?:i|i'm|i am|i've)\b",
+        r"\b(?:be|become|becoming|being|serve as|act as|volunteer as|work as|start as|as) (?:a |an )?(?:good |better |great |first-time |new |peer |reverse |volunteer )?mentor\b(?! (?:for|to) me\b)",
+        r"\b(?:asked|wants?|want|invited|approached) me to (?:be (?:their|his|her|a) )?mentor\b",
+        r"\b(?:been|was|got|being) (?:asked|invited|approached) to (?:be (?:their|his|her|a) )?mentor\b",
+        r"\b(?:i|i'm|im|i am|i've|ive|i have|i'd|i was|i've been) (?:\w+ )?(?:mentor|mentoring|mentored)\b(?= (?:a|an|some|someone|somebody|anyone|anybody|people|others|them|him|her|juniors?|new|my|this|two|three)\b)",
+        r"\b(?:someone|somebody|people|person|the person|those|juniors?) i(?:'m| am)? (?:mentor|mentoring)\b",
+        r"\bmentor(?:ing)? (?:someone|somebody|others|other people|a junior|juniors|new hires|a colleague)\b",
+        r"\bgive back\b.*\bmentor",
+        r"\bas (?:a|their|his|her) mentor\b",
+        r"\b(?:my|our) mentoring (?:style|skills)\b",
+    )],
+    "mentee": [re.compile(p, re.I) for p in (
+        r"\bmy (?:new |current |former |old |first |\w+ )?mentors?(?!ing)\b(?!'s? mentee)",
+        r"\b(?:find|finding|get|getting|need|needing|want|looking for|choose|choosing|approach|ask for|have) (?:a |an |the right |my first |another |second )?mentors?\b",
+        r"\bmentor me\b|\bbe my mentor\b|\bmentoring me\b|\bmentored by\b|\b(?:for|to) me as (?:a |my )?mentor\b",
+        r"\bas (?:a|the) mentee\b|\bi(?:'m| am) (?:a|the) mentee\b",
+        r"\b(?:matched|paired|assigned) (?:up )?(?:with|to) (?:a|an|my|our) (?:new )?mentor\b",
+        r"\b(?:someone|somebody|a person) to mentor me\b",
+    )],
+    # "our programme" alone may be a participant speaking; running, matching or recruiting for one is staff.
+    "programme": [re.compile(p, re.I) for p in (
+        r"\b(?:our|my|the company's|a company|a company-wide|a formal|an internal|the) (?:new |pilot |internal |company |formal |\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme|initiative|cohort|pilot)s?\b",
+    )],
+    "program-staff": [re.compile(p, re.I) for p in (
+        r"\b(?:i|we) (?:\w+ )?(?:coordinate|coordinating|manage|managing|run|running|lead|leading|organise|organize|organising|organizing|oversee|overseeing) (?:our|the|a) (?:\w+ ){0,2}(?:programme|program|scheme|cohort|pilot)\b",
+        r"\b(?:run|running|design|designing|launch|launching|set up|setting up|start|starting|build|building|evaluate|evaluating|promote|promoting|manage|managing|coordinate|coordinating) (?:a |an |our |the )?(?:new |pilot |formal |company-wide |internal )?(?:mentoring |mentorship )?(?:programme|program|scheme|cohort)\b",
+        r"\b(?:participants|sign-?ups|enrol+ment|pairings|pairs|matches|matching mentors|match mentors|our mentors|our mentees|mentors and mentees|mentor training|train(?:ing)? (?:our |the )?mentors|recruit(?:ing)? (?:more |new )?mentors)\b",
+        r"\b(?:hr|l&d|learning and development|people team|talent team)\b",
+    )],
+}
+
+
+
+# -- whom a section addresses (read by roles, when chunking) ------------------------------------------
+# A heading addresses one side only when it says so as a label: "For mentors: ...", "Notes for
+# programme staff", "If you are the mentee", "Pitfalls for mentors". "Where to look for a mentor" does not.
+AUDIENCE_HEADINGS = (
+    ("program-staff", re.compile(r"\bfor (?:the )?(?:programme|program) (?:staff|leads?|managers?|teams?)\b|^for staff\b", re.I)),
+    ("mentor", re.compile(r"^(?:notes |tips |pitfalls |advice )?for mentors\b|\bfor mentors(?: to avoid)?$|^if you are the (?:junior )?mentor$|\bas a mentor$", re.I)),
+    ("mentee", re.compile(r"^(?:notes |tips |pitfalls |advice )?for mentees\b|\bfor mentees$|^if you are the (?:senior )?mentee$|\bas a mentee$", re.I)),
+)
+
+
