@@ -35,12 +35,13 @@ from assistant.files import file_sha256, write_atomic
 from assistant.knowledge import KnowledgeBase, knowledge_fingerprint, load_knowledge
 from assistant.models import BuildReport, IndexManifest, IndexStatus, Passage, Taxonomy
 from assistant.scope import SCOPE_MODEL_FILE, ScopeModel
+from assistant.weights import WEIGHTS_FILE, Weights, saved_weights_text
 
-FORMAT_VERSION = 8 + 100 * CHUNKING_VERSION  # 8: the scope model reads intent; 7: a version holds the vectors of the questions each section answers
+FORMAT_VERSION = 9 + 100 * CHUNKING_VERSION  # 9: a version holds its answer weights; 8: the scope model reads intent; 7: a version holds the vectors of the questions each section answers
 POINTER = "CURRENT"
 CACHE_FILE = "embedding-cache.sqlite"
 FILES = ("passages.jsonl", "passages.faiss", "sentences.npy", "sentence_passage.npy", "scope.npy", "scope.json",
-         "documents.npy", "documents.json", "taxonomy.json", SCOPE_MODEL_FILE, "questions.npy", "question_passage.npy")
+         "documents.npy", "documents.json", "taxonomy.json", SCOPE_MODEL_FILE, "questions.npy", "question_passage.npy", WEIGHTS_FILE)
 KEEP_VERSIONS = 2
 
 Progress = Callable[[float, str], None]
@@ -64,6 +65,7 @@ class IndexData:
     scope_model: ScopeModel = field(default_factory=ScopeModel.default)  # the calibration it was built with
     question_vectors: np.ndarray | None = None  # (n_questions, dim): the questions sections say they answer
     question_passage: np.ndarray | None = None  # (n_questions,): row of the passage each question belongs to
+    weights: Weights = field(default_factory=Weights.shipped)  # the fusion weights it was built with
 
     def intent_scores(self, query_vector: np.ndarray) -> np.ndarray:
         """Each passage's best similarity between the query and the questions its section answers
@@ -182,6 +184,10 @@ def index_status(settings: Settings, model_id: str | None = None) -> IndexStatus
     if calibration.exists() and file_sha256(calibration) != manifest.files.get(SCOPE_MODEL_FILE):
         return IndexStatus(state="stale", detail=f"the scope model in {calibration} changed since the build",
                            manifest=manifest)
+    weights = Path(settings.index_dir) / WEIGHTS_FILE
+    if weights.exists() and file_sha256(weights) != manifest.files.get(WEIGHTS_FILE):
+        return IndexStatus(state="stale", detail=f"the answer weights in {weights} changed since the build",
+                           manifest=manifest)
     overall, per_file = knowledge_fingerprint(settings.knowledge_dir)
     if overall != manifest.knowledge_hash:
         changed = sorted(name for name in set(per_file) | set(manifest.documents)
@@ -214,6 +220,7 @@ def load_index(index_dir: Path) -> IndexData:
         scope_model = ScopeModel.from_json((version / SCOPE_MODEL_FILE).read_text(encoding="utf-8"))
         question_vectors = np.load(version / "questions.npy")
         question_passage = np.load(version / "question_passage.npy")
+        weights = Weights.from_json((version / WEIGHTS_FILE).read_text(encoding="utf-8"), str(version / WEIGHTS_FILE))
     except Exception as exc:  # noqa: BLE001 - any parse failure means the same thing
         raise IndexDamaged(f"{version} could not be read ({type(exc).__name__}: {exc})") from exc
     if index.ntotal != len(passages) or len(passages) != manifest.passage_count:
@@ -226,7 +233,7 @@ def load_index(index_dir: Path) -> IndexData:
                      sentence_passage=sentence_passage, path=version,
                      scope_vectors=scope_vectors, scope_labels=scope_labels, doc_vectors=doc_vectors, doc_ids=doc_ids,
                      taxonomy=taxonomy, scope_model=scope_model, question_vectors=question_vectors,
-                     question_passage=question_passage)
+                     question_passage=question_passage, weights=weights)
 
 
 def _versions() -> dict[str, str]:
@@ -259,12 +266,17 @@ def build_index(settings: Settings, embedder: Embedder, *, allow_partial: bool =
         if kb.problems and (not allow_partial or not kb.documents):
             raise KnowledgeError(kb.problems)
         scope_model = _saved_scope_model(index_dir)
+        try:
+            weights = saved_weights_text(index_dir)
+        except ValueError as exc:
+            raise IndexNotReady(str(exc)) from None
         content = _embed_knowledge(kb, embedder, EmbeddingCache(index_dir / CACHE_FILE), report)
         report(0.9, "Writing the index")
         tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         try:
             _write_files(tmp, content, kb, scope_model)
+            (tmp / WEIGHTS_FILE).write_text(weights, encoding="utf-8")
             manifest = IndexManifest(
                 format_version=FORMAT_VERSION, model=embedder.model_id, dimension=content.dimension,
                 passage_count=len(content.passages), sentence_count=len(content.sentences), knowledge_hash=fingerprint,

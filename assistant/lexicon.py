@@ -41,6 +41,13 @@ POINTS_AWAY = re.compile(
 POINTER_ASIDE = re.compile(r"\s*\((?:see|as in|like|use|try) [^()]*\b(?:below|above|later|earlier)\)", re.I)
 DIALOGUE_LINE = re.compile(r"^(?:\*\*)?(?:mentee|mentor|you|they|manager|staff|colleague|me|them)(?:\*\*)?\s*:\s*\S", re.I)
 
+# Yes/no questions ("is it ok to...", "should I..."), how long, how often.
+YES_NO_QUESTION = re.compile(r"^\s*(?:is|are|am|should|shall|can|could|do|does|did|will|would|was)\b(?!\s+(?:you|u)\b)", re.I)
+DURATION_INTENT = re.compile(r"\bhow long\b|\bhow many (?:minutes|hours|weeks|months)\b|\b(?:minutes|an hour|hours?) (?:enough|too (?:long|short))\b|\benough time\b", re.I)
+FREQUENCY_INTENT = re.compile(r"\bhow (?:often|frequently|regularly)\b|\bhow many times\b|\b(?:weekly|monthly|fortnightly|every (?:week|month|two weeks)) (?:enough|too)\b", re.I)
+# Units that state a length of time or a frequency, for a how-long or how-often question.
+TIME_AMOUNT = re.compile(r"\b\d+(?:-\d+)?\s*(?:minutes?|mins?|hours?|weeks?|months?)\b|\b(?:weekly|monthly|fortnightly|"
+                         r"every (?:week|month|two weeks|few weeks|six weeks)|once a (?:week|month)|half an hour|an hour)\b", re.I)
 # Two questions in one: "how do I ask her, and what if she says no?"
 TWO_QUESTIONS = re.compile(r"\b(?:and|also|plus)\s+(?:what|how|when|should|do|can|is|why|where)\b.*\?|\?\s*\S.*\?", re.I)
 

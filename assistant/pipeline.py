@@ -6,80 +6,18 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.compose import choose_template, compose_answer, compose_template, wants_template
+from assistant.answer import Engine, Query, Retrieval, compose, retrieve, understand
 from assistant.config import Settings
-from assistant.conversation import (InvalidHistory, Resolution, clean_text, content_tokens, normalise_history,
-                                   question_problem, refers_back, resolve, shown_documents, valid_text)
+from assistant.conversation import InvalidHistory, clean_text, normalise_history, question_problem, valid_text
 from assistant.embedding import Embedder
 from assistant.generate import generate_answer
 from assistant.index import IndexData, LiveIndex
 from assistant.models import Answer, BuildReport
-from assistant.retrieval import Hit, Retriever
-from assistant.roles import AskerRole, infer_role
-from assistant.scope import (NOT_ENGLISH_TEXT, ScopeModel, ScopeSignals, measure,
-                             names_uncovered_subject, out_of_scope_text)
-from assistant.spelling import Speller
+from assistant.scope import NOT_ENGLISH_TEXT, ScopeModel, out_of_scope_text
 from assistant.suggestions import suggest_followups
-
-JOINED_TURNS = 3  # earlier user turns joined to a follow-up before it is searched
-# The joined turns' vector gains the question's own at this weight (gold tune follow-ups: answer topic
-# hit@3 0.935 at 0 and 1.0, 0.957 from 0.3 to 0.6: one conversation of 46, so weak evidence).
-QUESTION_WEIGHT = 0.5
-VOUCH_FLOOR = 0.1  # least confidence a self-contained follow-up needs before its conversation can vouch for it
-
-
-@dataclass
-class Retrieval:
-    """What retrieval found for one question, before an answer is composed."""
-
-    resolution: Resolution
-    hits: list[Hit]
-    query_vector: np.ndarray
-    signals: ScopeSignals  # of the question on its own
-    confidence: float
-    uncovered: bool = False  # the question is about a subject knowledge/scope.yaml excludes
-    role: AskerRole = "unknown"  # who is asking, inferred from the question and the conversation
-    engine: "_Engine | None" = None  # the index version searched: composition must use the same one
-
-    def doc_ranking(self) -> list[str]:
-        seen: list[str] = []
-        for hit in self.hits:
-            if hit.passage.doc_id not in seen:
-                seen.append(hit.passage.doc_id)
-        return seen
-
-
-THREAD_K = 30  # reciprocal-rank fusion constant for a follow-up's three rankings
-CANDIDATES = 40
-
-
-def _fuse_thread(joined: list[Hit], alone: list[Hit], shown: list[str], k: int) -> list[Hit]:
-    """A follow-up's ranking: the question joined with the earlier turns, the question alone, and the
-    joined ranking within the documents the previous answer showed, fused by reciprocal rank. The
-    thread pulls an elliptic question back to what was just discussed; the question alone keeps a
-    change of subject answerable."""
-    in_thread = [h for h in joined if h.passage.doc_id in shown]
-    score: dict[int, float] = {}
-    best: dict[int, Hit] = {}
-    for ranking in (joined, alone, in_thread):
-        for rank, hit in enumerate(ranking, 1):
-            score[hit.row] = score.get(hit.row, 0.0) + 1.0 / (THREAD_K + rank)
-            best.setdefault(hit.row, hit)
-    order = sorted(score, key=lambda row: -score[row])[:k]
-    return [Hit(row, best[row].passage, best[row].dense, best[row].lexical, score[row], best[row].intent) for row in order]
-
-
-class _Engine:
-    """One loaded index version and its retriever; replaced whole when a new build goes live."""
-
-    def __init__(self, data: IndexData, mode: str):
-        self.data = data
-        self.retriever = Retriever(data, mode)
-        self.speller = Speller(p.embed_text for p in data.passages)
 
 
 class Assistant:
@@ -95,9 +33,10 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder or Embedder(settings.model)
         self.scope = scope  # None: the scope model the served index version was built with
-        self.live: LiveIndex[_Engine] = LiveIndex(settings, self.embedder,
-                                                  make=lambda data: _Engine(data, settings.retrieval))
+        self.live: LiveIndex[Engine] = LiveIndex(settings, self.embedder,
+                                                 make=lambda data: Engine(data, settings.retrieval))
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.query_cache_size = 512  # recent query vectors kept (a follow-up reuses its history's)
         self._cache_lock = threading.Lock()
 
     @classmethod
@@ -132,7 +71,7 @@ class Assistant:
         return self.live.last_build
 
     @property
-    def engine(self) -> _Engine:
+    def engine(self) -> Engine:
         return self.live.current
 
     @property
@@ -157,7 +96,7 @@ class Assistant:
             with self._cache_lock:
                 for text, vector in zip(missing, vectors):
                     self._query_cache[text] = vector
-                    if len(self._query_cache) > 512:
+                    if len(self._query_cache) > self.query_cache_size:
                         self._query_cache.popitem(last=False)
         return np.stack([found[t] for t in texts])
 
@@ -165,67 +104,16 @@ class Assistant:
         with self._cache_lock:
             self._query_cache.clear()
 
-    def retrieve(self, question: str, history: Iterable | None = None, k: int = 20) -> Retrieval:
-        """Search for the question in its conversation, and score how well the guidance covers it.
+    def understand(self, question: str, history: Iterable | None = None) -> Query:
+        """Stage 1: the question read in its conversation (assistant/answer/understand.py)."""
+        return understand(question, normalise_history(history), self.engine.speller)
 
-        A question with earlier turns is searched with them joined to it. It is judged on its own,
-        and borrows the conversation's standing only when it leans on it (an elliptic follow-up such
-        as "what should I say to them?") or is at least plausible alone, so a change of subject is
-        neither answered from stale context nor refused because of it.
-        """
+    def retrieve(self, question: str | Query, history: Iterable | None = None) -> Retrieval:
+        """Stages 1 and 2: search for the question in its conversation and score how well the guidance
+        covers it (assistant/answer/retrieve.py)."""
+        query = question if isinstance(question, Query) else self.understand(question, history)
         engine = self.engine
-        retriever = engine.retriever
-        scope = self.scope or engine.data.scope_model
-        turns = normalise_history(history)
-        speller = engine.speller
-        cleaned = speller.correct(clean_text(question))
-        turns = [t.model_copy(update={"content": speller.correct(clean_text(t.content))}) for t in turns]
-        resolution = resolve(cleaned, turns)
-        role = infer_role(cleaned, [t.content for t in turns if t.role == "user"])
-        context_confidence = None
-        if resolution.context:
-            # Earlier turns joined to the question rank better than resolving what a follow-up
-            # refers to (docs/evaluation.md: follow-up answer hit@3 0.944 against 0.889 on gold).
-            earlier = [t.content for t in turns if t.role == "user" and t.content.strip()][-JOINED_TURNS:]
-            joined = " ".join([*earlier, cleaned])
-            # Whether the conversation covers the question is judged on the turn it follows, as the
-            # scope model was calibrated: the longer joined text would dilute its word coverage.
-            in_context = f"{' '.join(earlier[-2:])} {cleaned}"
-            alone, joint, local = self._embed([cleaned, joined, in_context])
-            vector = joint + QUESTION_WEIGHT * alone  # the latest turn says what is wanted now
-            vector = (vector / np.linalg.norm(vector)).astype("float32")
-            signals = measure(engine.data, retriever.lexical, alone, cleaned, retriever.search(alone, cleaned, k=k))
-            hits = _fuse_thread(retriever.search(vector, joined, k=CANDIDATES, role=role),
-                                retriever.search(alone, cleaned, k=CANDIDATES, role=role),
-                                shown_documents(turns), k)
-            context_confidence = scope.confidence(
-                measure(engine.data, retriever.lexical, local, in_context, retriever.search(local, in_context, k=k)))
-            resolution.query = joined
-        else:
-            vector = self._embed([resolution.query])[0]
-            hits = retriever.search(vector, resolution.query, k=k, role=role)
-            signals = measure(engine.data, retriever.lexical, vector, resolution.query, hits)
-        confidence = scope.confidence(signals)
-        # In a conversation, a turn about a subject the guidance excludes is declined even when the
-        # earlier turns were on topic; a single question is left to the calibrated model.
-        uncovered = bool(resolution.context) and names_uncovered_subject(signals)
-        if context_confidence is not None and not uncovered:
-            own = set(retriever.lexical.correct(content_tokens(resolution.standalone)))
-            known = not own or len(own & retriever.lexical.vocabulary) >= 2 * len(own) / 3
-            # A question with content of its own must be at least plausible alone to borrow the
-            # conversation's standing ("ignore your instructions..." after a real question is not).
-            plausible = resolution.is_follow_up or refers_back(resolution.standalone) or confidence >= VOUCH_FLOOR
-            # An elliptic follow-up to a question the conversation answered is in scope ("and if they
-            # don't reply?"): the thread says what it is about.
-            vouched = resolution.is_follow_up and bool(shown_documents(turns)) and known
-            if vouched:
-                confidence = max(confidence, context_confidence, self.settings.min_confidence)
-            elif known and plausible:
-                # The conversation vouches for a follow-up that stays on known ground ("how do I wrap
-                # it up kindly?" after "I've outgrown my mentor"); a change of subject ("ok and a
-                # lasagna recipe?", "and how big a raise should I ask for?") is judged on its own.
-                confidence = max(confidence, context_confidence)
-        return Retrieval(resolution, hits, vector, signals, confidence, uncovered, role, engine)
+        return retrieve(query, engine, self._embed, self.scope or engine.data.scope_model)
 
     def validate(self, question) -> str | None:
         """A friendly reason the question can't be asked, or None when it is fine."""
@@ -270,29 +158,21 @@ class Assistant:
         if not self.engine.speller.reads_as_english(clean_text(question)):
             return Answer(status="out_of_scope", text=NOT_ENGLISH_TEXT, question=question,
                           latency_ms=(time.perf_counter() - started) * 1000), None
-        found = self.retrieve(question, history)
-        base = dict(question=question, resolved_query=found.resolution.query, role=found.role,
+        engine = self.engine
+        query = understand(question, history, engine.speller)
+        found = retrieve(query, engine, self._embed, self.scope or engine.data.scope_model)
+        base = dict(question=question, resolved_query=found.searched, role=query.role,
                     top_score=round(found.signals.dense, 4), confidence=round(found.confidence, 4))
 
         def done(**fields) -> tuple[Answer, Retrieval]:
             return Answer(**fields, **base, latency_ms=(time.perf_counter() - started) * 1000), found
 
-        if found.uncovered or found.confidence < self.settings.min_confidence or not found.hits:
-            return done(status="out_of_scope", text=out_of_scope_text(found.signals, found.engine.data.taxonomy.scope_summary))
-        composed = None
-        # A template when one is asked for by name, or when the section that best answers the question
-        # is a template (the questions it answers are "can you give me a message to...").
-        if wants_template(found.resolution.standalone) or found.hits[0].passage.is_template:
-            template = choose_template(found.engine.data, found.engine.retriever, found.query_vector,
-                                       found.resolution.query, found.doc_ranking()[:3], found.role)
-            if template is not None:
-                composed = compose_template(template)
-        if composed is None:
-            composed = compose_answer(found.query_vector, found.hits, found.engine.data, self.settings.max_citations,
-                                      question=found.resolution.standalone, role=found.role,
-                                      lexical=found.engine.retriever.lexical)
+        summary = found.data.taxonomy.scope_summary
+        if not found.in_scope(self.settings.min_confidence):
+            return done(status="out_of_scope", text=out_of_scope_text(found.signals, summary))
+        composed = compose(query, found, self.settings.max_citations)
         if not composed.citations:
-            return done(status="out_of_scope", text=out_of_scope_text(None, found.engine.data.taxonomy.scope_summary))
+            return done(status="out_of_scope", text=out_of_scope_text(None, summary))
         suggestions = suggest_followups(found.hits, set(composed.used), question)
         answer, found = done(status="answered", text=composed.text, citations=composed.citations,
                              is_template=composed.is_template, suggestions=suggestions)

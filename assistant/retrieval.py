@@ -10,26 +10,11 @@ from assistant.index import IndexData
 from assistant.models import RETRIEVAL_MODES, Passage, RetrievalMode
 from assistant.roles import AskerRole, addresses
 from assistant.text import lexical_tokens
+from assistant.weights import Weights
 
-# Reciprocal-rank fusion, weighted towards dense. Chosen on the tune split (docs/evaluation.md):
-# k=30 and a 0.6 dense share were best or near-best on every metric, and held on the holdout set.
-RRF_K = 30
-DENSE_SHARE = 0.6
-LEXICAL_MASS = 6.0  # summed IDF at which BM25 gets its full share (tune: 4-8 equal, recall@5 best at 6)
-# A passage whose document has other strong passages is more likely the right source: each passage
-# gains this share of the fused scores of its document's next two best passages (tuned as above).
-DOC_EVIDENCE = 0.15
-# Hybrid also ranks whole documents by their title and summary; each passage takes its document's
-# rank as a third, lighter vote (tune split: recall@5 0.877 -> 0.905, topic hit@3 0.976 -> 0.984;
-# 0.1 beat 0.15 and 0.2 on tune).
-DOC_SHARE = 0.1
 CANDIDATES = 40
-# A passage written for the other side of the relationship ("finding a mentor" for someone who wants
-# to become one) keeps this share of its score when the asker's role is known (docs/evaluation.md).
-OTHER_AUDIENCE = 0.7
-# The semantic vote is shared between the passage's own text and the questions its section says it
-# answers (question-to-question matching): what the person wants, not the words they share with it.
-INTENT_SHARE = float(__import__("os").environ.get("MENTOR_X_INTENT", "0.5"))
+# The fusion's numbers (RRF constant, shares, the other-audience penalty) are a fitted artefact:
+# assistant/weights.py, recorded in each index version.
 
 
 @dataclass
@@ -107,11 +92,12 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
 class Retriever:
     """Scores every passage for a query. The corpus is small, so exact search over all of it is cheapest."""
 
-    def __init__(self, data: IndexData, mode: RetrievalMode = "hybrid"):
+    def __init__(self, data: IndexData, mode: RetrievalMode = "hybrid", weights: Weights | None = None):
         if mode not in RETRIEVAL_MODES:
             raise ValueError(f"retrieval mode must be hybrid, dense or bm25, got {mode!r}")
         self.data = data
         self.mode = mode
+        self.weights = weights or data.weights
         self.lexical = LexicalIndex(data.passages)
 
     def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
@@ -126,6 +112,7 @@ class Retriever:
                role: AskerRole = "unknown") -> list[Hit]:
         """Rank passages for a query. A known `role` demotes passages addressed to someone else; an
         unknown role changes nothing."""
+        w = self.weights
         dense = self.dense_scores(query_vector)
         intent = self.data.intent_scores(query_vector)
         tokens = self.lexical.correct(lexical_tokens(query_text))
@@ -135,18 +122,18 @@ class Retriever:
         elif self.mode == "bm25":
             fused = lexical + 1e-3 * dense  # dense only breaks ties (e.g. when no query word is known)
         else:
-            semantic = (1 - INTENT_SHARE) / (RRF_K + _ranks(dense)) + INTENT_SHARE / (RRF_K + _ranks(intent))
+            semantic = (1 - w.intent_share) / (w.rrf_k + _ranks(dense)) + w.intent_share / (w.rrf_k + _ranks(intent))
             if lexical.max() > 0:
                 # BM25's vote counts in proportion to how much the words say: "find" + "mentor"
                 # (in nearly every passage) is mostly noise, a question naming "sponsor" is not.
                 mass = sum(self.lexical.idf(t) for t in set(tokens) if t in self.lexical.vocabulary)
-                lexical_share = (1 - DENSE_SHARE) * min(1.0, mass / LEXICAL_MASS)
-                fused = (1 - lexical_share) * semantic + lexical_share / (RRF_K + _ranks(lexical))
+                lexical_share = (1 - w.dense_share) * min(1.0, mass / w.lexical_mass)
+                fused = (1 - lexical_share) * semantic + lexical_share / (w.rrf_k + _ranks(lexical))
             else:  # with no known query word, lexical ranks would be noise
                 fused = semantic
             if self.data.doc_vectors is not None and len(self.data.doc_vectors):
                 by_document = self.data.document_scores(query_vector)[self.data.passage_doc_rows]
-                fused = (1 - DOC_SHARE) * fused + DOC_SHARE / (RRF_K + _ranks(by_document))
+                fused = (1 - w.doc_share) * fused + w.doc_share / (w.rrf_k + _ranks(by_document))
         candidates = np.argsort(-fused, kind="stable")[:CANDIDATES]
         by_doc: dict[str, list[float]] = {}
         for i in candidates:
@@ -155,9 +142,9 @@ class Retriever:
         for i in candidates:
             passage = self.data.passages[int(i)]
             others = [v for v in by_doc[passage.doc_id] if v != fused[i]][:2]
-            score = float(fused[i]) + DOC_EVIDENCE * sum(others)
+            score = float(fused[i]) + w.doc_evidence * sum(others)
             if not addresses(passage, role):
-                score *= OTHER_AUDIENCE
+                score *= w.other_audience
             hits.append(Hit(int(i), passage, float(dense[i]), float(lexical[i]), score, float(intent[i])))
         hits.sort(key=lambda h: -h.fused)
         return hits[:k]

@@ -240,16 +240,14 @@ def test_real_model_stopped_gives_extractive_answer(settings, embedder):
 
 def _units(bot: Assistant):
     """The units composition selected for QUESTION (what the generator was given)."""
-    from assistant.compose import compose_answer
+    from assistant.answer import compose
 
-    found = bot.retrieve(QUESTION)
-    return compose_answer(found.query_vector, found.hits, found.engine.data, bot.settings.max_citations,
-                          question=found.resolution.standalone, role=found.role,
-                          lexical=found.engine.retriever.lexical).units
+    query = bot.understand(QUESTION)
+    return compose(query, bot.retrieve(query), bot.settings.max_citations).units
 
 
 def test_document_text_cannot_leave_its_data_block():
-    from assistant.compose import SelectedUnit
+    from assistant.answer.compose import SelectedUnit
     from assistant.generate import build_messages
     from assistant.models import Turn
 

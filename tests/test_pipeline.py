@@ -58,11 +58,11 @@ def test_template_request_returns_the_template_whole(bot):
 
 def test_follow_up_uses_the_history(bot):
     history = ["my mentor keeps cancelling our meetings"]
-    alone = bot.retrieve("what should I say to them?")
-    resolved = bot.retrieve("what should I say to them?", history=history)
-    assert resolved.resolution.is_follow_up
-    assert resolved.hits[0].passage.doc_id == "when-your-mentor-keeps-cancelling"
-    assert alone.resolution.is_follow_up is False
+    alone = bot.understand("what should I say to them?")
+    query = bot.understand("what should I say to them?", history=history)
+    assert query.follow_up.elliptic
+    assert bot.retrieve(query).hits[0].passage.doc_id == "when-your-mentor-keeps-cancelling"
+    assert alone.follow_up.elliptic is False
     # History may be Turn objects or role/content dicts too.
     for h in ([Turn(content=history[0])], [{"role": "user", "content": history[0]}]):
         assert bot.ask("what should I say to them?", history=h).citations[0].doc_id == "when-your-mentor-keeps-cancelling"
@@ -70,9 +70,9 @@ def test_follow_up_uses_the_history(bot):
 
 def test_a_new_subject_is_not_treated_as_follow_up(bot):
     history = ["my mentor keeps cancelling our meetings"]
-    found = bot.retrieve("how is a sponsor different from a mentor?", history=history)
-    assert not found.resolution.is_follow_up
-    assert found.hits[0].passage.doc_id == "sponsor-versus-mentor"
+    query = bot.understand("how is a sponsor different from a mentor?", history=history)
+    assert not query.follow_up.elliptic
+    assert bot.retrieve(query).hits[0].passage.doc_id == "sponsor-versus-mentor"
     drift = bot.ask("ok and what's a good recipe for lasagna", history=["how do i find a mentor"])
     assert drift.status == "out_of_scope"
 

@@ -1,5 +1,8 @@
-from assistant.retrieval import DENSE_SHARE, RRF_K, Retriever, _ranks
+from assistant.retrieval import Retriever, _ranks
 from assistant.text import lexical_tokens
+from assistant.weights import Weights
+
+WEIGHTS = Weights.shipped()
 
 
 def test_hybrid_fuses_dense_and_bm25_ranks(bot, embedder):
@@ -9,7 +12,10 @@ def test_hybrid_fuses_dense_and_bm25_ranks(bot, embedder):
     vector = embedder.encode_one(query)
     dense = hybrid.dense_scores(vector)
     lexical = hybrid.lexical.scores(lexical_tokens(query))
-    expected = DENSE_SHARE / (RRF_K + _ranks(dense)) + (1 - DENSE_SHARE) / (RRF_K + _ranks(lexical))
+    intent = data.intent_scores(vector)
+    k, share = WEIGHTS.rrf_k, WEIGHTS.intent_share
+    semantic = (1 - share) / (k + _ranks(dense)) + share / (k + _ranks(intent))
+    expected = WEIGHTS.dense_share * semantic + (1 - WEIGHTS.dense_share) / (k + _ranks(lexical))
     top = hybrid.search(vector, query, k=5)
     # Before the document-evidence prior, the fused score is exactly weighted RRF; the prior only adds.
     assert top[0].fused >= float(expected[top[0].row])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.compose import SelectedUnit
+from assistant.answer.compose import SelectedUnit
 from assistant.quality.evaluation import support_report
 from assistant.support import calibration, check_answer, citations_of, numbers_in, split_generated
 

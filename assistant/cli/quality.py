@@ -25,13 +25,17 @@ from assistant.models import RETRIEVAL_MODES
 @click.option("--llm", "with_llm", is_flag=True,
               help="Also measure generated answers against MENTOR_LLM_URL (kept sentences, fallbacks, latency).")
 @click.option("--limit", type=int, help="With --llm: measure at most this many questions.")
-def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, with_llm, limit):
+@click.option("--fit-weights", "fit", is_flag=True,
+              help="Fit the answer weights (intent share, other-audience penalty) on --split tune and save them "
+                   "beside the index (index/answer-weights.json) for the next build; prints the grid.")
+def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, with_llm, limit, fit):
     """Run every case of a gold FILE through Assistant.ask and report quality.
 
     \b
     Examples:
       mentor eval evaluation/gold.jsonl --split test
       mentor eval evaluation/gold.jsonl --split tune --calibrate
+      mentor eval evaluation/gold.jsonl --split tune --fit-weights
       mentor eval evaluation/gold.jsonl --mode dense --json /tmp/dense.json
       mentor eval evaluation/holdout2.jsonl --answers evaluation/answers-holdout.md
       MENTOR_LLM_URL=http://localhost:11434/v1 mentor eval evaluation/gold.jsonl --split test --llm
@@ -47,6 +51,9 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, wit
     # The quality figures are the extractive answer's, whatever MENTOR_LLM_URL says; --llm measures generation.
     bot = Assistant.from_settings(settings.model_copy(update={"llm_url": None}))
     bot.ask("warm-up question about mentoring")  # the first call pays one-off costs
+    if fit:
+        _fit_weights(settings, bot, file, split)
+        return
     try:
         report = evaluate(bot, file, split, calibrate_scope=calibrate)
     except ValueError as exc:  # a malformed case, or no case for the split: the message names the fix
@@ -71,6 +78,25 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, wit
             path = json_out.with_name(json_out.stem + "-llm" + json_out.suffix)
             write_json(llm_report, path)
             click.echo(f"\nWrote {path}")
+
+
+def _fit_weights(settings, bot, file: Path, split: str) -> None:
+    """Fit the answer weights on the tune split and save them beside the index for the next build."""
+    from assistant.files import write_atomic
+    from assistant.quality.evaluation import fit_weights, load_gold
+    from assistant.weights import WEIGHTS_FILE
+
+    if split != "tune":
+        raise click.ClickException(f"--fit-weights fits on the tune split only, got --split {split}; the test split "
+                                   "must still measure the result")
+    fitted, table = fit_weights(bot, load_gold(file, "tune"), file)
+    click.echo(f"{'intent_share':>12} {'other_audience':>14} {'topic hit@1':>11} {'follow-up hit@3':>15}")
+    for row in table:
+        click.echo(f"{row['intent_share']:>12} {row['other_audience']:>14} {row['topic_hit@1']:>11} {row['follow_up_hit@3']!s:>15}")
+    path = Path(settings.index_dir) / WEIGHTS_FILE
+    write_atomic(path, fitted.to_json())
+    click.echo(f"\nChosen: intent_share={fitted.intent_share}, other_audience={fitted.other_audience}. Saved to {path}; "
+               "`mentor index build` puts it live (its sha256 is recorded in the version's manifest).")
 
 
 def _save_calibration(settings, calibration: dict, split: str, file: Path) -> None:

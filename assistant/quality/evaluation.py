@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -21,14 +22,13 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-import re
-
-from assistant.compose import leans_on_context, points_away, section_kind
+from assistant.answer.compose import leans_on_context, points_away, section_kind
 from assistant.models import Answer, Passage, Turn
 from assistant.pipeline import Assistant
 from assistant.roles import section_audience
 from assistant.scope import FEATURES, fit_logistic
 from assistant.text import clean_unit
+from assistant.weights import Weights
 
 
 class GoldCase(BaseModel):
@@ -197,6 +197,49 @@ def run_cases(bot: Assistant, cases: list[GoldCase]) -> list[CaseResult]:
     return results
 
 
+# The weights worth fitting, and the values tried: the rest were chosen before (docs/evaluation.md).
+WEIGHT_GRID = {"intent_share": (0.0, 0.25, 0.5, 0.75), "other_audience": (0.5, 0.7, 0.85, 1.0)}
+
+
+def fit_weights(bot: Assistant, cases: list[GoldCase], path: Path) -> tuple[Weights, list[dict]]:
+    """Choose the fusion weights by the ranking's topic hit@1 on single questions and hit@3 on
+    follow-ups, over WEIGHT_GRID, on these cases (use the tune split). Each question is embedded once;
+    only the ranking is recomputed per candidate."""
+    import itertools
+
+    bot.query_cache_size = 100_000
+    queries = [(case, bot.understand(case.question, replay(bot, case.history))) for case in cases if not case.out_of_scope]
+    engine = bot.engine
+    base = engine.data.weights
+    table = []
+    try:
+        for values in itertools.product(*WEIGHT_GRID.values()):
+            candidate = base.model_copy(update=dict(zip(WEIGHT_GRID, values)))
+            engine.retriever.weights = candidate
+            single, follow = [], []
+            for case, query in queries:
+                docs = bot.retrieve(query).doc_ranking()
+                topics = [_doc_topics(engine.data, d) for d in docs[:3]]
+                hit = lambda k: bool(set(case.expected_topics) & {t for ts in topics[:k] for t in ts})  # noqa: E731
+                (follow if case.history else single).append(hit(3) if case.history else hit(1))
+            table.append({**dict(zip(WEIGHT_GRID, values)), "topic_hit@1": round(statistics.fmean(single), 4),
+                          "follow_up_hit@3": round(statistics.fmean(follow), 4) if follow else None})
+    finally:
+        engine.retriever.weights = base
+    best = max(table, key=lambda row: (row["topic_hit@1"] + (row["follow_up_hit@3"] or 0.0), -abs(row["intent_share"] - 0.5)))
+    import datetime as dt
+
+    fitted = base.model_copy(update={**{k: best[k] for k in WEIGHT_GRID}, "provenance": {
+        "fitted_on": f"{Path(path).as_posix()} split=tune ({len(queries)} in-scope cases)",
+        "date": dt.date.today().isoformat(), "chosen_by": "ranking topic hit@1 (single) + follow-up hit@3",
+        "fitted": list(WEIGHT_GRID), "grid": table}})
+    return fitted, table
+
+
+def _doc_topics(data, doc_id: str) -> list[str]:
+    return next((p.topics for p in data.passages if p.doc_id == doc_id), [])
+
+
 def _mean(values) -> float | None:
     values = list(values)
     return round(statistics.fmean(values), 4) if values else None
@@ -354,7 +397,16 @@ def evaluate(bot: Assistant, path: Path, split: str | None = None, calibrate_sco
 
 
 def write_answers(report: dict, out: Path) -> None:
-    """Every question with its answer and sources, as Markdown, for a reader to review (and diff)."""
+    """Every question with its answer and sources, for a reader to review (and diff): Markdown, or, for
+    a `.jsonl` file, one line per answer in the reader's rubric format (../shared/reader-rubric.md):
+    id, history, question, out_of_scope, status, answer, sources. Nothing the reader should not see
+    (expected topics, checks) is in the JSONL."""
+    if Path(out).suffix == ".jsonl":
+        rows = [{"id": r["id"], "history": r["history"], "question": r["question"], "out_of_scope": r["out_of_scope"],
+                 "status": r["status"], "answer": r["text"],
+                 "sources": [re.sub(r" \([^()]*\)$", "", s) for s in r["sources"]]} for r in report["results"]]
+        Path(out).write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+        return
     lines = [f"# Answers to {report['file']} (split: {report['split']})", "",
              "Written by `mentor eval ... --answers`. Each case: the question (and earlier turns), the role "
              "Mentor inferred, the answer exactly as shown, its sources, and any problem the automatic "
@@ -486,7 +538,7 @@ def format_support_report(report: dict) -> str:
 
 def _given_units(answer: Answer) -> list:
     """The units an extractive answer quotes, numbered as cited: what the generator is given."""
-    from assistant.compose import SelectedUnit
+    from assistant.answer.compose import SelectedUnit
 
     return [SelectedUnit(c.number, h, c.section, c.doc_id, -1, i, "sentence")
             for c in answer.citations for i, h in enumerate(c.highlights)]

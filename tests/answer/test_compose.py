@@ -1,4 +1,4 @@
-"""The composer's invariants, on a small hand-written document and the real model, FAISS and index."""
+"""Stage 3: the composer's invariants, on a small hand-written document and the real model, FAISS and index."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import re
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.compose import leans_on_context, section_kind, wants_list, wants_template
+from assistant.answer import Intent
+from assistant.answer.compose import leans_on_context, section_kind
 from assistant.quality.evaluation import check_answer
 from assistant.index import build_index
 
@@ -91,7 +92,7 @@ def test_steps_come_whole_in_order_under_their_heading(coffee):
 
 def test_a_list_request_gets_the_whole_list(coffee):
     question = "What questions should I ask in a coffee chat?"
-    assert wants_list(question)
+    assert Intent.of(question).list
     answer = coffee.ask(question)
     items = [line for line in _lines(answer) if line.startswith("- ") and re.sub(r" \[\d+\]$", "", line).endswith("?")]
     assert len(items) == 5, answer.text
@@ -161,7 +162,7 @@ def test_units_that_lean_on_context_and_section_kinds(coffee):
     ("How long should a coffee chat last?", False),
 ])
 def test_a_list_request_is_recognised(question, wanted):
-    assert wants_list(question) is wanted
+    assert Intent.of(question).list is wanted
 
 
 @pytest.mark.parametrize("question, wanted", [
@@ -171,4 +172,4 @@ def test_a_list_request_is_recognised(question, wanted):
     ("is it weird to message them?", False),  # the verb, not a request for a message to send
 ])
 def test_a_template_request_is_recognised(question, wanted):
-    assert wants_template(question) is wanted
+    assert Intent.of(question).template is wanted

@@ -1,14 +1,13 @@
-"""Compose an extractive, cited answer from retrieved passages. No text is generated: every line of
-an answer is a sentence or list item of a cited passage, shown in its context.
+"""Stage 3 of answering: `compose(query, retrieval) -> Composed`, an extractive, cited answer.
 
-An answer reads like a featured snippet, not a collage:
-- a lead sentence from the top-ranked document that answers the question;
-- the best section's list or sentences as written: trimmed to the relevant items, never reordered,
-  and under its heading, so a pitfall stays under "Pitfalls to avoid";
-- then up to two more sections that add something, each under its heading.
-A unit that leans on text around it ("These questions...", a line of dialogue, a lead-in ending
-with a colon) is only shown right after the unit it leans on. The selected units are also handed
-to the optional generator as its only source material.
+No text is generated: every line of an answer is a sentence or list item of a cited passage, shown
+in its context. An answer comes from one place: the section that best answers the question, opening
+with that section's heading and its own statement, its lists and steps whole, under its heading (so
+a pitfall stays under "Pitfalls to avoid"). A second section is added only when the question asks
+two things or the first leaves it open, preferably from the same document; other relevant sections
+become follow-up suggestions, not pasted text. A unit that leans on text around it ("These
+questions...", a line of dialogue, a lead-in ending with a colon) is only shown right after the unit
+it leans on. The selected units are also handed to the optional generator as its only material.
 """
 
 from __future__ import annotations
@@ -18,16 +17,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.answer.retrieve import Retrieval
+from assistant.answer.understand import Intent, Query
 from assistant.index import IndexData
+from assistant.lexicon import DIALOGUE_LINE, LEANS_BACK, POINTER_ASIDE, POINTS_AWAY, TIME_AMOUNT
 from assistant.models import Citation, Passage
 from assistant.retrieval import Hit
 from assistant.roles import AskerRole, addresses, section_audience
-from assistant.conversation import content_tokens
-from assistant.lexicon import (DIALOGUE_LINE, EXAMPLE_INTENT, LEANS_BACK, LIST_INTENT, PITFALL_INTENT, POINTER_ASIDE,
-                               POINTS_AWAY, TEMPLATE_INTENT, TWO_QUESTIONS)
 from assistant.text import answer_blocks, clean_unit, lexical_tokens, word_count
 
-TEMPLATE_RANK_STEP = 0.05  # how much a template loses per rank of its document
 MAX_PASSAGES = 12  # candidate passages an answer may quote
 HEADING_WEIGHT = 0.15  # a section whose heading names what was asked is the section to quote
 OFF_INTENT = 0.08  # a pitfall section is the answer only when pitfalls are asked about
@@ -60,15 +58,6 @@ class Composed:
     units: list[SelectedUnit] = field(default_factory=list)
 
 
-def wants_list(question: str) -> bool:
-    """The question asks for a list or steps: it gets the whole list."""
-    return bool(LIST_INTENT.search(question))
-
-
-def wants_example(question: str) -> bool:
-    return bool(EXAMPLE_INTENT.search(question))
-
-
 def leans_on_context(unit: str, in_list: bool = False) -> bool:
     """True when a unit means little without the text before it. In a list under its heading, a
     quoted item is a sample ("What does a typical week look like?"), not a line of dialogue."""
@@ -82,33 +71,6 @@ def leans_on_context(unit: str, in_list: bool = False) -> bool:
 def section_kind(passage: Passage) -> str:
     """'template', 'example', 'pitfall' or 'advice': set on the passage when it was chunked."""
     return passage.kind
-
-
-def wants_template(question: str) -> bool:
-    return bool(TEMPLATE_INTENT.search(question))
-
-
-def choose_template(data: IndexData, retriever, query_vector: np.ndarray, query: str,
-                    top_docs: list[str], role: AskerRole = "unknown") -> Hit | None:
-    """The template a question asks for: among the top documents' templates, the one whose passage is
-    closest to the question, with the words of its heading ("cold", "agenda", "checklist") counting
-    extra, since they name what the template is for. Every template of those documents is a candidate,
-    ranked or not: a template's fill-in text often ranks low."""
-    rows = [row for row, p in enumerate(data.passages)
-            if p.is_template and p.doc_id in top_docs and addresses(p, role)]
-    if not rows:
-        return None
-    dense = retriever.dense_scores(query_vector)
-    lexical = retriever.lexical
-    asked = set(lexical.correct(content_tokens(query)))
-
-    def score(hit: Hit) -> float:
-        named = set(content_tokens(hit.passage.heading_path[-1])) - {"templat"}
-        # The better-ranked document's template wins a close call.
-        return (hit.dense + 0.03 * sum(lexical.idf(t) for t in asked & named)
-                - TEMPLATE_RANK_STEP * top_docs.index(hit.passage.doc_id))
-
-    return max((Hit(row, data.passages[row], float(dense[row]), 0.0, 0.0) for row in rows), key=score)
 
 
 def _citation(number: int, hit: Hit, highlights: list[str]) -> Citation:
@@ -209,42 +171,44 @@ def _words(src: _Source, positions: list[int]) -> int:
     return sum(word_count(src.units[p]) for p in positions)
 
 
-def compose_answer(query_vector: np.ndarray, hits: list[Hit], data: IndexData, max_citations: int = 4,
-                   question: str = "", role: AskerRole = "unknown", lexical=None) -> Composed:
+def compose(query: Query, found: Retrieval, max_citations: int = 4) -> Composed:
+    """Stage 3 of answering: the answer to `query` from what retrieval `found`, and nothing else.
+
+    A template when one is asked for, or when the section that best answers the question is one;
+    otherwise the section that best answers it, quoted from one place."""
+    if found.templates and (query.intent.template or found.hits[0].passage.is_template):
+        return compose_template(found.templates[0])
+    return compose_answer(query, found, max_citations)
+
+
+def compose_answer(query: Query, found: Retrieval, max_citations: int = 4) -> Composed:
     """Answer from one place: the section that best answers the question, quoted in its order and
     under its heading, its lists whole. A second section is added only when the question asks two
     things or the first leaves it open, preferably from the same document."""
-    asks_list, asks_example = wants_list(question), wants_example(question)
+    intent, data, hits = query.intent, found.data, found.hits
     by_row = {h.row: h for h in hits}
     first_of_section = list({h.passage.section_key: h for h in reversed(hits[:MAX_PASSAGES])}.values())[::-1]
-    sources = [_source(h, r, data, query_vector, by_row) for r, h in enumerate(first_of_section)
-               if not h.passage.is_template and (asks_example or section_kind(h.passage) != "example")]
+    sources = [_source(h, r, data, found.query_vector, by_row) for r, h in enumerate(first_of_section)
+               if not h.passage.is_template and (intent.example or section_kind(h.passage) != "example")]
     sources = [s for s in sources if s.units]
     if not sources:
         return Composed(text="", citations=[])
-    asks_pitfalls = bool(PITFALL_INTENT.search(question))
-    asked = _weighted_tokens(question, lexical)
-    _score(sources, asked, lexical, asks_list, asks_pitfalls)
-    fitting = _fitting(sources, sources[0].hit.passage.doc_id, role)
+    _score(sources, found.asked, intent)
+    fitting = _fitting(sources, sources[0].hit.passage.doc_id, query.role)
     main = max(fitting, key=lambda s: s.score)
-    body = [(main, _quote(main, asks_list))]
+    body = [(main, _quote(main, intent.list))]
     words = _words(main, body[0][1])
     # A second section only when the question asks two things or the first leaves it open.
-    if (len(body[0][1]) < 2 or words < MIN_WORDS or asks_two_things(question)) and max_citations > 1:
+    if (len(body[0][1]) < 2 or words < MIN_WORDS or intent.two_things) and max_citations > 1:
         second = _second_section(main, fitting)
         if second is not None:
-            picked = _quote(second, asks_list, MAX_WORDS - words)
+            picked = _quote(second, intent.list, MAX_WORDS - words)
             if picked:
                 body.append((second, picked))
     body = [(src, picked) for src, picked in body if picked]
     if not body:
         return Composed(text="", citations=[])
     return _render(body)
-
-
-def asks_two_things(question: str) -> bool:
-    """The question asks two things ("how do I ask, and what do I say if they say no?")."""
-    return bool(TWO_QUESTIONS.search(question)) or question.count("?") >= 2
 
 
 def _second_section(main: _Source, fitting: list[_Source]) -> _Source | None:
@@ -301,15 +265,18 @@ def _self_contained(src: _Source, positions: list[int]) -> list[int]:
     return out
 
 
-def _score(sources: list[_Source], asked: dict[str, float], lexical, asks_list: bool, asks_pitfalls: bool) -> None:
+def _score(sources: list[_Source], asked: dict[str, float], intent: Intent) -> None:
     """Set each source's score: retrieval's verdict (its fused rank score, which already weighs the
     questions the section answers and who it is written for), more when its heading names what was
-    asked or it has the list that was asked for, less when it is a pitfall section no one asked about."""
+    asked, it has the list that was asked for, or it states a length of time to a how-long or
+    how-often question; less when it is a pitfall section no one asked about."""
     top = max(s.hit.fused for s in sources) or 1.0
+    wants_time = intent.duration or intent.frequency
     for src in sources:
-        src.score = (src.hit.fused / top + HEADING_WEIGHT * _heading_match(src.hit.passage, asked, lexical)
-                     - (OFF_INTENT if src.kind == "pitfall" and not asks_pitfalls else 0.0)
-                     + (OFF_INTENT if asks_list and any(b.kind != "prose" for b in src.blocks) else 0.0))
+        src.score = (src.hit.fused / top + HEADING_WEIGHT * _heading_match(src.hit.passage, asked)
+                     - (OFF_INTENT if src.kind == "pitfall" and not intent.pitfalls else 0.0)
+                     + (OFF_INTENT if intent.list and any(b.kind != "prose" for b in src.blocks) else 0.0)
+                     + (OFF_INTENT if wants_time and any(TIME_AMOUNT.search(u) for u in src.units) else 0.0))
 
 
 def _fitting(sources: list[_Source], top_doc: str, role: AskerRole) -> list[_Source]:
@@ -323,14 +290,7 @@ def _fitting(sources: list[_Source], top_doc: str, role: AskerRole) -> list[_Sou
     return fitting or sources
 
 
-def _weighted_tokens(text: str, lexical) -> dict[str, float]:
-    """The question's content words, each weighted by how much it says (IDF)."""
-    if lexical is None:
-        return {}
-    return {t: lexical.idf(t) for t in set(lexical.correct(content_tokens(text)))}
-
-
-def _heading_match(passage: Passage, asked: dict[str, float], lexical) -> float:
+def _heading_match(passage: Passage, asked: dict[str, float]) -> float:
     """Share of the question's (IDF-weighted) words that the section's own heading names."""
     if not asked or len(passage.heading_path) < 2:
         return 0.0

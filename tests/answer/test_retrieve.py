@@ -1,0 +1,43 @@
+"""Stage 2 alone: retrieve(Query, ...) -> Retrieval, on a real index of real guidance."""
+
+from __future__ import annotations
+
+from assistant.answer import Query, understand
+from assistant.answer.retrieve import fuse_thread
+from assistant.models import Turn
+from assistant.retrieval import Hit
+
+
+def test_a_retrieval_holds_what_composition_needs(bot):
+    found = bot.retrieve(bot.understand("can you give me a message to ask someone to be my mentor?"))
+    assert found.hits and found.in_scope(bot.settings.min_confidence)
+    assert found.templates and all(h.passage.is_template for h in found.templates)
+    assert "mentor" in found.asked and found.asked["mentor"] >= 0
+    assert found.data is bot.index
+
+
+def test_an_elliptic_follow_up_to_an_answered_turn_is_vouched_for(bot):
+    history = [Turn(content="my mentor keeps cancelling our meetings"),
+               Turn(role="assistant", content="...", sources=["when-your-mentor-keeps-cancelling"])]
+    found = bot.retrieve(understand("and what then?", history, bot.engine.speller))
+    assert found.vouched and found.in_scope(bot.settings.min_confidence)
+    assert found.hits[0].passage.doc_id == "when-your-mentor-keeps-cancelling"
+
+
+def test_a_change_of_subject_in_a_conversation_is_judged_on_its_own(bot):
+    history = [Turn(content="how do i find a mentor"), Turn(role="assistant", content="...", sources=["finding-a-mentor"])]
+    found = bot.retrieve(understand("ok and what's a good recipe for lasagna", history, bot.engine.speller))
+    assert not found.vouched and not found.in_scope(bot.settings.min_confidence)
+
+
+def test_fusing_a_thread_prefers_what_all_three_rankings_agree_on(bot):
+    passages = bot.index.passages
+    a, b, c = (Hit(i, passages[i], 0.5, 0.0, 0.0) for i in range(3))
+    shown = [passages[1].doc_id]
+    fused = fuse_thread([a, b, c], [b, a, c], shown, k=3)
+    assert fused[0].row == 1  # ranked first alone, second joined, and in the thread
+
+
+def test_a_query_is_plain_data():
+    query = Query(question="q", text="q")
+    assert Query.model_validate(query.model_dump()) == query
