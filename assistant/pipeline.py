@@ -16,7 +16,7 @@ from assistant.conversation import (InvalidHistory, Resolution, clean_text, cont
                                    question_problem, refers_back, resolve, valid_text)
 from assistant.embedding import Embedder
 from assistant.generate import generate_answer
-from assistant.index import IndexData, LiveIndex
+from assistant.index import IndexData, LiveIndex, LocalBuilder
 from assistant.models import Answer, BuildReport
 from assistant.retrieval import Hit, Retriever
 from assistant.roles import AskerRole, infer_role
@@ -62,6 +62,15 @@ class _Engine:
         self.speller = Speller(p.embed_text for p in data.passages)
 
 
+def _builder(settings: Settings):
+    """Builds in this process, or on PostgreSQL one build shared by every instance (store/publish.py)."""
+    if not settings.shared:
+        return LocalBuilder()
+    from assistant.store.publish import SharedBuilder  # only then: SQLAlchemy and psycopg are not needed otherwise
+
+    return SharedBuilder()
+
+
 class Assistant:
     """Answers questions from the curated guidance, citing every sentence.
 
@@ -76,7 +85,8 @@ class Assistant:
         self.embedder = embedder or Embedder(settings.model)
         self.scope = scope  # None: the scope model the served index version was built with
         self.live: LiveIndex[_Engine] = LiveIndex(settings, self.embedder,
-                                                  make=lambda data: _Engine(data, settings.retrieval))
+                                                  make=lambda data: _Engine(data, settings.retrieval),
+                                                  builder=_builder(settings))
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
