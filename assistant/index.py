@@ -436,6 +436,20 @@ def ensure_index(settings: Settings, embedder: Embedder) -> tuple[IndexData, Bui
 Served = TypeVar("Served")
 
 
+class LocalBuilder:
+    """How a LiveIndex gets its versions when it is alone: built in this process, in its index folder.
+
+    Another builder has the same two methods: store/publish.py's SharedBuilder builds once for every
+    instance on PostgreSQL and follows what the others publish.
+    """
+
+    def prepare(self, settings: Settings, embedder: Embedder) -> None:
+        """Before the first load: nothing to fetch."""
+
+    def build(self, settings: Settings, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
+        return build_index(settings, embedder, progress=progress)
+
+
 class LiveIndex(Generic[Served]):
     """The index version being served, and whatever is made from it (a retriever, a speller).
 
@@ -443,15 +457,20 @@ class LiveIndex(Generic[Served]):
     process (the CLI, the staff page) made live, without a restart. A swap replaces the served object
     whole, so a question in flight keeps the version it started with.
 
+    Its `builder` (LocalBuilder, or store/publish.py's SharedBuilder) prepares the index folder before
+    the first load and builds new versions.
+
     Example:
         >>> live = LiveIndex(settings, embedder, make=lambda data: Retriever(data, "hybrid"))
         >>> live.current.search(...)
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder, make: Callable[[IndexData], Served]):
+    def __init__(self, settings: Settings, embedder: Embedder, make: Callable[[IndexData], Served],
+                 builder: LocalBuilder | None = None):
         self.settings = settings
         self.embedder = embedder
         self.make = make
+        self.builder = builder or LocalBuilder()
         self.warnings: list[str] = []
         self.last_build: BuildReport | None = None
         self._served: Served | None = None
@@ -461,10 +480,7 @@ class LiveIndex(Generic[Served]):
     def load(self) -> None:
         """Load the live index, (re)building it when missing, stale or damaged (unless auto_rebuild is off)."""
         with self._lock:
-            if self.settings.shared:  # PostgreSQL: fetch the published index, then follow it (assistant/publish.py)
-                from assistant.store.publish import join
-
-                join(self.settings, self.embedder)
+            self.builder.prepare(self.settings, self.embedder)
             data, report, warnings = ensure_index(self.settings, self.embedder)
             self._swap(data)
             self.last_build = report or self.last_build
@@ -477,12 +493,7 @@ class LiveIndex(Generic[Served]):
 
     def rebuild(self, progress: Progress | None = None) -> BuildReport:
         """Build a new version from the knowledge folder and swap it in. Broken documents raise KnowledgeError."""
-        if self.settings.shared:  # one build across instances, published to all of them
-            from assistant.store.publish import shared_build
-
-            report = shared_build(self.settings, self.embedder, progress=progress)
-        else:
-            report = build_index(self.settings, self.embedder, progress=progress)
+        report = self.builder.build(self.settings, self.embedder, progress=progress)
         self.reload()
         self.last_build = report
         return report

@@ -14,10 +14,19 @@ from assistant.config import Settings
 from assistant.conversation import InvalidHistory, clean_text, normalise_history, question_problem, valid_text
 from assistant.embedding import Embedder
 from assistant.generate import generate_answer
-from assistant.index import IndexData, LiveIndex
+from assistant.index import IndexData, LiveIndex, LocalBuilder
 from assistant.models import Answer, BuildReport
 from assistant.scope import NOT_ENGLISH_TEXT, ScopeModel, out_of_scope_text
 from assistant.suggestions import suggest_followups
+
+
+def _builder(settings: Settings):
+    """Builds in this process, or on PostgreSQL one build shared by every instance (store/publish.py)."""
+    if not settings.shared:
+        return LocalBuilder()
+    from assistant.store.publish import SharedBuilder  # only then: SQLAlchemy and psycopg are not needed otherwise
+
+    return SharedBuilder()
 
 
 class Assistant:
@@ -34,7 +43,8 @@ class Assistant:
         self.embedder = embedder or Embedder(settings.model)
         self.scope = scope  # None: the scope model the served index version was built with
         self.live: LiveIndex[Engine] = LiveIndex(settings, self.embedder,
-                                                 make=lambda data: Engine(data, settings.retrieval))
+                                                 make=lambda data: Engine(data, settings.retrieval),
+                                                 builder=_builder(settings))
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.query_cache_size = 512  # recent query vectors kept (a follow-up reuses its history's)
         self._cache_lock = threading.Lock()

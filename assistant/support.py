@@ -255,16 +255,6 @@ def check_answer(text: str, units, embedder, cal: Calibration | None = None) -> 
     return checked
 
 
-def check_pair(sentence: str, passage: str, embedder, cal: Calibration | None = None) -> bool:
-    """One (sentence, passage) pair of evaluation/support.jsonl: is the sentence supported?"""
-    cal = cal or calibration()
-    if rule_out(sentence, passage):
-        return False
-    units = [u for _, block in unit_blocks(passage) for u in block]
-    cos, lex = pair_features([sentence], [units], embedder)
-    return support_score(float(cos[0]), float(lex[0]), cal) >= cal.threshold
-
-
 def unit_blocks(passage: str):
     """A passage's blocks of units (sentences or list items), as the composer quotes them."""
     from assistant.text import answer_blocks

@@ -6,9 +6,10 @@ For every round and worker count (rounds outermost, so a burst of other work on 
 on every worker count alike) it:
 
 1. starts `mentor api --workers N` on a free localhost port, with its own temporary data folder
-   (SQLite), the project's knowledge/ and index/, MENTOR_API_RATE_LIMIT=0 and one API key made with
-   `mentor api-key create`, so each request pays for the key check and the stored interaction as
-   in production (questions stored redacted, the default);
+   (SQLite), the project's knowledge/ and index/, MENTOR_API_RATE_LIMIT=`--rate-limit` (default 0:
+   none) and one API key made with `mentor api-key create`, so each request pays for the key check,
+   the rate-limit count (unless 0) and the stored interaction as in production (questions stored
+   redacted, the default);
 2. waits until every worker process answers /readyz with 200. uvicorn's workers share one listening
    socket, so a request cannot choose its worker: each probe's connection is traced to the worker
    that accepted it through /proc/net/tcp and the workers' file descriptors;
@@ -21,6 +22,12 @@ on every worker count alike) it:
 
 A fresh server per round keeps every question a cache miss, as a new person's question is.
 Errors are any non-2xx reply or transport failure; the run says so loudly, since it must be 0.
+Lost interactions are 200 replies whose interaction is not in the database once the run is over
+(counted in the SQLite file, allowing 10 s for writes the server had to keep waiting): also 0.
+
+The storage target of issue 20 (two workers on SQLite, the rate limit counted, 40 at once):
+
+    python benchmarks/load.py --workers 2 --requests 1000 --concurrency 40 --rate-limit 100000
 Nothing is downloaded: HF_HUB_OFFLINE=1.
 """
 
@@ -28,12 +35,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import re
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -276,7 +285,9 @@ class Run:
     errors: int
     error_examples: list[str]
     answered: int
-    not_stored: int  # 200 replies whose interaction could not be stored (interaction_id null)
+    not_stored: int  # 200 replies whose interaction could not be stored at once (interaction_id null)
+    http_500: int  # replies with status 500: an unexpected error in the server
+    lost: int  # 200 replies whose interaction is not in the database after the run
     rss_mb: list[float]  # per worker, after the run
     peak_rss_mb: list[float]
     pss_mb_total: float  # workers plus the supervisor, shared pages counted once
@@ -318,14 +329,31 @@ async def place_clients(server: Server, token: str, concurrency: int) -> tuple[l
     return clients, held
 
 
+def stored_interactions(db: Path) -> int:
+    """Rows in the interactions table of the server's SQLite file."""
+    with contextlib.closing(sqlite3.connect(db, timeout=30)) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM interactions").fetchone()[0])
+
+
+async def lost_interactions(db: Path, before: int, replies: int, wait_s: float = 10.0) -> int:
+    """200 replies whose row is not stored, waiting up to `wait_s` for rows the server is still retrying."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        missing = replies - (stored_interactions(db) - before)
+        if missing <= 0 or time.monotonic() > deadline:
+            return max(0, missing)
+        await asyncio.sleep(0.5)
+
+
 async def fire(server: Server, token: str, questions: list[str], requests: int, concurrency: int,
-               round_no: int, spread: bool) -> Run:
+               round_no: int, spread: bool, db: Path | None = None) -> Run:
     url = f"http://127.0.0.1:{server.port}/v1/ask"
     latencies: list[float] = []
     server_ms: list[float] = []
     errors: list[str] = []
-    answered = not_stored = 0
+    answered = not_stored = http_500 = ok = 0
     next_index = 0
+    rows_before = stored_interactions(db) if db is not None else 0
     if spread:
         clients, _ = await place_clients(server, token, concurrency)
     else:  # one pool: the kernel decides which worker accepts each connection
@@ -335,7 +363,7 @@ async def fire(server: Server, token: str, questions: list[str], requests: int, 
     cpu_before = {pid: cpu_seconds(pid) for pid in server.pids}
 
     async def client_loop(client: httpx.AsyncClient):
-        nonlocal next_index, answered, not_stored
+        nonlocal next_index, answered, not_stored, http_500, ok
         while next_index < requests:
             question = questions[next_index % len(questions)]
             next_index += 1
@@ -348,7 +376,9 @@ async def fire(server: Server, token: str, questions: list[str], requests: int, 
             latencies.append(time.perf_counter() - started)
             if not 200 <= reply.status_code < 300:
                 errors.append(f"HTTP {reply.status_code}: {reply.text[:200]}")
+                http_500 += reply.status_code == 500
                 continue
+            ok += 1
             data = reply.json()
             server_ms.append(data.get("latency_ms", 0.0))
             answered += data.get("status") == "answered"
@@ -362,6 +392,7 @@ async def fire(server: Server, token: str, questions: list[str], requests: int, 
         for client in set(clients):
             await client.aclose()
     used = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in server.pids}
+    lost = await lost_interactions(db, rows_before, ok) if db is not None else 0
     total_cpu = sum(used.values()) or 1.0
     memory = {pid: proc_status(pid) for pid in server.pids}
     pss = sum(proc_pss_kb(pid) for pid in {server.process.pid, *server.pids})
@@ -370,6 +401,7 @@ async def fire(server: Server, token: str, questions: list[str], requests: int, 
         throughput=(requests - len(errors)) / seconds, p50_ms=percentile(latencies, 50) * 1000,
         p95_ms=percentile(latencies, 95) * 1000, server_ask_p50_ms=percentile(server_ms, 50),
         errors=len(errors), error_examples=errors[:5], answered=answered, not_stored=not_stored,
+        http_500=http_500, lost=lost,
         rss_mb=[round(memory[p]["VmRSS"] / 1024, 1) for p in server.pids],
         peak_rss_mb=[round(memory[p]["VmHWM"] / 1024, 1) for p in server.pids],
         pss_mb_total=round(pss / 1024, 1),
@@ -395,6 +427,7 @@ def summarise(runs: list[Run]) -> list[dict]:
             "server_ask_p50_ms": statistics.median(r.server_ask_p50_ms for r in mine),
             "errors": sum(r.errors for r in mine), "error_rate": sum(r.errors for r in mine) / sum(r.requests for r in mine),
             "not_stored": sum(r.not_stored for r in mine),
+            "http_500": sum(r.http_500 for r in mine), "lost": sum(r.lost for r in mine),
             "answered_share": sum(r.answered for r in mine) / max(1, sum(r.requests - r.errors for r in mine)),
             "rss_per_worker_mb": statistics.median(rss), "rss_total_mb": statistics.median(sum(r.rss_mb) for r in mine),
             "pss_total_mb": statistics.median(r.pss_mb_total for r in mine),
@@ -410,13 +443,14 @@ def summarise(runs: list[Run]) -> list[dict]:
 
 def format_table(rows: list[dict]) -> str:
     head = (f"{'workers':>7} {'conc':>4} {'requests':>8} {'req/s (min-max)':>18} {'vs 1st':>6} {'p50 ms':>7} "
-            f"{'p95 ms':>7} {'ask() p50':>9} {'errors':>6} {'RSS/worker':>10} {'RSS total':>9} {'PSS total':>9} {'CPU/req':>7} {'cores':>5}  CPU share")
+            f"{'p95 ms':>7} {'ask() p50':>9} {'errors':>6} {'500s':>4} {'lost':>4} {'RSS/worker':>10} {'RSS total':>9} {'PSS total':>9} {'CPU/req':>7} {'cores':>5}  CPU share")
     lines = [head]
     for r in rows:
         spread = f"{r['throughput']:.1f} ({r['throughput_min']:.1f}-{r['throughput_max']:.1f})"
         lines.append(
             f"{r['workers']:>7} {r['concurrency']:>4} {r['requests']:>8} {spread:>18} {r['throughput_vs_first']:>5.2f}x "
             f"{r['p50_ms']:>7.0f} {r['p95_ms']:>7.0f} {r['server_ask_p50_ms']:>7.0f}ms {r['error_rate']:>6.1%} "
+            f"{r['http_500']:>4} {r['lost']:>4} "
             f"{r['rss_per_worker_mb']:>7.0f} MB {r['rss_total_mb']:>6.0f} MB {r['pss_total_mb']:>6.0f} MB "
             f"{r['cpu_ms_per_request']:>5.0f}ms {r['cores_used']:>5.2f}  "
             + "/".join(f"{s:.2f}" for s in r["cpu_share"]))
@@ -438,7 +472,7 @@ async def main_async(args) -> int:
             "MENTOR_INDEX_DIR": str(args.index or ROOT / "index"),
             "MENTOR_DATA_DIR": str(tmp / "data"),
             "MENTOR_DATABASE_URL": f"sqlite:///{tmp / 'data' / 'mentor.db'}",
-            "MENTOR_API_RATE_LIMIT": "0",
+            "MENTOR_API_RATE_LIMIT": str(args.rate_limit),
             "MENTOR_QUESTION_LOGGING": args.question_logging,
         })
         if args.torch_threads:
@@ -457,12 +491,13 @@ async def main_async(args) -> int:
                     print(f"  ready and warm in {time.monotonic() - started:.0f}s; firing {args.requests} "
                           f"requests at concurrency {args.concurrency}", file=sys.stderr)
                     order = random.Random(round_no).sample(single, len(single))
-                    run = await fire(server, token, order, args.requests, args.concurrency, round_no, not args.no_spread)
+                    run = await fire(server, token, order, args.requests, args.concurrency, round_no, not args.no_spread,
+                                     db=tmp / "data" / "mentor.db")
                 finally:
                     server.stop()
                 runs.append(run)
                 print(f"  {run.throughput:.1f} req/s, p50 {run.p50_ms:.0f} ms, p95 {run.p95_ms:.0f} ms, "
-                      f"{run.errors} errors, RSS/worker {run.rss_mb} MB, CPU share {run.cpu_share}, "
+                      f"{run.errors} errors ({run.http_500} HTTP 500), {run.lost} interactions lost, RSS/worker {run.rss_mb} MB, CPU share {run.cpu_share}, "
                       f"{run.cpu_ms_per_request:.0f} CPU-ms/request, {run.cores_used:.2f} cores", file=sys.stderr)
                 for example in run.error_examples:
                     print(f"  error: {example}", file=sys.stderr)
@@ -473,15 +508,18 @@ async def main_async(args) -> int:
     print(format_table(rows))
     errors = sum(r.errors for r in runs)
     not_stored = sum(r.not_stored for r in runs)
-    if not_stored:
-        print(f"\n{not_stored} answered requests could not store their interaction (interaction_id null)")
+    lost = sum(r.lost for r in runs)
+    print(f"\n{sum(r.requests for r in runs)} requests (rate limit {args.rate_limit or 'off'}): "
+          f"{sum(r.http_500 for r in runs)} x HTTP 500, {errors} failed in all, {lost} interactions lost, "
+          f"{not_stored} stored late (interaction_id null)")
     if args.json:
         Path(args.json).write_text(json.dumps({
             "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
             "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
             "summary": rows, "runs": [asdict(r) for r in runs]}, indent=2), encoding="utf-8")
-    if errors:
-        print(f"\nFAILED: {errors} requests failed (non-2xx or transport errors); the error rate must be 0", file=sys.stderr)
+    if errors or lost:
+        print(f"\nFAILED: {errors} requests failed (non-2xx or transport errors) and {lost} interactions were lost; "
+              "both must be 0", file=sys.stderr)
         return 1
     return 0
 
@@ -496,6 +534,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-spread", action="store_true",
                         help="one shared connection pool, leaving it to the kernel which worker gets each "
                              "connection (by default each worker gets an equal share of the connections)")
+    parser.add_argument("--rate-limit", type=int, default=0,
+                        help="MENTOR_API_RATE_LIMIT for the server (default 0: off); e.g. 100000 counts every "
+                             "request in the database without ever refusing one")
     parser.add_argument("--warmup", type=int, default=5, help="warm-up questions per worker before measuring")
     parser.add_argument("--question-logging", choices=["redacted", "full", "off"], default="redacted",
                         help="MENTOR_QUESTION_LOGGING for the server (default redacted, as deployed)")

@@ -53,7 +53,7 @@ def send_feedback(exchange_id: str) -> None:
     if ex is None or rating is None or ex.feedback_sent:
         return
     try:
-        ex.feedback_id = storage.record_feedback(state.session_id, ex.question, ex.answer.doc_ids, int(rating),
+        ex.feedback_id = storage.feedback.record(state.session_id, ex.question, ex.answer.doc_ids, int(rating),
                                                  state.get(f"comment-{exchange_id}") or None,
                                                  interaction_id=ex.interaction_id)
     except SQLAlchemyError:
@@ -215,7 +215,7 @@ if question is not None:
     answer = stream.answer
     ex = Exchange(question=question, answer=answer)
     try:
-        ex.interaction_id = storage.record_interaction(state.session_id, answer)
+        ex.interaction_id = storage.interactions.record(state.session_id, answer)
     except SQLAlchemyError:
         log.exception("could not store the interaction")
     state.exchanges.append(ex)

@@ -70,11 +70,11 @@ def create_key(storage: Storage, name: str) -> tuple[int, str]:
         ApiError: the name is malformed or an active key already has it.
     """
     name = check_name(name)
-    if any(row["name"] == name and row["revoked_at"] is None for row in storage.api_keys()):
+    if any(row["name"] == name and row["revoked_at"] is None for row in storage.api_keys.rows()):
         raise ApiError(409, f"an active API key is already named {name!r}; choose another name, or revoke it "
                             f"first with `mentor api-key revoke {name}`")
     key = new_key()
-    return storage.add_api_key(name, key[:PREFIX_CHARS], key_hash(key)), key
+    return storage.api_keys.add(name, key[:PREFIX_CHARS], key_hash(key)), key
 
 
 def revoke_key(storage: Storage, name_or_id: str) -> list[dict]:
@@ -83,13 +83,13 @@ def revoke_key(storage: Storage, name_or_id: str) -> list[dict]:
     Raises:
         ApiError: no active key has that id or name.
     """
-    active = [row for row in storage.api_keys() if row["revoked_at"] is None]
+    active = [row for row in storage.api_keys.rows() if row["revoked_at"] is None]
     chosen = [row for row in active if str(row["id"]) == name_or_id.strip() or row["name"] == name_or_id]
     if not chosen:
         names = ", ".join(f"{row['name']} (id {row['id']})" for row in active) or "none"
         raise ApiError(404, f"no active API key has the name or id {name_or_id!r}; active keys: {names}. "
                             "`mentor api-key list` shows every key")
-    storage.revoke_api_keys([row["id"] for row in chosen])
+    storage.api_keys.revoke([row["id"] for row in chosen])
     return chosen
 
 
@@ -107,7 +107,7 @@ def authenticate(storage: Storage, key: str | None, required: bool) -> Caller:
                             "`mentor api-key create NAME` (MENTOR_API_KEYS_REQUIRED=false opens the API to anyone "
                             "who can reach it)", challenge)
     presented = key_hash(key)
-    for row in storage.api_keys(prefix=key[:PREFIX_CHARS]):
+    for row in storage.api_keys.rows(prefix=key[:PREFIX_CHARS]):
         if hmac.compare_digest(row["key_hash"], presented):
             if row["revoked_at"] is not None:
                 raise ApiError(401, f"the API key named {row['name']!r} was revoked on {row['revoked_at']:%Y-%m-%d %H:%M} "
@@ -143,7 +143,7 @@ def spend(storage: Storage, caller: Caller, limit: int, now: float | None = None
         return None
     now = time.time() if now is None else now
     window = int(now // WINDOW_S) * WINDOW_S
-    quota = Quota(limit, storage.count_request(caller.bucket, window), max(1, math.ceil(window + WINDOW_S - now)))
+    quota = Quota(limit, storage.rate_limit.count(caller.bucket, window), max(1, math.ceil(window + WINDOW_S - now)))
     if quota.used > limit:
         who = f"the API key {caller.name!r}" if caller.key_id is not None else "requests without an API key"
         raise ApiError(429, f"{who} made more than {limit} requests this minute (MENTOR_API_RATE_LIMIT); "

@@ -20,7 +20,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -38,6 +37,7 @@ from assistant.text import did_you_mean
 log = logging.getLogger(__name__)
 
 RETRY_LOAD_S = 5.0  # a failed load is tried again on a request at most this often (e.g. after `mentor index build`)
+RETRY_AFTER_S = "5"  # what a 503 asks the caller to wait: a loading index, an unavailable database
 
 DESCRIPTION = """\
 Ask Mentor's curated, cited mentoring guidance from other systems (an intranet, a Slack or Teams bot).
@@ -109,9 +109,9 @@ class Runtime:
             return self.assistant
         self.start_loading()
         if self.error and not self.loading:
-            raise ApiError(503, f"Mentor could not load its guidance: {self.error}", {"Retry-After": "5"})
+            raise ApiError(503, f"Mentor could not load its guidance: {self.error}", {"Retry-After": RETRY_AFTER_S})
         raise ApiError(503, "Mentor is still loading its model and index; try again in a few seconds",
-                       {"Retry-After": "5"})
+                       {"Retry-After": RETRY_AFTER_S})
 
     def knowledge(self) -> KnowledgeBase:
         """The guidance documents as they are on disk now, re-read only when a file changed."""
@@ -246,11 +246,18 @@ async def _lifespan(app: FastAPI):
     runtime.storage.purge(runtime.settings.retention_days)
     runtime.start_loading()
     yield
+    runtime.storage.pending.flush()  # answers' rows the database refused meanwhile: one more try now
+    if runtime.settings.shared:
+        from assistant.store.publish import stop_following
+
+        stop_following()  # the thread following the shared index: stopped cleanly rather than killed at exit
 
 
 # -- errors: every one is JSON {"error": "..."} ----------------------------------------------------------
 async def _mentor_error(request: Request, exc: MentorError):
-    return _error(status_of(exc), str(exc), getattr(exc, "headers", None))
+    status = status_of(exc)
+    headers = getattr(exc, "headers", None) or ({"Retry-After": RETRY_AFTER_S} if status == 503 else None)
+    return _error(status, str(exc), headers)
 
 
 async def _invalid_body(request: Request, exc: RequestValidationError):
@@ -303,9 +310,14 @@ def healthz() -> Health:
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}}, tags=["operations"])
 def readyz(runtime: Runtime = Depends(_runtime)) -> Response:
-    """200 once the model and index are loaded and questions can be answered; 503 with the reason
-    while loading or after a failed load (tried again every few seconds, e.g. after `mentor index build`)."""
+    """200 once the model and index are loaded, the database answers, and questions can be answered; 503
+    with the reason while loading, after a failed load (tried again every few seconds, e.g. after
+    `mentor index build`), or while the database is unavailable."""
     bot = runtime.assistant
+    problem = runtime.storage.problem() if runtime.storage is not None else None
+    if problem is not None:  # every /v1 request needs the database (the key, the rate limit, the record)
+        return JSONResponse(Readiness(status="database unavailable", detail=problem).model_dump(), status_code=503,
+                            headers={"Retry-After": RETRY_AFTER_S})
     if bot is not None:
         manifest = bot.index.manifest
         return JSONResponse(Readiness(status="ready", passages=manifest.passage_count,
@@ -315,7 +327,7 @@ def readyz(runtime: Runtime = Depends(_runtime)) -> Response:
     detail = ("loading the model and the index" if state == "loading"
               else f"Mentor could not load its guidance: {runtime.error}")
     return JSONResponse(Readiness(status=state, detail=detail).model_dump(), status_code=503,
-                        headers={"Retry-After": "5"})
+                        headers={"Retry-After": RETRY_AFTER_S})
 
 
 @router.post("/v1/ask", response_model=AskReply, responses=ERRORS, tags=["questions"])
@@ -337,11 +349,8 @@ def ask(body: AskRequest, who: Caller = Depends(_caller), runtime: Runtime = Dep
     answer = bot.ask(body.question, history=history)
     if answer.status == "invalid_input":
         raise ApiError(422, answer.text)
-    try:
-        interaction_id = runtime.storage.record_interaction(who.bucket, answer)
-    except SQLAlchemyError:
-        log.exception("could not store the interaction")
-        interaction_id = None
+    # None when the database refused it for now: the row waits in memory and is stored once it is back.
+    interaction_id = runtime.storage.interactions.record(who.bucket, answer)
     return AskReply(**answer.model_dump(), interaction_id=interaction_id)
 
 
@@ -353,13 +362,14 @@ def feedback(body: FeedbackRequest, who: Caller = Depends(_caller),
 
     The comment is stored with personal data masked; the question as MENTOR_QUESTION_LOGGING says.
     """
-    row = runtime.storage.interaction(body.interaction_id)
+    row = runtime.storage.interactions.get(body.interaction_id)
     if row is None or row["session_id"] != who.bucket:
         raise ApiError(404, f"no answer with interaction_id {body.interaction_id} was given to this API key; "
                             "send the interaction_id of one of its POST /v1/ask replies")
-    feedback_id = runtime.storage.record_feedback(who.bucket, row["question"], row["cited_doc_ids"],
+    # Not deferred: the caller gets 503 with Retry-After and sends it again, so the id it gets is real.
+    feedback_id = runtime.storage.feedback.record(who.bucket, row["question"], row["cited_doc_ids"],
                                                   1 if body.rating == "up" else 0, body.comment,
-                                                  interaction_id=row["id"])
+                                                  interaction_id=row["id"], defer=False)
     return FeedbackReply(feedback_id=feedback_id)
 
 

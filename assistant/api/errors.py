@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.errors import AuthError, EditConflict, IndexDamaged, IndexNotReady, KnowledgeError, MentorError, ModelLoadError
+from assistant.errors import (AuthError, DatabaseUnavailable, EditConflict, IndexDamaged, IndexNotReady, KnowledgeError,
+                              MentorError, ModelLoadError)
 
 
 class ApiError(MentorError):
@@ -14,13 +15,14 @@ class ApiError(MentorError):
         self.headers = headers or {}
 
 
-# The package's own errors, as the API answers them. The index or model being unavailable is the
-# server's state, not the request's fault: 503, so a load balancer tries another instance.
+# The package's own errors, as the API answers them. The index, the model or the database being unavailable
+# is the server's state, not the request's fault: 503 with Retry-After, so a caller or a load balancer retries.
 STATUS: dict[type[MentorError], int] = {
     IndexNotReady: 503,
     IndexDamaged: 503,
     ModelLoadError: 503,
     KnowledgeError: 503,
+    DatabaseUnavailable: 503,
     AuthError: 401,
     EditConflict: 409,
 }

@@ -86,7 +86,7 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: Literal["ready", "loading", "failed"]
+    status: Literal["ready", "loading", "failed", "database unavailable"]
     detail: str = Field("", description="What is loaded, or why the instance is not ready and how to fix it.")
     passages: int = 0
 

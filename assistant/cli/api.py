@@ -30,7 +30,7 @@ def api(host, port, workers):
     import uvicorn
 
     settings = load_settings()
-    if settings.api_keys_required and not any(r["revoked_at"] is None for r in open_storage(settings).api_keys()):
+    if settings.api_keys_required and not any(r["revoked_at"] is None for r in open_storage(settings).api_keys.rows()):
         click.echo("Warning: no API key exists yet, so every /v1 request will get 401. Create one with "
                    "`mentor api-key create NAME`, or set MENTOR_API_KEYS_REQUIRED=false to open the API.", err=True)
     # An import string and a factory: each worker process builds its own app from the settings.
@@ -71,7 +71,7 @@ def create(name):
 @api_key.command("list")
 def list_keys():
     """List every API key: id, name, its first characters, when it was created or revoked."""
-    rows = open_storage(load_settings()).api_keys()
+    rows = open_storage(load_settings()).api_keys.rows()
     if not rows:
         click.echo("No API keys. Create one with `mentor api-key create NAME`.")
         return

@@ -197,5 +197,5 @@ def selftest(long_run, fuzz, kills, threads, questions, seed, corpus):
     for name, value in (("fuzz_examples", fuzz), ("kill_trials", kills), ("threads", threads), ("per_thread", questions)):
         if value is not None:
             setattr(plan, name, value)
-    if not run_all(load_settings(), plan, corpus, echo=click.echo):
+    if not run_all(load_settings(), plan, corpus, main, echo=click.echo):
         raise SystemExit(EXIT_ERROR)

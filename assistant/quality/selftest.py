@@ -627,11 +627,14 @@ def cli_cases(cases=None) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def run_bad_questions_cli(cases=None) -> BadQuestionReport:
-    """`mentor ask --json` through click's CliRunner, with the MENTOR_* settings of the environment."""
-    from click.testing import CliRunner
+def run_bad_questions_cli(cli, cases=None) -> BadQuestionReport:
+    """`mentor ask --json` through click's CliRunner, with the MENTOR_* settings of the environment.
 
-    from assistant.cli import main
+    Args:
+        cli: the `mentor` click group (assistant.cli.main), passed in by its caller: this module is
+            one of the CLI's commands, so it does not import the CLI back.
+    """
+    from click.testing import CliRunner
 
     exits = {0: "answered", 2: "invalid_input", 3: "out_of_scope"}
     report = BadQuestionReport()
@@ -640,7 +643,7 @@ def run_bad_questions_cli(cases=None) -> BadQuestionReport:
         report.cases += 1
         args = ["ask", question, "--json"] + [a for h in history for a in ("-H", h)]
         started = time.perf_counter()
-        result = runner.invoke(main, args)
+        result = runner.invoke(cli, args)
         report.slowest_ms = max(report.slowest_ms, (time.perf_counter() - started) * 1000)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             report.raised += 1
@@ -684,9 +687,10 @@ class LongRun:
     seed: int = 0
 
 
-def run_all(settings: Settings, plan: LongRun, corpus: Path, echo=print) -> bool:
+def run_all(settings: Settings, plan: LongRun, corpus: Path, cli, echo=print) -> bool:
     """Run every trial on a private copy of the knowledge folder and print a table of figures.
 
+    `cli` is the `mentor` click group the bad questions are sent through (see run_bad_questions_cli).
     Returns True when every target is met.
     """
     from assistant.pipeline import Assistant
@@ -700,7 +704,7 @@ def run_all(settings: Settings, plan: LongRun, corpus: Path, echo=print) -> bool
         _kill_trial(work, plan, figures, echo)
         bot = Assistant(work, embedder=embedder).load()
         _concurrency_trial(bot, plan, figures, echo)
-        _bad_question_trials(bot, work, figures, echo)
+        _bad_question_trials(bot, work, cli, figures, echo)
     _redaction_trial(corpus, figures, echo)
     _print_figures(figures, started_all, plan.seed, echo)
     return all(ok for *_, ok in figures.rows)
@@ -787,7 +791,7 @@ def _concurrency_trial(bot, plan: LongRun, figures: _Figures, echo) -> None:
     figures.failures += conc.failures[:20]
 
 
-def _bad_question_trials(bot, work: Settings, figures: _Figures, echo) -> None:
+def _bad_question_trials(bot, work: Settings, cli, figures: _Figures, echo) -> None:
     """Bad questions through `bot`, and through `mentor ask` with the MENTOR_* settings pointing at `work`."""
     echo(f"bad questions: {len(bad_questions())} through the API, {len(cli_cases())} through the CLI ...")
     api = run_bad_questions_api(bot)
@@ -796,11 +800,11 @@ def _bad_question_trials(bot, work: Settings, figures: _Figures, echo) -> None:
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        cli = run_bad_questions_cli()
+        through_cli = run_bad_questions_cli(cli)
     finally:
         for k, v in saved.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    for name, rep in (("bad questions, API", api), ("bad questions, CLI", cli)):
+    for name, rep in (("bad questions, API", api), ("bad questions, CLI", through_cli)):
         figures.rows += [(name, "cases", f"{rep.cases}", True),
                          (name, "raised", f"{rep.raised}", rep.raised == 0),
                          (name, "returned no status", f"{rep.no_status}", rep.no_status == 0),

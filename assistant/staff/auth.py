@@ -201,7 +201,7 @@ class StaffGate:
                    settings.staff_lockout_minutes)
 
     def state(self, now: dt.datetime | None = None) -> LockState:
-        locked_until, failures = self.storage.login_window(self.scope, now or _now(), self.lockout)
+        locked_until, failures = self.storage.sign_ins.window(self.scope, now or _now(), self.lockout)
         if locked_until is not None:
             return LockState(self.max_attempts, self.max_attempts, locked_until)
         return LockState(failures, self.max_attempts)
@@ -216,7 +216,7 @@ class StaffGate:
         if self.credential.problem():
             verify_password(None, password)  # same time as a real check
             return LoginResult(False, self.state(now), self.credential.problem())
-        row = self.storage.reserve_login(self.scope, now, self.lockout, self.max_attempts)
+        row = self.storage.sign_ins.reserve(self.scope, now, self.lockout, self.max_attempts)
         if row is None:
             state = self.state(now)
             return LoginResult(False, state, self.locked_message(state, now))
@@ -224,7 +224,7 @@ class StaffGate:
         try:
             ok = verify_password(self.credential.hash, password)
         finally:
-            locked_until, failures = self.storage.finish_login(row, ok, self.scope, now, self.lockout,
+            locked_until, failures = self.storage.sign_ins.finish(row, ok, self.scope, now, self.lockout,
                                                                self.max_attempts)
         if ok:
             return LoginResult(True, LockState(0, self.max_attempts), "Signed in.")
@@ -248,7 +248,7 @@ class StaffGate:
 
     def unlock(self) -> int:
         """Forget past attempts, ending any lockout (for `mentor staff unlock`)."""
-        return self.storage.clear_logins(self.scope)
+        return self.storage.sign_ins.clear(self.scope)
 
 
 # -- the signed-in session -----------------------------------------------------------------------

@@ -291,19 +291,6 @@ def save_document(knowledge_dir: Path, draft: Draft, topics: dict[str, str] | No
     return SaveResult(document=document, path=path, hash=token, created=new)
 
 
-def trash_document(knowledge_dir: Path, doc_id: str, expected_hash: str | None = None,
-                   now: dt.datetime | None = None) -> Path:
-    """Move a document to knowledge/.trash/ (restore it by moving it back). Returns where it went.
-
-    Raises:
-        FileNotFoundError: there is no such document.
-        EditConflict: `expected_hash` is given and the file changed since it was opened.
-    """
-    path = _document_path(knowledge_dir, doc_id)
-    with _edit_lock(knowledge_dir):
-        return Path(FileStore(knowledge_dir).delete(path.name, expected=expected_hash, now=now))
-
-
 def delete_document(store: Store, doc_id: str, expected_hash: str | None = None, author: str = "staff") -> str:
     """Delete a document from either store; returns what happened, as a sentence for the person who asked.
 

@@ -99,14 +99,14 @@ def gap_questions(storage, since: dt.datetime | None = None, min_confidence: flo
             gap.reasons[reason] += 1
             gap.first_seen, gap.last_seen = min(gap.first_seen, at), max(gap.last_seen, at)
 
-    for row in storage.interactions(since):
+    for row in storage.interactions.rows(since):
         if row["status"] == "out_of_scope":
             add(row["question"], "out of scope", row["created_at"])
             counted.add(row["id"])
         elif row["status"] == "answered" and row["confidence"] < low:
             add(row["question"], "low confidence", row["created_at"])
             counted.add(row["id"])
-    for row in storage.feedback(since):
+    for row in storage.feedback.rows(since):
         if row["rating"] != 0:
             continue
         if row["interaction_id"] in counted:  # already a gap: note the rating, don't count the question twice
@@ -214,10 +214,10 @@ def citation_counts(storage, documents: dict[str, str], since: dt.datetime | Non
     cited: Counter = Counter()
     up: Counter = Counter()
     down: Counter = Counter()
-    for row in storage.interactions(since):
+    for row in storage.interactions.rows(since):
         if row["status"] == "answered":
             cited.update(set(row["cited_doc_ids"]))
-    for row in storage.feedback(since):
+    for row in storage.feedback.rows(since):
         (up if row["rating"] == 1 else down).update(set(row["cited_doc_ids"]))
     ids = list(documents) + sorted(set(cited) - set(documents))
     rows = [CitationRow(d, documents.get(d, f"{d} (no longer in the knowledge base)"), cited[d], up[d], down[d])
@@ -232,7 +232,7 @@ def never_cited(rows: list[CitationRow], documents: dict[str, str]) -> list[Cita
 
 def feedback_series(storage, since: dt.datetime | None = None, days: int = 1) -> list[dict]:
     """Thumbs up and down per period of `days` days (UTC), oldest first, with empty periods filled in."""
-    rows = storage.feedback(since)
+    rows = storage.feedback.rows(since)
     if not rows:
         return []
     start = since if since is None or since.tzinfo else since.replace(tzinfo=dt.timezone.utc)
@@ -294,12 +294,12 @@ GAP_COLUMNS = ["theme", "question", "count", "out_of_scope", "low_confidence", "
 
 
 def feedback_csv(storage, since: dt.datetime | None = None) -> str:
-    rows = [dict(r, rating="up" if r["rating"] == 1 else "down") for r in storage.feedback(since)]
+    rows = [dict(r, rating="up" if r["rating"] == 1 else "down") for r in storage.feedback.rows(since)]
     return to_csv(rows, FEEDBACK_COLUMNS)
 
 
 def interactions_csv(storage, since: dt.datetime | None = None) -> str:
-    return to_csv(storage.interactions(since), INTERACTION_COLUMNS)
+    return to_csv(storage.interactions.rows(since), INTERACTION_COLUMNS)
 
 
 def themes_csv(themes: list[Theme]) -> str:

@@ -1,27 +1,47 @@
 """The database connection every shared part uses: engines, safe URLs in messages, advisory locks, migrations.
 
 SQLite (the single-machine default) or PostgreSQL (several instances sharing state, issue 13). The schema
-is storage.metadata, evolved by the Alembic migrations shipped in assistant/store/migrations/ and applied at
+is schema.metadata, evolved by the Alembic migrations shipped in assistant/store/migrations/ and applied at
 start-up: on PostgreSQL under an advisory lock, on SQLite inside one `BEGIN IMMEDIATE` transaction, so
 instances starting together apply them exactly once. Messages never show a password: see `mask_url`.
+
+Under strain: SQLite runs in WAL mode (readers never wait for the writer) with a busy timeout, and every
+write transaction takes the write lock when it begins (`BEGIN IMMEDIATE`), so writers queue for the lock
+instead of failing on it. Every read and write goes through `run`, which retries a few times when the
+database is busy or unreachable, then raises DatabaseUnavailable (the API answers 503 with Retry-After);
+an outage is logged once when it starts and once when it ends, not once per request.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from assistant.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Old databases carried a hand-rolled schema_version table: its versions map onto these Alembic revisions.
 LEGACY_REVISIONS = {1: "0001", 2: "0002"}
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000  # a writer waits this long for the write lock before SQLite says "locked"
+PG_CONNECT_TIMEOUT_S = 3  # an unreachable PostgreSQL fails fast (libpq waits forever by default)
+# Tries of one operation, and the pauses between them: bounded, so a request gets its 503 within about a
+# second of PostgreSQL being down (SQLite's busy timeout applies within each try).
+RETRY_PAUSES_S = (0.05, 0.25, 0.75)
 
 
 def mask_url(url: str) -> str:
@@ -58,11 +78,98 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
+        connect_args = {}
+        if is_postgres(url) and "connect_timeout" not in make_url(url).query:
+            connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
         # pool_pre_ping: an instance outlives PostgreSQL restarts and fail-overs without a stale-connection error.
-        return create_engine(url, future=True, pool_pre_ping=is_postgres(url))
+        engine = create_engine(url, future=True, pool_pre_ping=is_postgres(url), connect_args=connect_args)
     except (ArgumentError, ImportError) as exc:
         raise DatabaseUnavailable(f"MENTOR_DATABASE_URL {mask_url(url)!r} is not a usable SQLAlchemy URL ({exc}); "
                                   "use sqlite:///data/mentor.db or postgresql+psycopg://user:password@host:5432/mentor") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL (readers and the one writer never block each other; it stays set in the file) and a busy timeout."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # first: switching to WAL may wait too
+        cursor.execute("PRAGMA journal_mode=WAL")  # an in-memory database answers 'memory': nothing to do
+    finally:
+        cursor.close()
+
+
+def _begin(conn: Connection, write: bool) -> None:
+    if write and conn.dialect.name == "sqlite":
+        # The write lock at the start: a deferred transaction that read first could not wait for it later
+        # (SQLite answers "locked" at once to avoid a deadlock); an immediate one queues for it.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _Outage:
+    """Logs an unavailable database once when it starts failing and once when it works again."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.failing: dict[str, int] = {}  # masked URL -> operations failed since the outage began
+
+    def failed(self, url: str, error: DatabaseUnavailable) -> None:
+        with self._lock:
+            first = url not in self.failing
+            self.failing[url] = self.failing.get(url, 0) + 1
+        if first:
+            log.warning("database unavailable, answering 503 until it is back: %s", error)
+
+    def worked(self, url: str) -> None:
+        if url in self.failing:
+            with self._lock:
+                count = self.failing.pop(url, None)
+            if count is not None:
+                log.warning("database %s is available again (%d operations failed meanwhile)", url, count)
+
+
+outage = _Outage()
+
+
+def run(engine: Engine, work: Callable[[Connection], T], *, write: bool) -> T:
+    """Run `work` in one transaction (committed if `write`), retried when the database is busy or unreachable.
+
+    Each try is a fresh transaction on a fresh pooled connection (pre-pinged on PostgreSQL), so `work` must
+    only touch the database: it may run more than once, and only the try that commits counts.
+
+    Raises:
+        DatabaseUnavailable: still failing after the last try; the message names the database and what to check.
+    """
+    url = engine.url.render_as_string()  # password hidden
+    for pause in (*RETRY_PAUSES_S, None):
+        try:
+            with (engine.begin() if write else engine.connect()) as conn:
+                _begin(conn, write)
+                result = work(conn)
+            outage.worked(url)
+            return result
+        except DBAPIError as exc:
+            if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                raise  # a bug or a constraint, not the database's state: retrying would not help
+            if pause is None:
+                error = unavailable(engine.url.render_as_string(hide_password=False), exc)
+                outage.failed(url, error)
+                raise error from None
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def ping(engine: Engine) -> str | None:
+    """None when the database answers a trivial query now (one try, no retries), else why not."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        return str(unavailable(engine.url.render_as_string(hide_password=False), exc))
+    outage.worked(engine.url.render_as_string())
+    return None
 
 
 def lock_key(name: str) -> int:

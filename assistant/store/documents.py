@@ -234,13 +234,13 @@ class DatabaseStore:
 
     # -- reading -------------------------------------------------------------------------------
     def _head(self, db, name: str, lock: bool = False):
-        from assistant.store.storage import documents
+        from assistant.store.schema import documents
 
         query = select(documents).where(documents.c.name == name)
         return db.execute(query.with_for_update() if lock else query).first()
 
     def read(self, name: str) -> tuple[bytes, str]:
-        from assistant.store.storage import document_revisions as revs
+        from assistant.store.schema import document_revisions as revs
 
         with self.engine.connect() as db:
             head = self._head(db, name)
@@ -255,7 +255,7 @@ class DatabaseStore:
         return None if head is None or head.deleted else f"r{head.head}"
 
     def names(self) -> list[str]:
-        from assistant.store.storage import documents
+        from assistant.store.schema import documents
 
         with self.engine.connect() as db:
             return list(db.execute(select(documents.c.name).where(documents.c.deleted.is_(False))
@@ -263,7 +263,7 @@ class DatabaseStore:
 
     def deleted(self) -> list[str]:
         """Files whose newest revision is a deletion."""
-        from assistant.store.storage import documents
+        from assistant.store.schema import documents
 
         with self.engine.connect() as db:
             return list(db.execute(select(documents.c.name).where(documents.c.deleted.is_(True))
@@ -274,7 +274,7 @@ class DatabaseStore:
         return self._snapshot()[0]
 
     def _snapshot(self) -> tuple[dict[str, str], int]:
-        from assistant.store.storage import document_revisions as revs, documents
+        from assistant.store.schema import document_revisions as revs, documents
 
         with self.engine.connect() as db:
             rows = db.execute(select(documents.c.name, revs.c.text)
@@ -284,13 +284,13 @@ class DatabaseStore:
         return {name: body or "" for name, body in rows}, int(newest)
 
     def newest_revision(self) -> int:
-        from assistant.store.storage import document_revisions as revs
+        from assistant.store.schema import document_revisions as revs
 
         with self.engine.connect() as db:
             return int(db.execute(select(func.max(revs.c.id))).scalar() or 0)
 
     def history(self, name: str) -> list[Revision]:
-        from assistant.store.storage import document_revisions as revs
+        from assistant.store.schema import document_revisions as revs
 
         with self.engine.connect() as db:
             rows = db.execute(select(revs).where(revs.c.name == name).order_by(revs.c.revision)).all()
@@ -298,7 +298,7 @@ class DatabaseStore:
                          deleted=r.text is None, sha256=r.sha256) for r in rows]
 
     def revision_text(self, name: str, revision: int) -> str | None:
-        from assistant.store.storage import document_revisions as revs
+        from assistant.store.schema import document_revisions as revs
 
         with self.engine.connect() as db:
             row = db.execute(select(revs.c.text).where(revs.c.name == name, revs.c.revision == revision)).first()
@@ -310,7 +310,7 @@ class DatabaseStore:
     # -- writing -------------------------------------------------------------------------------
     def _append(self, db, name: str, body: str | None, *, expected: str | None | bool, author: str, note: str) -> int:
         """Add a revision under the document's row lock. expected: a token, None (must not exist), or False (any)."""
-        from assistant.store.storage import document_revisions as revs, documents
+        from assistant.store.schema import document_revisions as revs, documents
 
         head = self._head(db, name, lock=True)
         now = None if head is None or head.deleted else f"r{head.head}"
@@ -375,7 +375,7 @@ class DatabaseStore:
     def seed(self, folder: Path, *, author: str = "first start") -> bool:
         """Import `folder` when the database holds no documents yet (once, under an advisory lock)."""
         from assistant.store.database import advisory_lock
-        from assistant.store.storage import documents
+        from assistant.store.schema import documents
 
         with advisory_lock(self.engine, "documents-seed"):
             with self.engine.connect() as db:

@@ -25,7 +25,6 @@ import shutil
 import tarfile
 import tempfile
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -35,12 +34,13 @@ from assistant.config import Settings
 from assistant.store.database import advisory_lock, mask_url
 from assistant.store.documents import DatabaseStore, document_store, mirror
 from assistant.embedding import Embedder
+from assistant.errors import KnowledgeError
 from assistant.files import write_atomic
-from assistant.index import (FILES, FORMAT_VERSION, POINTER, Progress, build_index, current_version, prune_versions,
-                             verify_version)
+from assistant.index import (FILES, FORMAT_VERSION, POINTER, Progress, build_index, current_version, index_status,
+                             prune_versions, verify_version)
 from assistant.knowledge import knowledge_fingerprint
 from assistant.models import BuildReport
-from assistant.store.storage import index_versions
+from assistant.store.schema import index_versions
 
 log = logging.getLogger(__name__)
 
@@ -214,11 +214,9 @@ def join(settings: Settings, embedder: Embedder) -> Follower:
     """Start-up in shared mode: bring the knowledge folder and index to the published state, building and
     publishing only when nothing usable is published, then follow the database in the background.
 
-    Called by Assistant.load before the usual ensure_index, which then finds the index up to date.
+    Called by LiveIndex.load (through SharedBuilder) before the usual ensure_index, which then finds the
+    index up to date.
     """
-    from assistant.errors import KnowledgeError
-    from assistant.index import index_status
-
     store = document_store(settings)
     install(settings, store, embedder.model_id)
     state = index_status(settings, embedder.model_id).state
@@ -241,6 +239,17 @@ def join(settings: Settings, embedder: Embedder) -> Follower:
     return follower
 
 
+class SharedBuilder:
+    """A LiveIndex's builder on PostgreSQL (index.LocalBuilder's counterpart): join the published state
+    before the first load, and build once for every instance."""
+
+    def prepare(self, settings: Settings, embedder: Embedder) -> None:
+        join(settings, embedder)
+
+    def build(self, settings: Settings, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
+        return shared_build(settings, embedder, progress=progress)
+
+
 def stop_following(timeout: float = 10.0) -> None:
     """Stop every follower this process started (tests, and a clean shutdown)."""
     with _followers_lock:
@@ -250,13 +259,3 @@ def stop_following(timeout: float = 10.0) -> None:
         follower.stop()
     for follower in followers:
         follower.join(timeout)
-
-
-def wait_for(predicate, timeout: float, step: float = 0.1) -> bool:
-    """Poll `predicate` until it is true or `timeout` seconds pass (for tests and scripts)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return bool(predicate())

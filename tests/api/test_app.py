@@ -170,7 +170,7 @@ def test_an_unknown_or_revoked_key_gets_401_and_is_never_echoed(api):
 
     with api.client(key) as http:
         assert http.get("/v1/topics").status_code == 200
-        name = revoke_key(api.storage(), next(r["name"] for r in api.storage().api_keys() if r["prefix"] == key[:12]))[0]["name"]
+        name = revoke_key(api.storage(), next(r["name"] for r in api.storage().api_keys.rows() if r["prefix"] == key[:12]))[0]["name"]
         revoked = http.get("/v1/topics")
     assert revoked.status_code == 401
     assert f"the API key named {name!r} was revoked on" in revoked.json()["error"] and key not in revoked.text
@@ -186,10 +186,10 @@ def test_the_stored_question_and_feedback_comment_are_redacted(api, key):
     assert rated.status_code == 201, rated.text
 
     storage = api.storage()
-    stored = storage.interaction(answer["interaction_id"])
+    stored = storage.interactions.get(answer["interaction_id"])
     assert stored["question"] == "I'm [name] ([email], [phone]). How do I find a mentor?"
     assert stored["session_id"].startswith("key-") and stored["cited_doc_ids"][0] == "finding-a-mentor"
-    row = next(f for f in storage.feedback() if f["id"] == rated.json()["feedback_id"])
+    row = next(f for f in storage.feedback.rows() if f["id"] == rated.json()["feedback_id"])
     assert row["rating"] == 0 and row["interaction_id"] == answer["interaction_id"]
     assert row["comment"] == "Too long. Write to me at [email]" and "priya" not in row["question"].lower()
 

@@ -67,5 +67,5 @@ def test_with_keys_not_required_the_api_is_open_but_a_bad_key_still_fails(api_se
             wrong = http.get("/v1/topics")
     assert answer.status_code == 200 and answer.json()["status"] == "answered"
     assert "X-RateLimit-Limit" not in answer.headers  # MENTOR_API_RATE_LIMIT=0: no limit
-    assert api.storage().interaction(answer.json()["interaction_id"])["session_id"] == "open"
+    assert api.storage().interactions.get(answer.json()["interaction_id"])["session_id"] == "open"
     assert wrong.status_code == 401

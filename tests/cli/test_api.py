@@ -22,7 +22,7 @@ def data_dir(settings):
 
 
 def _keys(data_dir):
-    return Storage(f"sqlite:///{data_dir / 'mentor.db'}").api_keys()
+    return Storage(f"sqlite:///{data_dir / 'mentor.db'}").api_keys.rows()
 
 
 def test_create_shows_the_key_once_and_stores_only_its_hash(data_dir):

@@ -45,10 +45,8 @@ def test_staff_status_off_and_unlock(settings, monkeypatch, tmp_path):
     runner = CliRunner()
     off = runner.invoke(main, ["staff", "status"])
     assert "staff area: off" in off.output and "mentor staff set-password" in off.output
-    storage = Storage.from_settings(settings)
-    for _ in range(5):
-        storage.record_login("failure")
-    storage.record_login("lockout")
+    # No attempt allowed: the reservation itself starts the lockout.
+    Storage.from_settings(settings).sign_ins.reserve("staff", dt.datetime.now(UTC), dt.timedelta(minutes=10), 0)
     assert "locked until" in runner.invoke(main, ["staff", "status"]).output
     assert runner.invoke(main, ["staff", "unlock"]).exit_code == 0
     assert "sign-in: open" in runner.invoke(main, ["staff", "status"]).output
@@ -80,11 +78,11 @@ def test_gaps_and_feedback_export(settings):
     storage = Storage.from_settings(settings)
     now = dt.datetime.now(UTC)
     old = now - dt.timedelta(days=60)
-    storage.record_interaction("s", Answer(status="out_of_scope", text="", question="How do I negotiate my salary?"),
+    storage.interactions.record("s", Answer(status="out_of_scope", text="", question="How do I negotiate my salary?"),
                                at=old)
     for q in ("How do I negotiate my salary?", "What should I say when asking for a pay rise?"):
-        storage.record_interaction("s", Answer(status="out_of_scope", text="", question=q))
-    storage.record_feedback("s", "=cmd|' /C calc'!A0", ["finding-a-mentor"], 0)
+        storage.interactions.record("s", Answer(status="out_of_scope", text="", question=q))
+    storage.feedback.record("s", "=cmd|' /C calc'!A0", ["finding-a-mentor"], 0)
     runner = CliRunner()
 
     since = (now - dt.timedelta(days=1)).strftime("%Y-%m-%d")

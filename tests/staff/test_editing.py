@@ -2,8 +2,9 @@ import datetime as dt
 
 import pytest
 
-from assistant.staff.editing import (PLACEHOLDERS, Draft, file_hash, filter_documents, list_documents, new_draft,
-                               open_document, render_document, save_document, trash_document, validate_draft)
+from assistant.staff.editing import (PLACEHOLDERS, Draft, delete_document, file_hash, filter_documents, list_documents,
+                                     new_draft, open_document, render_document, save_document, validate_draft)
+from assistant.store.documents import FileStore
 from assistant.errors import EditConflict, KnowledgeError
 from assistant.knowledge import load_knowledge
 
@@ -54,7 +55,7 @@ def test_edit_conflict_is_detected(settings):
                       expected_hash=mine.hash)
     assert path.read_bytes() == saved_by_them
     with pytest.raises(EditConflict):
-        trash_document(settings.knowledge_dir, "finding-a-mentor", expected_hash=mine.hash)
+        delete_document(FileStore(settings.knowledge_dir), "finding-a-mentor", expected_hash=mine.hash)
 
 
 def test_new_document_from_skeleton(settings, new_body):
@@ -74,12 +75,13 @@ def test_new_document_from_skeleton(settings, new_body):
 
 def test_delete_moves_the_file_to_the_trash(settings):
     opened = open_document(settings.knowledge_dir, "sponsor-versus-mentor")
-    target = trash_document(settings.knowledge_dir, "sponsor-versus-mentor", expected_hash=opened.hash)
-    assert target.parent == settings.knowledge_dir / ".trash" and target.exists()
+    said = delete_document(FileStore(settings.knowledge_dir), "sponsor-versus-mentor", expected_hash=opened.hash)
+    [target] = (settings.knowledge_dir / ".trash").glob("sponsor-versus-mentor*")
+    assert said == f"Moved knowledge/sponsor-versus-mentor.md to knowledge/.trash/{target.name}."
     assert not (settings.knowledge_dir / "sponsor-versus-mentor.md").exists()
     assert "sponsor-versus-mentor" not in {d.id for d in load_knowledge(settings.knowledge_dir).documents}
     with pytest.raises(FileNotFoundError):
-        trash_document(settings.knowledge_dir, "sponsor-versus-mentor")
+        delete_document(FileStore(settings.knowledge_dir), "sponsor-versus-mentor")
 
 
 def test_ids_cannot_escape_the_knowledge_folder(settings):

@@ -33,21 +33,21 @@ def seeded(tmp_path) -> Storage:
     storage = Storage(f"sqlite:///{tmp_path / 'mentor.db'}")
     at = iter(T0 + dt.timedelta(hours=n) for n in range(100))
     for q in SALARY[:3]:
-        storage.record_interaction("s1", answer(q, "out_of_scope", 0.1), at=next(at))
-    storage.record_interaction("s2", answer(SALARY[0], "out_of_scope", 0.1), at=next(at))  # asked twice
-    storage.record_interaction("s2", answer(SALARY[3], "answered", 0.52, ["finding-a-mentor"]), at=next(at))  # low
+        storage.interactions.record("s1", answer(q, "out_of_scope", 0.1), at=next(at))
+    storage.interactions.record("s2", answer(SALARY[0], "out_of_scope", 0.1), at=next(at))  # asked twice
+    storage.interactions.record("s2", answer(SALARY[3], "answered", 0.52, ["finding-a-mentor"]), at=next(at))  # low
     for q in CV:
-        storage.record_interaction("s3", answer(q, "out_of_scope", 0.2), at=next(at))
+        storage.interactions.record("s3", answer(q, "out_of_scope", 0.2), at=next(at))
     for q in LEAVE[:2]:
-        storage.record_interaction("s4", answer(q, "out_of_scope", 0.2), at=next(at))
-    answered = storage.record_interaction("s4", answer(LEAVE[2], "answered", 0.9, ["sponsor-versus-mentor"]),
+        storage.interactions.record("s4", answer(q, "out_of_scope", 0.2), at=next(at))
+    answered = storage.interactions.record("s4", answer(LEAVE[2], "answered", 0.9, ["sponsor-versus-mentor"]),
                                           at=next(at))
-    storage.record_feedback("s4", LEAVE[2], ["sponsor-versus-mentor"], 0, interaction_id=answered, at=next(at))
+    storage.feedback.record("s4", LEAVE[2], ["sponsor-versus-mentor"], 0, interaction_id=answered, at=next(at))
     for q in ("How do I find a mentor?", "How do I set SMART goals?"):
-        i = storage.record_interaction("s5", answer(q, "answered", 0.95, ["finding-a-mentor", "setting-smart-goals"]),
+        i = storage.interactions.record("s5", answer(q, "answered", 0.95, ["finding-a-mentor", "setting-smart-goals"]),
                                        at=next(at))
-        storage.record_feedback("s5", q, ["finding-a-mentor"], 1, interaction_id=i, at=next(at))
-    storage.record_interaction("s6", answer("", "invalid_input", 0.0), at=next(at))
+        storage.feedback.record("s5", q, ["finding-a-mentor"], 1, interaction_id=i, at=next(at))
+    storage.interactions.record("s6", answer("", "invalid_input", 0.0), at=next(at))
     return storage
 
 
@@ -94,16 +94,16 @@ def test_most_and_never_cited(seeded):
 
 def test_feedback_series_fills_empty_days(tmp_path):
     storage = Storage(f"sqlite:///{tmp_path / 'mentor.db'}")
-    storage.record_feedback("s", "q", [], 1, at=T0)
-    storage.record_feedback("s", "q", [], 0, at=T0 + dt.timedelta(hours=1))
-    storage.record_feedback("s", "q", [], 1, at=T0 + dt.timedelta(days=2))
+    storage.feedback.record("s", "q", [], 1, at=T0)
+    storage.feedback.record("s", "q", [], 0, at=T0 + dt.timedelta(hours=1))
+    storage.feedback.record("s", "q", [], 1, at=T0 + dt.timedelta(days=2))
     series = feedback_series(storage)
     assert [(r["date"].day, r["helpful"], r["not_helpful"]) for r in series] == [(1, 1, 1), (2, 0, 0), (3, 1, 0)]
     assert feedback_series(Storage(f"sqlite:///{tmp_path / 'empty.db'}")) == []
 
 
 def test_csv_export_neutralises_formulas(seeded):
-    seeded.record_feedback("s9", "=HYPERLINK(\"http://evil\")", [], 0, comment="+1 great", at=T0)
+    seeded.feedback.record("s9", "=HYPERLINK(\"http://evil\")", [], 0, comment="+1 great", at=T0)
     rows = list(csv.DictReader(io.StringIO(feedback_csv(seeded))))
     evil = next(r for r in rows if "HYPERLINK" in r["question"])
     assert evil["question"].startswith("'=") and evil["comment"] == "'+1 great" and evil["rating"] == "down"
@@ -119,7 +119,7 @@ def test_themes_csv_lists_every_question(seeded, embedder):
 def test_a_theme_close_to_existing_guidance_names_the_documents(tmp_path, settings, embedder):
     storage = Storage(f"sqlite:///{tmp_path / 'mentor.db'}")
     for q in ("My mentor keeps cancelling our sessions", "My mentor never shows up to our meetings"):
-        storage.record_interaction("s", answer(q, "answered", 0.2))
+        storage.interactions.record("s", answer(q, "answered", 0.2))
     [theme] = gap_themes(storage, embedder, documents=load_knowledge(settings.knowledge_dir).documents)
     assert theme.related[0][0] == "when-your-mentor-keeps-cancelling" and theme.topics[0] == "challenges"
     assert "mentor" not in theme.label and "our" not in theme.label.split(" · ")  # words every question has

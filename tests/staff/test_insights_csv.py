@@ -20,9 +20,9 @@ MORE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab first", "
 def storage(tmp_path) -> Storage:
     storage = Storage(f"sqlite:///{tmp_path / 'mentor.db'}", question_logging="full")
     for n, question in enumerate([HOSTILE, *MORE]):
-        row = storage.record_interaction("s1", Answer(status="out_of_scope", text="", question=question),
+        row = storage.interactions.record("s1", Answer(status="out_of_scope", text="", question=question),
                                          at=T0 + dt.timedelta(minutes=n))
-        storage.record_feedback("s1", question, [], 0, comment=question, interaction_id=row,
+        storage.feedback.record("s1", question, [], 0, comment=question, interaction_id=row,
                                 at=T0 + dt.timedelta(minutes=n))
     return storage
 

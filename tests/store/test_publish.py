@@ -2,6 +2,7 @@
 (tests/test_shared_state.py runs the same with two separate instance processes.)"""
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,9 @@ from sqlalchemy import func, select
 from assistant import Assistant
 from assistant.store.documents import document_store
 from assistant.index import current_version
-from assistant.store.publish import latest, shared_build, wait_for
+from assistant.store.publish import latest, shared_build
 from assistant.staff.editing import open_document, save_document
-from assistant.store.storage import index_versions
+from assistant.store.schema import index_versions
 
 pytestmark = pytest.mark.postgres
 
@@ -22,6 +23,16 @@ NEW_SECTION = """
 Retired engineers often volunteer as portfolio reviewers through their professional institution. Ask one
 to review your portfolio before you approach a mentor, so your first message shows finished work.
 """
+
+
+def wait_for(predicate, timeout: float, step: float = 0.1) -> bool:
+    """Poll `predicate` until it is true or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())
 
 
 def instance(settings, tmp_path, name, postgres_url, *, knowledge: bool):

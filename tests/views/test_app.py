@@ -55,7 +55,7 @@ def test_welcome_offers_starters_and_a_click_asks_one(app, settings):
     assert "[1]" in reply.markdown[0].value
     assert not [b for b in app.main.button if b.key.startswith("starter-")]  # the welcome made way
     # Every question is recorded for the staff insights, under the anonymous session id.
-    [row] = Storage(settings.db_url).interactions()
+    [row] = Storage(settings.db_url).interactions.rows()
     assert row["question"] == "How do I find a mentor?" and row["status"] == "answered"
     assert row["session_id"] == app.session_state["session_id"] and len(row["session_id"]) == 32
     assert row["cited_doc_ids"] == latest(app).answer.doc_ids
@@ -111,8 +111,8 @@ def test_feedback_is_stored_with_a_redacted_comment(app, settings):
     app.button(key=f"send-{ex.id}").click().run()
     assert not app.exception
     storage = Storage(settings.db_url)
-    [row] = storage.feedback()
-    [interaction] = storage.interactions()
+    [row] = storage.feedback.rows()
+    [interaction] = storage.interactions.rows()
     assert row["rating"] == 1 and row["comment"] == "Useful! Write to me at [email]"
     assert row["question"] == "How do I set SMART goals?" and row["cited_doc_ids"] == ex.answer.doc_ids
     assert row["interaction_id"] == interaction["id"] and row["session_id"] == interaction["session_id"]
@@ -132,7 +132,7 @@ def test_new_conversation_clears_the_history(app, settings):
     assert [b for b in app.main.button if b.key.startswith("starter-")]
     assert app.get("download_button")[0].proto.disabled
     # The unsent thumb was kept when the conversation ended.
-    assert [r["rating"] for r in Storage(settings.db_url).feedback()] == [0]
+    assert [r["rating"] for r in Storage(settings.db_url).feedback.rows()] == [0]
 
 
 def test_an_over_long_question_is_refused_politely(app, settings):
@@ -142,7 +142,7 @@ def test_an_over_long_question_is_refused_politely(app, settings):
     assert "1,000" in reply.warning[0].value and "1,400" in reply.warning[0].value
     assert not reply.expander
     assert unescape_markdown(messages(app, "user")[0].markdown[0].value).endswith("(1,400 characters in all)")
-    assert [r["status"] for r in Storage(settings.db_url).interactions()] == ["invalid_input"]
+    assert [r["status"] for r in Storage(settings.db_url).interactions.rows()] == ["invalid_input"]
 
 
 def test_a_question_with_markup_is_shown_as_text(app):

@@ -144,10 +144,10 @@ def test_ask_check_a_source_and_rate_it_in_a_browser(server, repo_root):
             expect(reply.get_by_text("Thanks, your feedback was saved.")).to_be_visible()
             page.screenshot(path=str(artifacts / "chat-answered.png"))
 
-            [row] = storage.feedback()
+            [row] = storage.feedback.rows()
             assert row["rating"] == 1 and row["question"] == "How do I find a mentor?"
             assert "finding-a-mentor" in row["cited_doc_ids"]
-            assert [r["status"] for r in storage.interactions()] == ["answered"]
+            assert [r["status"] for r in storage.interactions.rows()] == ["answered"]
 
             with page.expect_download() as download:
                 page.get_by_role("button", name="Download conversation").click()

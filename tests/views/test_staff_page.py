@@ -100,10 +100,10 @@ def test_insights_show_seeded_gaps_and_draft_a_document(staff_env, signed_in, ne
     storage = Storage.from_settings(staff_env)
     for q in ("How do I negotiate a higher salary?", "What should I say when asking for a pay rise?",
               "How can I ask my boss for more money?"):
-        storage.record_interaction("s1", Answer(status="out_of_scope", text="", question=q))
-    done = storage.record_interaction("s2", Answer(status="answered", text="", question="How do I find a mentor?",
+        storage.interactions.record("s1", Answer(status="out_of_scope", text="", question=q))
+    done = storage.interactions.record("s2", Answer(status="answered", text="", question="How do I find a mentor?",
                                                    confidence=0.9))
-    storage.record_feedback("s2", "How do I find a mentor?", ["finding-a-mentor"], 1, interaction_id=done)
+    storage.feedback.record("s2", "How do I find a mentor?", ["finding-a-mentor"], 1, interaction_id=done)
     at = on_documents(signed_in())
 
     at.radio(key="staff_section").set_value("Insights").run()

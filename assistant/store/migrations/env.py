@@ -4,7 +4,7 @@ or, from the `alembic` command line, on the database named by alembic.ini or the
 from alembic import context
 from sqlalchemy import create_engine
 
-from assistant.store.storage import metadata
+from assistant.store.schema import metadata
 
 config = context.config
 

@@ -13,7 +13,7 @@ now, so the set fails to build (instead of drifting) when the guidance changes. 
 
 Split: by document, so no document of the held-out part was seen while fitting.
 
-    python evaluation/build_support.py    # rewrites evaluation/support.jsonl
+    python scripts/build_support.py    # rewrites evaluation/support.jsonl
 """
 
 from __future__ import annotations
