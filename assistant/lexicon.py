@@ -51,7 +51,14 @@ TIME_AMOUNT = re.compile(r"\b\d+(?:-\d+)?\s*(?:minutes?|mins?|hours?|weeks?|mont
 # Two questions in one: "how do I ask her, and what if she says no?"
 TWO_QUESTIONS = re.compile(r"\b(?:and|also|plus)\s+(?:what|how|when|should|do|can|is|why|where)\b.*\?|\?\s*\S.*\?", re.I)
 
-# -- a conversation (read by conversation) ------------------------------------------------------------
+# -- a conversation (read by conversation and understand) ---------------------------------------------
+# A turn that says it changes the subject: it is read on its own, not in the thread.
+NEW_SUBJECT = re.compile(
+    r"\b(?:unrelated|different|separate|another|other|new|totally different)\s+(?:q|question|thing|topic|subject|note)\b|"
+    r"\b(?:unrelated|separately|on another note|change of subject|changing the subject|switching gears|"
+    r"different topic|while i have you)\b", re.I)
+# Words of writing or saying something to someone: with them, a template that best answers the question is shown.
+MESSAGE_WORDS = re.compile(r"\b(?:say|write|send|message|e-?mail|note|text|dm|reply|wording|word|letter|script)\b", re.I)
 # Words that say "the thing we were just talking about".
 ANAPHORA = re.compile(
     r"\b(them|they|their|theirs|that|this|these|those|it|its|he|she|him|her|one|there|such|same|so)\b", re.I)

@@ -145,6 +145,15 @@ class Citation(BaseModel):
     highlights: list[str] = Field(default_factory=list)  # the passage sentences quoted in the answer
 
 
+class Related(BaseModel):
+    """A section the answer did not quote but that may help next: offered as a link, not pasted in."""
+
+    doc_id: str
+    title: str
+    section: str
+    topics: list[str]
+
+
 class Answer(BaseModel):
     """What `Assistant.ask` returns."""
 
@@ -158,6 +167,7 @@ class Answer(BaseModel):
     confidence: float = 0.0
     is_template: bool = False
     suggestions: list[str] = Field(default_factory=list)  # follow-up questions to offer
+    related: list[Related] = Field(default_factory=list)  # other documents' sections worth a look, as links
     latency_ms: float = 0.0
     # extractive: quoted from the guidance (the default); generated: written by the LLM, every kept
     # sentence checked against the unit it cites; fallback: generation failed or too much was removed

@@ -17,7 +17,7 @@ from assistant.generate import generate_answer
 from assistant.index import IndexData, LiveIndex, LocalBuilder
 from assistant.models import Answer, BuildReport
 from assistant.scope import NOT_ENGLISH_TEXT, ScopeModel, out_of_scope_text
-from assistant.suggestions import suggest_followups
+from assistant.suggestions import related_sections, suggest_followups
 
 
 def _builder(settings: Settings):
@@ -184,8 +184,10 @@ class Assistant:
         if not composed.citations:
             return done(status="out_of_scope", text=out_of_scope_text(None, summary))
         suggestions = suggest_followups(found.hits, set(composed.used), question)
+        cited = list(dict.fromkeys(c.doc_id for c in composed.citations))
         answer, found = done(status="answered", text=composed.text, citations=composed.citations,
-                             is_template=composed.is_template, suggestions=suggestions)
+                             is_template=composed.is_template, suggestions=suggestions,
+                             related=related_sections(found.hits, cited, query.role))
         if self.settings.llm_url and composed.units and not composed.is_template:
             # Optional: an LLM rewrites the same units as prose, every sentence checked (docs/llm.md).
             answer = yield from generate_answer(self.settings, self.embedder, answer, composed.units, history)

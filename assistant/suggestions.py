@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+from assistant.models import AskerRole, Related
 from assistant.retrieval import Hit
+from assistant.roles import addresses
 
 
 # Words after which "you" is an object ("for you" -> "for me"); elsewhere it is the subject ("I").
@@ -259,6 +261,20 @@ def suggest_followups(hits: list[Hit], used_rows: set[int], asked: str, limit: i
             continue
         out.append(question)
         per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
+        if len(out) >= limit:
+            break
+    return out
+
+
+def related_sections(hits: list[Hit], cited_docs: list[str], role: AskerRole = "unknown", limit: int = 2) -> list[Related]:
+    """The best section of each of the next documents in the ranking, written for the asker's side:
+    offered under the answer as links, so the answer itself stays in one place."""
+    out: list[Related] = []
+    for hit in hits:
+        p = hit.passage
+        if p.doc_id in cited_docs or p.doc_id in {r.doc_id for r in out} or p.is_template or not addresses(p, role):
+            continue
+        out.append(Related(doc_id=p.doc_id, title=p.title, section=p.section, topics=p.topics))
         if len(out) >= limit:
             break
     return out

@@ -95,7 +95,7 @@ def test_intent_questions_are_checked_against_the_headings(tmp_path, copy_knowle
     kb = load_knowledge(knowledge)
     assert not kb.problems
     warnings = [str(w) for w in kb.warnings if w.field == "questions"]
-    assert warnings == ["small.md: questions: the section 'Pitfalls to avoid' lists no questions it answers; add 2-4 "
+    assert warnings == ["knowledge/small.md: questions: the section 'Pitfalls to avoid' lists no questions it answers; add 2-4 "
                         "under questions: Pitfalls to avoid, in the words a person would use"], warnings
     passages = [p for d in kb.documents for p in __import__("assistant.chunking", fromlist=["passages"]).passages(d)]
     assert [p.questions for p in passages] == [["what is this"], ["where do i look"], []]

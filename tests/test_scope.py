@@ -52,8 +52,8 @@ def test_confidence_rises_with_overall_relevance_and_stays_a_probability():
 
 def test_fit_separates_the_classes_it_is_given():
     rng = np.random.default_rng(0)
-    inside = rng.normal([0.65, 0.6, 0.75, 0.8, 0.3], 0.05, size=(60, len(FEATURES)))
-    outside = rng.normal([0.2, 0.2, 0.3, 0.3, -0.2], 0.05, size=(20, len(FEATURES)))
+    inside = rng.normal([0.65, 0.6, 0.75, 0.8, 0.3, 0.7], 0.05, size=(60, len(FEATURES)))
+    outside = rng.normal([0.2, 0.2, 0.3, 0.3, -0.2, 0.25], 0.05, size=(20, len(FEATURES)))
     model = fit_logistic(np.vstack([inside, outside]), np.array([1.0] * 60 + [0.0] * 20))
     assert set(model.weights) == set(FEATURES)
     assert model.confidence(ScopeSignals(*inside[0])) > 0.9

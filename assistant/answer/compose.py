@@ -174,9 +174,10 @@ def _words(src: _Source, positions: list[int]) -> int:
 def compose(query: Query, found: Retrieval, max_citations: int = 4) -> Composed:
     """Stage 3 of answering: the answer to `query` from what retrieval `found`, and nothing else.
 
-    A template when one is asked for, or when the section that best answers the question is one;
+    A template when one is asked for, or when the question is about saying or writing something and
+    the section that best answers it is a template;
     otherwise the section that best answers it, quoted from one place."""
-    if found.templates and (query.intent.template or found.hits[0].passage.is_template):
+    if found.templates and (query.intent.template or (query.intent.message and found.hits[0].passage.is_template)):
         return compose_template(found.templates[0])
     return compose_answer(query, found, max_citations)
 

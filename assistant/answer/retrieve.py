@@ -65,7 +65,7 @@ Embed = Callable[[list[str]], np.ndarray]
 def retrieve(query: Query, engine: Engine, embed: Embed, scope: ScopeModel, k: int = K) -> Retrieval:
     """Rank the guidance for `query` and score how well it covers it."""
     retriever, data = engine.retriever, engine.data
-    if query.follow_up.in_conversation:
+    if query.follow_up.in_conversation and not query.follow_up.new_subject:
         found = _follow_up(query, engine, embed, scope, k)
     else:
         vector = embed([query.text])[0]
@@ -73,7 +73,7 @@ def retrieve(query: Query, engine: Engine, embed: Embed, scope: ScopeModel, k: i
         signals = measure(data, retriever.lexical, vector, query.text, hits)
         found = Retrieval(hits, vector, signals, scope.confidence(signals), data, searched=query.text)
     found.asked = {t: retriever.lexical.idf(t) for t in set(retriever.lexical.correct(content_tokens(query.text)))}
-    if found.hits and (query.intent.template or found.hits[0].passage.is_template):
+    if found.hits and (query.intent.template or (query.intent.message and found.hits[0].passage.is_template)):
         found.templates = _templates(found, engine, query)
     return found
 
@@ -92,9 +92,12 @@ def _follow_up(query: Query, engine: Engine, embed: Embed, scope: ScopeModel, k:
     # The thread: the documents the previous answer showed or, from a client that sends only the
     # user's turns, the document that best answers them.
     shown = query.follow_up.shown or [h.passage.doc_id for h in retriever.search(before, earlier, k=1, role=query.role)]
+    # Only a question that leans on the thread is pulled into it; one with content of its own keeps
+    # its own ranking's vote, so a change of subject can still be answered.
+    leans = query.follow_up.elliptic or query.follow_up.refers_back
     hits = fuse_thread(retriever.search(vector, joined, k=CANDIDATES, role=query.role),
-                       retriever.search(alone, query.text, k=CANDIDATES, role=query.role), shown, k,
-                       retriever.weights.thread_k)
+                       retriever.search(alone, query.text, k=CANDIDATES, role=query.role), shown if leans else [], k,
+                       retriever.weights.thread_k, alone_votes=1.0 if leans else 2.0)
     context_confidence = scope.confidence(
         measure(data, retriever.lexical, local, in_context, retriever.search(local, in_context, k=k)))
     confidence = scope.confidence(signals)
@@ -117,17 +120,19 @@ def _follow_up(query: Query, engine: Engine, embed: Embed, scope: ScopeModel, k:
     return Retrieval(hits, vector, signals, confidence, data, searched=joined, uncovered=uncovered, vouched=vouched)
 
 
-def fuse_thread(joined: list[Hit], alone: list[Hit], shown: list[str], k: int, rrf_k: float = 30.0) -> list[Hit]:
+def fuse_thread(joined: list[Hit], alone: list[Hit], shown: list[str], k: int, rrf_k: float = 30.0,
+                alone_votes: float = 1.0) -> list[Hit]:
     """A follow-up's ranking: the question joined with the earlier turns, the question alone, and the
     joined ranking within the documents the previous answer showed, fused by reciprocal rank. The
     thread pulls an elliptic question back to what was just discussed; the question alone keeps a
-    change of subject answerable."""
+    change of subject answerable, and counts `alone_votes` times (twice for a question with content
+    of its own, which leans on the thread less)."""
     in_thread = [h for h in joined if h.passage.doc_id in shown]
     score: dict[int, float] = {}
     best: dict[int, Hit] = {}
-    for ranking in (joined, alone, in_thread):
+    for ranking, votes in ((joined, 1.0), (alone, alone_votes), (in_thread, 1.0)):
         for rank, hit in enumerate(ranking, 1):
-            score[hit.row] = score.get(hit.row, 0.0) + 1.0 / (rrf_k + rank)
+            score[hit.row] = score.get(hit.row, 0.0) + votes / (rrf_k + rank)
             best.setdefault(hit.row, hit)
     order = sorted(score, key=lambda row: -score[row])[:k]
     return [Hit(row, best[row].passage, best[row].dense, best[row].lexical, score[row], best[row].intent) for row in order]

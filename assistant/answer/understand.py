@@ -10,8 +10,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from assistant.conversation import clean_text, looks_elliptic, refers_back, resolve, shown_documents
-from assistant.lexicon import (DURATION_INTENT, EXAMPLE_INTENT, FREQUENCY_INTENT, LIST_INTENT, PITFALL_INTENT,
-                               TEMPLATE_INTENT, TWO_QUESTIONS, YES_NO_QUESTION)
+from assistant.lexicon import (DURATION_INTENT, EXAMPLE_INTENT, FREQUENCY_INTENT, LIST_INTENT, MESSAGE_WORDS,
+                               NEW_SUBJECT, PITFALL_INTENT, TEMPLATE_INTENT, TWO_QUESTIONS, YES_NO_QUESTION)
 from assistant.models import AskerRole, Turn
 from assistant.roles import infer_role
 
@@ -23,6 +23,7 @@ class Intent(BaseModel):
 
     list: bool = False  # a list, steps, ideas or questions: shown whole
     template: bool = False  # something to copy: a message, email, agenda
+    message: bool = False  # about saying or writing something to someone: a template may answer it
     example: bool = False  # a worked example
     pitfalls: bool = False  # mistakes to avoid
     two_things: bool = False  # two questions in one: a second section may answer the second
@@ -33,6 +34,7 @@ class Intent(BaseModel):
     @classmethod
     def of(cls, text: str) -> "Intent":
         return cls(list=bool(LIST_INTENT.search(text)), template=bool(TEMPLATE_INTENT.search(text)),
+                   message=bool(MESSAGE_WORDS.search(text)),
                    example=bool(EXAMPLE_INTENT.search(text)), pitfalls=bool(PITFALL_INTENT.search(text)),
                    two_things=bool(TWO_QUESTIONS.search(text)) or text.count("?") >= 2,
                    yes_no=bool(YES_NO_QUESTION.search(text)), duration=bool(DURATION_INTENT.search(text)),
@@ -43,6 +45,7 @@ class FollowUp(BaseModel):
     """How the question leans on the conversation before it."""
 
     elliptic: bool = False  # carries little content of its own ("and if they don't reply?")
+    new_subject: bool = False  # says it changes the subject ("unrelated, but..."): read on its own
     refers_back: bool = False  # points back with a pronoun ("what do I say to her?")
     context: str = ""  # the earlier user turn(s) it is read with
     earlier: list[str] = Field(default_factory=list)  # the latest earlier user turns, oldest first
@@ -74,7 +77,9 @@ def understand(question: str, history: list[Turn], speller) -> Query:
     turns = [t.model_copy(update={"content": speller.correct(clean_text(t.content))}) for t in history]
     users = [t.content for t in turns if t.role == "user" and t.content.strip()]
     resolution = resolve(text, turns)
-    follow_up = FollowUp(elliptic=resolution.is_follow_up, refers_back=bool(users) and refers_back(text),
+    new_subject = bool(users) and bool(NEW_SUBJECT.search(text))
+    follow_up = FollowUp(elliptic=resolution.is_follow_up and not new_subject, new_subject=new_subject,
+                         refers_back=bool(users) and refers_back(text) and not new_subject,
                          context=resolution.context, earlier=users[-JOINED_TURNS:], shown=shown_documents(turns))
     return Query(question=question, text=text, role=infer_role(text, users), intent=Intent.of(text),
                  follow_up=follow_up)

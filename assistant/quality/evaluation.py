@@ -47,6 +47,7 @@ class AnswerChecks(BaseModel):
 
     cited_docs: list[str] = Field(default_factory=list)  # in citation order
     cited_topics: list[list[str]] = Field(default_factory=list)
+    related_topics: list[list[str]] = Field(default_factory=list)  # of the related links under the answer
     lead_doc: str = ""
     pitfalls_outside_heading: int = 0  # pitfall lines shown without their "Pitfalls..." heading
     dangling: int = 0  # lines that lean on text the answer left out
@@ -62,7 +63,8 @@ def check_answer(answer: Answer, passages: dict[str, Passage]) -> AnswerChecks:
     """Read an answer line by line as its reader would, against the passages it cites."""
     by_number = {c.number: c for c in answer.citations}
     checks = AnswerChecks(cited_docs=answer.doc_ids,
-                          cited_topics=[next(c.topics for c in answer.citations if c.doc_id == d) for d in answer.doc_ids])
+                          cited_topics=[next(c.topics for c in answer.citations if c.doc_id == d) for d in answer.doc_ids],
+                          related_topics=[r.topics for r in answer.related])
     if answer.status != "answered" or answer.is_template:
         checks.lead_doc = answer.citations[0].doc_id if answer.citations else ""
         return checks
@@ -135,6 +137,12 @@ class CaseResult(BaseModel):
         """An expected topic among the first k documents the answer cites."""
         want = set(self.expected_topics)
         return self.status == "answered" and any(want & set(t) for t in self.answer.cited_topics[:k])
+
+    def shown_topic_hit(self, k: int) -> bool:
+        """The right topic among the first k documents the reader is shown: quoted, then linked as related."""
+        want = set(self.expected_topics)
+        shown = [*self.answer.cited_topics, *self.answer.related_topics]
+        return self.status == "answered" and any(want & set(t) for t in shown[:k])
 
     def doc_hit(self, k: int) -> bool:
         return bool(set(self.expected_doc_ids) & set(self.docs[:k]))
@@ -271,6 +279,10 @@ def metrics(results: list[CaseResult]) -> dict:
         "answer_topic_hit@1": _mean(r.answer_topic_hit(1) for r in single),
         "answer_topic_hit@3": _mean(r.answer_topic_hit(3) for r in single),
         "follow_up_answer_hit@3": _mean(r.answer_topic_hit(3) for r in follow),
+        "shown_topic_hit@3": _mean(r.shown_topic_hit(3) for r in single),
+        "follow_up_shown_hit@3": _mean(r.shown_topic_hit(3) for r in follow),
+        "follow_ups_declined": sum(1 for r in follow if r.status != "answered"),
+        "single_document_answers": _mean(len(r.answer.cited_topics) == 1 for r in ins if r.status == "answered"),
         "lead_from_top_doc": _mean(bool(r.docs) and r.answer.lead_doc == r.docs[0] for r in answered),
         "pitfalls_outside_heading": sum(r.answer.pitfalls_outside_heading for r in answered),
         "dangling_references": sum(r.answer.dangling for r in answered),
@@ -342,8 +354,12 @@ def format_report(report: dict) -> str:
             ("nDCG@10", "ndcg@10", None), ("follow-up hit@3", "follow_up_hit@3", ">= 0.90"),
             ("follow-up doc hit@3", "follow_up_doc_hit@3", None), ("out-of-scope refusal", "oos_refusal", ">= 0.95"),
             ("false refusal", "false_refusal", "<= 0.02"),
-            ("answer topic hit@1", "answer_topic_hit@1", None),
+            ("answer topic hit@1", "answer_topic_hit@1", ">= 0.88"),
             ("answer topic hit@3", "answer_topic_hit@3", ">= 0.95"),
+            ("shown topic hit@3 (quoted + related)", "shown_topic_hit@3", None),
+            ("follow-up shown hit@3", "follow_up_shown_hit@3", None),
+            ("answers from one document", "single_document_answers", None),
+            ("in-scope follow-ups declined", "follow_ups_declined", "0"),
             ("follow-up answer hit@3", "follow_up_answer_hit@3", ">= 0.95"),
             ("lead from top document", "lead_from_top_doc", None),
             ("pitfalls outside heading", "pitfalls_outside_heading", "0"),

@@ -35,13 +35,14 @@ def _items(answer) -> list[str]:
 def test_an_answer_comes_from_one_section_of_one_document(guide):
     answer = guide.ask("my mentor keeps cancelling our sessions, what can I do about it?")
     assert answer.status == "answered"
-    assert len(answer.doc_ids) == 1, answer.text
-    assert {c.section for c in answer.citations} == {"Step by step: fixing a cancellation pattern"}, answer.text
+    assert answer.doc_ids == ["when-your-mentor-keeps-cancelling"], answer.text
+    assert len({c.section for c in answer.citations}) == 1, answer.text
+    assert answer.related and all(r.doc_id != "when-your-mentor-keeps-cancelling" for r in answer.related)
 
 
 def test_a_section_cut_into_pieces_is_quoted_whole(guide):
     """The steps section is longer than one passage; every step is shown, as one citation."""
-    answer = guide.ask("what steps can I take when my mentor keeps rescheduling?")
+    answer = guide.ask("how do i get my mentor to stop cancelling")
     steps = [line for line in _items(answer) if line.startswith("- **")]
     assert len(steps) == 5, answer.text
     assert len(answer.citations) == 1
@@ -51,7 +52,7 @@ def test_a_section_cut_into_pieces_is_quoted_whole(guide):
 def test_a_named_model_keeps_all_its_stages(guide):
     answer = guide.ask("what are the stages of the GROW model?")
     for stage in ("Goal", "Reality", "Options", "Way forward"):
-        assert re.search(rf"\*\*{stage}", answer.text), answer.text
+        assert re.search(rf"^- {stage}\b", answer.text, re.M), answer.text
 
 
 def test_a_list_of_signs_is_shown_whole(guide):

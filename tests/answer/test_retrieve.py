@@ -32,10 +32,11 @@ def test_a_change_of_subject_in_a_conversation_is_judged_on_its_own(bot):
 
 def test_fusing_a_thread_prefers_what_all_three_rankings_agree_on(bot):
     passages = bot.index.passages
-    a, b, c = (Hit(i, passages[i], 0.5, 0.0, 0.0) for i in range(3))
-    shown = [passages[1].doc_id]
+    rows = list({p.doc_id: i for i, p in enumerate(passages)}.values())[:3]  # one passage from each of three documents
+    a, b, c = (Hit(i, passages[i], 0.5, 0.0, 0.0) for i in rows)
+    shown = [passages[rows[1]].doc_id]
     fused = fuse_thread([a, b, c], [b, a, c], shown, k=3)
-    assert fused[0].row == 1  # ranked first alone, second joined, and in the thread
+    assert fused[0].row == rows[1]  # ranked first alone, second joined, and in the thread
 
 
 def test_a_query_is_plain_data():

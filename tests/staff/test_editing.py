@@ -26,7 +26,10 @@ def test_unknown_topic_is_reported_like_kb_validate_and_nothing_is_written(setti
 def test_valid_save_changes_the_file_and_is_answerable_after_a_rebuild(settings, bot, new_section):
     opened = open_document(settings.knowledge_dir, "setting-smart-goals")
     body = opened.draft.body + "\n\n" + new_section
-    draft = opened.draft.model_copy(update={"body": body, "topics": ["setting-goals", "career-transitions"]})
+    heading = new_section.splitlines()[0].lstrip("# ").strip()
+    questions = {**opened.draft.questions, heading: ["can my mentor help me practise asking for a raise"]}
+    draft = opened.draft.model_copy(update={"body": body, "topics": ["setting-goals", "career-transitions"],
+                                            "questions": questions})
     result = save_document(settings.knowledge_dir, draft, expected_hash=opened.hash, today=dt.date(2026, 12, 1))
 
     text = result.path.read_text()
@@ -34,6 +37,7 @@ def test_valid_save_changes_the_file_and_is_answerable_after_a_rebuild(settings,
     assert result.hash == file_hash(result.path) and result.document.topics[1] == "career-transitions"
     assert not list(settings.knowledge_dir.glob(".*.tmp"))  # the temporary file was renamed, not left
     assert load_knowledge(settings.knowledge_dir).ok
+    assert "  Rehearse the pay conversation with your mentor:\n    - can my mentor help me practise" in text  # kept on save
 
     bot.rebuild()
     answer = bot.ask("How can my mentor help me rehearse asking for a pay rise?")
@@ -107,6 +111,7 @@ def test_broken_document_is_listed_and_opens_for_fixing(settings):
     fixed = opened.draft.model_copy(update={"topics": ["setting-goals"]})
     save_document(settings.knowledge_dir, fixed, expected_hash=opened.hash)  # unknown fields are dropped
     assert load_knowledge(settings.knowledge_dir).ok
+    assert "  Rehearse the pay conversation with your mentor:\n    - can my mentor help me practise" in text  # kept on save
 
 
 def test_filters(settings):
