@@ -35,8 +35,9 @@ class _Sources:
     def mark(self, citations: list[Citation]) -> str:
         numbers = []
         for c in citations:
-            key = c.passage_id or f"{c.doc_id}#{c.section}"
-            found = next((i for i, s in enumerate(self.items, 1) if (s.passage_id or f"{s.doc_id}#{s.section}") == key), None)
+            key = (c.passage_id or f"{c.doc_id}#{c.section}", tuple(c.highlights))
+            found = next((i for i, s in enumerate(self.items, 1)
+                          if (s.passage_id or f"{s.doc_id}#{s.section}", tuple(s.highlights)) == key), None)
             if found is None:
                 self.items.append(c)
                 found = len(self.items)

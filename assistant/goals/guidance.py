@@ -35,10 +35,10 @@ class Guidance:
         self.embedder = embedder
         self._vectors: dict[str, np.ndarray] = {}
 
-    def _vector(self, query: str) -> np.ndarray:
-        if query not in self._vectors:
-            self._vectors[query] = self.embedder.encode_one(query)
-        return self._vectors[query]
+    def _vector(self, text: str) -> np.ndarray:
+        if text not in self._vectors:
+            self._vectors[text] = self.embedder.encode_one(text)
+        return self._vectors[text]
 
     def _rows(self, topic: str | None, templates: bool | None) -> list[int]:
         rows = [i for i, p in enumerate(self.data.passages)
@@ -46,19 +46,28 @@ class Guidance:
         return rows or list(range(len(self.data.passages)))
 
     def find(self, query: str, topic: str | None = GOAL_TOPIC, templates: bool | None = None, k: int = 1,
-             per_passage: int = 1) -> list[Found]:
-        """The k best passages for `query` (by their best sentence), each with its best sentences."""
+             per_passage: int = 1, among: list[Passage] | None = None, by_heading: bool = False) -> list[Found]:
+        """The k best passages for `query` (by their best sentence), each with its best sentences.
+        `among` narrows the search to those passages (of this index); `by_heading` averages the best
+        sentence's score with the heading path's, for a query about what a section is for."""
         q = self._vector(query)
         found: list[Found] = []
         offsets = self.data.sentence_offsets
-        for row in self._rows(topic, templates):
+        rows = self._rows(topic, templates)
+        if among is not None:
+            wanted = {p.id for p in among}
+            rows = [r for r in range(len(self.data.passages)) if self.data.passages[r].id in wanted] or rows
+        for row in rows:
             p = self.data.passages[row]
             start = int(offsets[row])
             scores = self.data.sentence_vectors[start:start + len(p.sentences)] @ q
             if not len(scores):
                 continue
             order = np.argsort(-scores, kind="stable")[:per_passage]
-            found.append(Found(p, [p.sentences[i] for i in sorted(order)], float(scores[order[0]])))
+            score = float(scores[order[0]])
+            if by_heading:
+                score = (score + float(self._vector(" › ".join(p.heading_path)) @ q)) / 2
+            found.append(Found(p, [p.sentences[i] for i in sorted(order)], score))
         found.sort(key=lambda f: (-f.score, f.passage.id))
         return found[:k]
 

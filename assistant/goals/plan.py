@@ -9,13 +9,15 @@ saved plan is loaded again to continue, since its early steps are then rightly b
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from assistant.goals.guidance import Guidance, citation
+from assistant.goals.guidance import Found, Guidance, citation
 from assistant.goals.models import GoalCheck
 from assistant.models import Citation
+from assistant.text import answer_blocks
 
 MAX_GOALS = 3  # the guidance: one to three goals for a relationship of six to twelve months
 MAX_STEPS = 6
@@ -26,10 +28,10 @@ PlanRole = Literal["mentee", "mentor"]  # whose plan: a mentee's own, or a mento
 # Meeting one differs by role; two and three are ordinary sessions, the third reviewing progress.
 MEETING_QUERIES = {
     "mentee": ("first mentoring meeting agenda: introductions, my goals, how we will work together",
-               "simple structure for a mentoring session: check in, progress, main topic, actions",
+               "a simple structure for a regular mentoring session, with minutes for each part",
                "how to run a progress review of your goals with your mentor"),
     "mentor": ("mentor's first-session checklist: expectations, goals, how you will work together",
-               "simple structure for a mentoring session: check in, progress, main topic, actions",
+               "a simple structure for a regular mentoring session, with minutes for each part",
                "how to run a progress review of your mentee's goals"),
 }
 MEETING_TITLES = ("First meeting: getting started", "Second meeting: agreeing the plan", "Third meeting: first review")
@@ -160,19 +162,36 @@ def plan_problems(exc) -> str:
     return "; ".join(parts)
 
 
+# Sections that can serve as a meeting's agenda: templates, and sections whose heading names an agenda,
+# a structure, a checklist or a review.
+_EMPHASIS = re.compile(r"\*\*|__")  # bold markers: an agenda item is plain text in a calendar too
+_AGENDA_HEADING = re.compile(r"\b(?:agenda|structure|checklist|review)\b", re.I)
+
+
+def agenda_items(passage) -> list[str]:
+    """A section's list items in their order (its steps or bullets); its sentences when it has no list."""
+    items = [unit for kind, units in answer_blocks(passage.text) if kind in ("list", "steps") for unit in units]
+    return [_EMPHASIS.sub("", item) for item in items or passage.sentences]
+
+
 def meetings_from_guidance(guidance: Guidance, role: PlanRole, first: dt.date, every_days: int = 14,
-                           items: int = 6) -> list[Meeting]:
+                           items: int = 8) -> list[Meeting]:
     """The first three meetings, `every_days` apart from `first`, each with an agenda quoted from the guidance."""
-    meetings = []
+    rows = [p for p in guidance.data.passages if role in p.audience
+            and (p.is_template or _AGENDA_HEADING.search(p.heading_path[-1]))]
+    meetings: list[Meeting] = []
+    used: set[str] = set()
     for n, query in enumerate(MEETING_QUERIES[role], start=1):
-        found = guidance.find(query, topic=None, k=1, per_passage=items)
+        # Each meeting gets a section of its own: the best one an earlier meeting has not used.
+        found = [f for f in guidance.find(query, topic=None, k=len(MEETING_QUERIES[role]) + 1, per_passage=items,
+                                          among=rows, by_heading=True) if f.passage.id not in used]
         agenda: list[str] = []
         cites: list[Citation] = []
         if found:
             best = found[0]
-            # The agenda is the section's own items in its order, not a re-ranked selection.
-            agenda = [s for s in best.passage.sentences][:items]
-            cites = [citation(best)]
+            used.add(best.passage.id)
+            agenda = agenda_items(best.passage)[:items]  # the section's own items in its order
+            cites = [citation(Found(best.passage, agenda, best.score))]
         meetings.append(Meeting(number=n, title=MEETING_TITLES[n - 1], date=first + dt.timedelta(days=every_days * (n - 1)),
                                 agenda=agenda, citations=cites))
     return meetings
