@@ -49,7 +49,8 @@ _WHEN = rf"(?:{_CAL_POINT}|{_SPAN}|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+|next\
 _DEADLINE_WORD = (r"\b(?:by|before|within|until|till|no\s+later\s+than|ahead\s+of|prior\s+to|in\s+time\s+for"
                   r"|over\s+the\s+(?:next|coming)|for\s+the\s+(?:next|coming|rest\s+of)|in\s+the\s+(?:next|coming)"
                   r"|during|at\s+the\s+end\s+of|by\s+the\s+end\s+of|end\s+of|the\s+rest\s+of)\b")
-DEADLINE = re.compile(rf"{_DEADLINE_WORD}\s+(?:(?:the|my|our|their|his|her|this|next|a)\s+)?(?:[\w'-]+\s+){{0,4}}?{_WHEN}", re.I)
+DEADLINE = re.compile(rf"{_DEADLINE_WORD}\s+(?:(?:the|my|our|their|his|her|this|next|a)\s+)?(?:[\w'-]+\s+){{0,4}}?{_WHEN}"
+                      rf"|\b(?:over|for|in|during)\s+the\s+(?:next|coming|rest\s+of\s+the)\s+(?:\w+\s+)?{_UNIT}", re.I)
 # "before my review", "before I turn 35", "before the sprint ends": a deadline set by an event.
 DEADLINE_EVENT = re.compile(r"\b(?:before|by|until|ahead\s+of|prior\s+to|in\s+time\s+for)\s+(?:i|my|our|the|their|his|her|we|they|she|he)\b", re.I)
 # "this quarter", "this year", "next month": the present period bounds the goal.
@@ -67,7 +68,7 @@ CALENDAR = re.compile(_WHEN, re.I)
 
 # -- numbers and what they count -------------------------------------------------------------------
 
-NUMBER = re.compile(rf"(?<![\w/])(?:\d+(?:[.,]\d+)?(?:\s*%|x\b|(?:st|nd|rd|th)\b|(?![a-z]))|{_NUM_WORD}\b(?:\s+times\b)?)", re.I)
+NUMBER = re.compile(rf"(?<![\w/])(?:\d+(?:[.,]\d+)?(?:\s*%|x\b|(?:st|nd|rd|th)\b|\s?(?:am|pm)\b|(?![a-z]))|{_NUM_WORD}\b(?:\s+times\b)?)", re.I)
 _CLOCK = re.compile(r"^\s*(?::\d\d)?\s*(?:am|pm|o'clock)\b", re.I)
 _RATIO = re.compile(r"^\s*(?:/\s*\d+|out\s+of\s+\d+|(?:or|and)\s+(?:more|fewer|less|above|below|better|higher|lower)\b)", re.I)
 _GROUP_BEFORE = re.compile(r"\b(?:my|our|their|his|her|your|the|these|those|both|all)\s+(?:[\w-]+\s+)?$|\b(?:team|group|family)\s+of\s+$", re.I)
@@ -119,7 +120,7 @@ def number_uses(goal: str) -> list[NumberUse]:
     for m in NUMBER.finditer(goal):
         token, before, after = m.group(0), goal[:m.start()], goal[m.end():]
         bare = token.lower().rstrip("%x ").strip()
-        if _CLOCK.match(after):
+        if _CLOCK.match(after) or re.search(r"(?:am|pm)$", token, re.I):
             kind = "clock"
         elif _is_date(bare, before, after):
             kind = "year"
