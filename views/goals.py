@@ -151,7 +151,7 @@ def show_draft(role: str) -> None:
     who = "your mentee" if role == "mentor" else "you"
     st.text_area(f"What would {who} like to change or achieve? However vague is fine.", key="goal-hope",
                  max_chars=2000, placeholder="I want to be better at presenting")
-    st.button("Turn it into a goal", key="goal-start", on_click=start_draft, disabled=not state.get("goal-hope"))
+    st.button("Turn it into a goal", key="goal-start", on_click=start_draft)
     show_examples()
 
     draft = " ".join((state.get("goal-draft") or "").split())
