@@ -87,6 +87,7 @@ def add_goal_step(i: int) -> None:
         state.plan_goals[i] = add_step(state.plan_goals[i], state.get(f"step-text-{i}") or "",
                                        state.get(f"step-date-{i}") or today, today)
         state[f"step-text-{i}"] = ""
+        state.pop(f"step-date-{i}", None)  # the next step's date starts a fortnight further on
         state.pop(f"step-error-{i}", None)
     except PlanError as exc:
         state[f"step-error-{i}"] = str(exc)
