@@ -155,9 +155,8 @@ def show_draft(role: str) -> None:
     st.button("Turn it into a goal", key="goal-start", on_click=start_draft)
     show_examples()
 
-    draft = " ".join((state.get("goal-draft") or "").split())
-    if "goal-draft" not in state or (not draft and not state.plan_goals and not state.get("goal-hope")):
-        state.setdefault("goal-draft", "")
+    state.setdefault("goal-draft", "")
+    draft = " ".join(state["goal-draft"].split())
     st.subheader("2. Your draft goal, checked as you write", anchor=False)
     st.text_area("Draft goal", key="goal-draft", max_chars=2000,
                  placeholder="By the end of April, I will give a ten-minute update at the all-hands…")

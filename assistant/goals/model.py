@@ -52,10 +52,6 @@ class GoalModel:
     model_id: str
     provenance: dict = field(default_factory=dict)
 
-    def design(self, vectors: np.ndarray, goals: list[str], embedding_scale: float) -> np.ndarray:
-        feats = np.stack([structural_features(g) for g in goals])
-        return _design(vectors, feats, self.feature_mean, self.feature_scale, embedding_scale)
-
     def probabilities(self, vectors: np.ndarray, goals: list[str]) -> dict[str, np.ndarray]:
         """Per criterion, the probability that each goal meets it."""
         feats = np.stack([structural_features(g) for g in goals])

@@ -75,6 +75,15 @@ def calibrate(path: Path, embedder: Embedder, save_to: Path = fitted.MODEL_FILE)
     labels = {name: np.array([bool(r[name]) for r in rows]) for name in TEXT_CRITERIA}
     model, cv = fitted.fit(goals, labels, embedder.encode(goals), embedder.model_id,
                            source=f"{Path(path).as_posix()} split=tune")
+    # The held-out figures go into the provenance, as support.json keeps its own; they fit nothing.
+    try:
+        held_out = evaluate_goals(path, "test", embedder, model)
+    except ValueError:  # a file without a test split
+        held_out = None
+    if held_out:
+        model.provenance["held_out"] = {"split": "test", "goals": held_out["goals"],
+                                        **{name: {k: f[k] for k in ("precision", "recall")}
+                                           for name, f in held_out["criteria"].items()}}
     return model, cv, fitted.save(model, save_to)
 
 
