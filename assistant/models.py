@@ -202,6 +202,7 @@ class Journey(BaseModel):
     name: str
     icon: str = ":material/chat:"  # a Material Symbols name, as Streamlit writes it
     questions: list[str] = Field(min_length=1)
+    page: Literal["goals"] | None = None  # a guided page the stage's card also opens (views/goals.py)
 
 
 class Taxonomy(BaseModel):

@@ -187,3 +187,36 @@ without apologising, and agree with your mentor what you will say if the answer 
 def new_section(new_body) -> str:
     """new_body's section (heading and text), to add to an existing document."""
     return new_body.split("\n\n", 1)[1]
+
+
+# The goal checker and plan builder cite the SMART guidance, the example goals, GROW and the agenda templates.
+GOAL_DOCS = [*FIXTURE_DOCS, "example-goals-by-area", "grow-model", "preparing-for-your-first-meeting",
+             "running-effective-sessions", "tracking-progress", "mentor-first-session-checklist"]
+
+
+@pytest.fixture(scope="session")
+def goal_template(tmp_path_factory, embedder, copy_knowledge) -> Path:
+    """A built index over GOAL_DOCS, copied by the goal tests (see `goal_settings`)."""
+    root = tmp_path_factory.mktemp("goal-template")
+    settings = Settings(knowledge_dir=copy_knowledge(root / "knowledge", GOAL_DOCS), index_dir=root / "index",
+                        data_dir=root / "data", _env_file=None)
+    build_index(settings, embedder)
+    return root
+
+
+@pytest.fixture
+def goal_settings(tmp_path, goal_template, monkeypatch) -> Settings:
+    """Settings (and MENTOR_* environment) over a private copy of the goal guidance and its built index."""
+    for name in ("knowledge", "index"):
+        shutil.copytree(goal_template / name, tmp_path / name)
+    for key, name in (("MENTOR_KNOWLEDGE_DIR", "knowledge"), ("MENTOR_INDEX_DIR", "index"), ("MENTOR_DATA_DIR", "data")):
+        monkeypatch.setenv(key, str(tmp_path / name))
+    return Settings(_env_file=None)
+
+
+@pytest.fixture(scope="session")
+def goal_bot(goal_template, embedder) -> Assistant:
+    """An Assistant over the goal template, read only: tests that change files use `goal_settings`."""
+    settings = Settings(knowledge_dir=goal_template / "knowledge", index_dir=goal_template / "index",
+                        data_dir=goal_template / "data", _env_file=None)
+    return Assistant(settings, embedder=embedder).load()

@@ -16,6 +16,7 @@ from assistant.chat import (WELCOME, AnswerStream, Exchange, conversation_markdo
                             escape_markdown, highlighted_markdown, history, keep_line_breaks, mode_caption,
                             new_session_id, without_images, privacy_note, question_preview, topic_label, topic_question, topic_shelves)
 from assistant.errors import MentorError
+from assistant.goals.flow import wants_goal_help
 from assistant.knowledge import safe_markdown
 from views.shared import get_assistant, get_knowledge, get_settings, get_storage, get_taxonomy
 
@@ -144,6 +145,8 @@ def show_exchange(ex: Exchange, latest: bool) -> None:
                      on_change=pick_topic, args=(ex.id,))
         else:
             show_sources(ex)
+            if latest and wants_goal_help(ex.question):
+                st.page_link("views/goals.py", label="Build and check your goals step by step", icon=":material/flag:")
             if latest and answer.suggestions:
                 st.caption("Keep going")
                 for i, suggestion in enumerate(answer.suggestions):
@@ -160,6 +163,8 @@ def show_welcome() -> None:
             st.markdown(f"**{journey.icon} {journey.name}**")
             for k, question in enumerate(journey.questions):
                 st.button(question, key=f"starter-{j}-{k}", on_click=ask_next, args=(question,), width="stretch")
+            if journey.page:
+                st.page_link(f"views/{journey.page}.py", label="Build my goals step by step", icon=":material/arrow_forward:")
 
 
 def show_sidebar() -> None:

@@ -235,6 +235,9 @@ def create_app(settings: Settings | None = None, *, embedder=None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(router)
+    from assistant.api.goals import router as goals  # imports this module's dependencies: after they exist
+
+    app.include_router(goals)
     return app
 
 
