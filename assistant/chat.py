@@ -222,6 +222,9 @@ def privacy_note(settings: Settings) -> str:
         "- a random session id, made when you opened this page and tied to nothing about you.\n\n"
         "When you rate an answer it also stores the rating, your optional comment (with personal data "
         "masked the same way), the question as above and the cited document ids.\n\n"
+        "A message that suggests you, or someone else, may be at risk or being harmed gets a reply pointing to "
+        "real help instead; for it only that fact is stored, never its text, and it is never sent to a "
+        "language model.\n\n"
         f"Nothing else is stored: no account, and not your IP address. Stored rows are deleted after {days} days. "
         "Programme staff see these rows to improve the guidance."
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.care import CareWatch
 from assistant.compose import choose_template, compose_answer, compose_template, wants_template
 from assistant.config import Settings
 from assistant.conversation import (InvalidHistory, Resolution, clean_text, content_tokens, normalise_history,
@@ -79,6 +80,7 @@ class Assistant:
                                                   make=lambda data: _Engine(data, settings.retrieval))
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.care = CareWatch(settings.knowledge_dir, self._embed, self.embedder.encode)  # assistant/care.py
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides) -> "Assistant":
@@ -92,6 +94,7 @@ class Assistant:
     def load(self) -> "Assistant":
         """Load the live index, (re)building it when missing, stale or damaged (unless auto_rebuild is off)."""
         self.live.load()
+        self.care.warm()
         return self
 
     def rebuild(self, progress=None) -> BuildReport:
@@ -105,7 +108,7 @@ class Assistant:
     @property
     def warnings(self) -> list[str]:
         """Problems the operator should know about (a kept index, broken documents)."""
-        return self.live.warnings
+        return self.live.warnings + self.care.warnings
 
     @property
     def last_build(self) -> BuildReport | None:
@@ -240,6 +243,10 @@ class Assistant:
         if problem:
             text = question if isinstance(question, str) else ""
             return Answer(status="invalid_input", text=problem, question=text[: self.settings.max_question_chars]), None
+        care = self.care.assess(question, history, started)  # before anything is searched or sent anywhere
+        if care.reply is not None:
+            return care.reply, None
+        history = care.history  # recent turns that asked for support are left out of what follows
         if not self.engine.speller.reads_as_english(clean_text(question)):
             return Answer(status="out_of_scope", text=NOT_ENGLISH_TEXT, question=question,
                           latency_ms=(time.perf_counter() - started) * 1000), None

@@ -135,6 +135,9 @@ def show_exchange(ex: Exchange, latest: bool) -> None:
         if answer.status == "invalid_input":
             st.warning(answer.text, icon=":material/front_hand:")
             return
+        if answer.status == "support":  # a care reply (assistant/care.py): help first, nothing else, not rated
+            st.info(answer.text, icon=":material/favorite:")
+            return
         st.markdown(keep_line_breaks(safe_markdown(answer.text)))  # a generated image is shown as a link
         if caption := mode_caption(answer):
             st.caption(escape_markdown(caption))
