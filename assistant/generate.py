@@ -161,8 +161,11 @@ def stream_text(settings: Settings, messages: list[dict], timing: dict) -> Gener
             except queue.Empty:
                 raise GenerationFailed("timeout", f"no complete answer within {settings.llm_timeout_s:g}s") from None
             if kind == "error":
+                from assistant.scrub import scrub
+
                 reason = "cut" if parts and _reason(value) == "unreachable" else _reason(value)
-                raise GenerationFailed(reason, f"{type(value).__name__}: {value}")
+                # An endpoint's error may echo the Authorization header: the key never goes further.
+                raise GenerationFailed(reason, scrub(f"{type(value).__name__}: {value}", settings))
             if kind == "done":
                 if value not in ("stop", "length", "eos"):
                     raise GenerationFailed("cut", f"stream ended without finishing (finish_reason={value!r})")

@@ -21,6 +21,7 @@ from assistant.index import IndexData, LiveIndex
 from assistant.models import Answer, BuildReport
 from assistant.retrieval import Hit, Retriever
 from assistant.roles import AskerRole, infer_role
+from assistant.scrub import install as install_scrubbing
 from assistant.scope import (NOT_ENGLISH_TEXT, ScopeModel, ScopeSignals, measure,
                              names_uncovered_subject, out_of_scope_text)
 from assistant.spelling import Speller
@@ -81,6 +82,7 @@ class Assistant:
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.care = CareWatch(settings.knowledge_dir, self._embed, self.embedder.encode)  # assistant/care.py
+        install_scrubbing(settings)  # no secret in any log line (assistant/scrub.py)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides) -> "Assistant":

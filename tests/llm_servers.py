@@ -24,7 +24,8 @@ class ScriptedLLM:
 
     Modes: "reply" streams `text` in small pieces and finishes; "slow" waits `delay` seconds first;
     "malformed" sends an event that is not JSON; "cut" sends half of `text`, then drops the
-    connection; "empty" finishes with no text; "plain" answers without streaming (a JSON body).
+    connection; "empty" finishes with no text; "plain" answers without streaming (a JSON body);
+    "echo-auth" refuses with 401 and quotes the Authorization header back in its error.
     """
 
     def __init__(self):
@@ -67,6 +68,15 @@ def _handler(script: ScriptedLLM):
             script.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization", "")})
             if script.mode == "slow":
                 time.sleep(script.delay)
+            if script.mode == "echo-auth":  # a careless endpoint that quotes the header back in its error
+                payload = json.dumps({"error": {"message": f"invalid credentials: {self.headers.get('Authorization')}",
+                                                "type": "invalid_request_error"}})
+                self.send_response(401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload.encode())
+                return
             if script.mode == "plain":
                 payload = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "scripted",
                                       "choices": [{"index": 0, "finish_reason": "stop",

@@ -148,19 +148,31 @@ def eval_care(file, split, calibrate, gold, quiet):
 @main.command(name="eval-redaction")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--quiet", is_flag=True, help="Print only the figures, not each miss.")
-def eval_redaction(file, quiet):
-    """Redaction recall per category and overall, over-redaction of ordinary questions, and timings.
+@click.option("--split", default="all", show_default=True, help="tune, test or all (lines without a split are in every one).")
+@click.option("--min-recall", default=0.95, show_default=True, help="Exit 1 when span recall is below this.")
+@click.option("--max-over", default=0.03, show_default=True, help="Exit 1 when over-redaction is above this.")
+def eval_redaction(file, quiet, split, min_recall, max_over):
+    """Redaction recall per category and overall, over-redaction of ordinary questions, questions withheld,
+    and timings. Exits 1 below the thresholds.
 
     \b
-    Example:
+    Examples:
       mentor eval-redaction evaluation/redaction.jsonl
+      mentor eval-redaction evaluation/redaction-fresh.jsonl --split test
     """
     from assistant.quality.redaction import evaluate_redaction
 
-    report = evaluate_redaction(file)
+    try:
+        report = evaluate_redaction(file, split=split)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo("\n".join(report.lines()))
     if report.misses and not quiet:
         click.echo("\n" + "\n".join(report.misses))
+    if report.recall < min_recall or report.over_redaction > max_over:
+        click.echo(f"\nBelow threshold: recall {report.recall:.3f} (needs >= {min_recall}), over-redaction "
+                   f"{report.over_redaction:.3f} (needs <= {max_over}).", err=True)
+        raise SystemExit(EXIT_ERROR)
 
 
 @main.command()
