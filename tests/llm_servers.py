@@ -32,6 +32,7 @@ class ScriptedLLM:
         self.mode = "reply"
         self.text = ""
         self.delay = 0.0
+        self.piece_delay = 0.0  # seconds between streamed pieces, so a page can be watched mid-stream
         self.requests: list[dict] = []
         self.server: ThreadingHTTPServer | None = None
 
@@ -65,7 +66,8 @@ def _handler(script: ScriptedLLM):
 
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-            script.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization", "")})
+            script.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization", ""),
+                                    "at": time.perf_counter()})
             if script.mode == "slow":
                 time.sleep(script.delay)
             if script.mode == "echo-auth":  # a careless endpoint that quotes the header back in its error
@@ -108,6 +110,7 @@ def _handler(script: ScriptedLLM):
                     if script.mode != "empty":
                         for piece in _pieces(script.text):
                             self._write(_chunk(piece))
+                            time.sleep(script.piece_delay)
                     self._write(_chunk(None, "stop"))
                     self._write(b"data: [DONE]\n\n")
                 self.wfile.write(b"0\r\n\r\n")
