@@ -133,3 +133,27 @@ def test_a_missing_care_file_is_a_warning_not_silence(tmp_path, copy_knowledge):
 def test_parse_care_rejects_a_file_that_is_not_a_mapping():
     with pytest.raises(KnowledgeError, match="not a mapping"):
         parse_care("- a\n- b\n")
+
+
+def test_eval_care_prints_the_figures_and_refuses_to_fit_on_test(tmp_path, monkeypatch, knowledge_source, repo_root):
+    import json
+
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    monkeypatch.setenv("MENTOR_KNOWLEDGE_DIR", str(knowledge_source))
+    corpus = tmp_path / "care.jsonl"
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in [
+        {"text": "I want to kill myself", "label": "crisis", "split": "test"},
+        {"text": "my mentor keeps touching me and I've asked him to stop", "label": "safeguarding", "split": "test"},
+        {"text": "how do I find a mentor in my field", "label": "everyday", "split": "test"},
+    ]), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["eval-care", str(corpus), "--split", "test", "--gold", str(tmp_path / "none")])
+    assert "recall, crisis + safeguarding given support: 1.000" in result.output, result.output
+    assert "everyday messages given support: 0/1 = 0.000" in result.output and result.exit_code == 0
+    before = (repo_root / "assistant" / "care.json").stat().st_mtime_ns
+    refused = runner.invoke(main, ["eval-care", str(corpus), "--split", "test", "--calibrate"])
+    assert refused.exit_code == 1 and "fits on the tune split only" in refused.output
+    assert (repo_root / "assistant" / "care.json").stat().st_mtime_ns == before  # nothing was saved
