@@ -198,8 +198,10 @@ def privacy_note(settings: Settings) -> str:
         "redacted": "your question, with personal data replaced by a placeholder before it is saved: names "
                     "[name], emails [email], phone numbers [phone], card numbers [card], bank accounts [iban], "
                     "street addresses [address], postcodes [postcode], IP addresses [ip], social handles [handle], "
-                    "ID numbers [id-number] and web addresses [url]. This catches most personal data but not all "
-                    "(a name typed in lowercase, for example), so please leave out details you don't want kept",
+                    "ID numbers [id-number], dates of birth [dob] and web addresses [url]; a question naming a person "
+                    "together with a health condition is not kept at all. This catches most personal data but not "
+                    "all (on questions written by someone who had not seen its rules, about three spans in four), "
+                    "so please leave out details you don't want kept",
         "full": "your question, exactly as you typed it",
         "off": "no question text at all",
     }[settings.question_logging]
@@ -222,6 +224,9 @@ def privacy_note(settings: Settings) -> str:
         "- a random session id, made when you opened this page and tied to nothing about you.\n\n"
         "When you rate an answer it also stores the rating, your optional comment (with personal data "
         "masked the same way), the question as above and the cited document ids.\n\n"
+        "A message that suggests you, or someone else, may be at risk or being harmed gets a reply pointing to "
+        "real help instead; for it only that fact is stored, never its text, and it is never sent to a "
+        "language model.\n\n"
         f"Nothing else is stored: no account, and not your IP address. Stored rows are deleted after {days} days. "
         "Programme staff see these rows to improve the guidance."
     )

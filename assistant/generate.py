@@ -30,6 +30,7 @@ SECRETS_FILE = Path(".streamlit/secrets.toml")
 SECRETS_KEY = "llm_api_key"
 CHARS_PER_TOKEN = 6  # generous: English runs at about 4 characters per token
 HISTORY_TURNS = 4  # earlier turns shown to the model
+SETUP_ALLOWANCE_S = 30.0  # most time importing and building the client may take before the request is sent
 HISTORY_CHARS = 600  # of each earlier turn
 _DELIMITERS = re.compile(r"</?\s*(?:guidance|unit|conversation|turn|question)\b[^>]*>", re.I)
 
@@ -112,6 +113,7 @@ def _pump(settings: Settings, messages: list[dict], out: queue.Queue, stop: thre
 
         client = OpenAI(base_url=settings.llm_url, api_key=api_key(settings), max_retries=0,
                         timeout=settings.llm_timeout_s)
+        out.put(("sending", None))  # the deadline starts here, not while the client library imports
         stream = client.chat.completions.create(model=settings.llm_model, messages=messages, stream=True,
                                                 max_tokens=settings.llm_max_tokens, temperature=0.2)
         finished = ""
@@ -146,8 +148,10 @@ def stream_text(settings: Settings, messages: list[dict], timing: dict) -> Gener
     the whole answer), replies with something unreadable, stops without finishing, or runs past
     MENTOR_LLM_MAX_TOKENS. `timing["first_token_s"]` is set when the first text arrives.
     """
+    # MENTOR_LLM_TIMEOUT_S counts from the request to the endpoint: importing and setting up the client
+    # (a second or two on a cold process) gets its own, separate allowance.
     started = time.perf_counter()
-    deadline = started + settings.llm_timeout_s
+    deadline = started + max(SETUP_ALLOWANCE_S, settings.llm_timeout_s)
     limit = settings.llm_max_tokens * CHARS_PER_TOKEN
     out: queue.Queue = queue.Queue()
     stop = threading.Event()
@@ -160,9 +164,16 @@ def stream_text(settings: Settings, messages: list[dict], timing: dict) -> Gener
                 kind, value = out.get(timeout=max(0.0, deadline - time.perf_counter()))
             except queue.Empty:
                 raise GenerationFailed("timeout", f"no complete answer within {settings.llm_timeout_s:g}s") from None
+            if kind == "sending":
+                started = time.perf_counter()
+                deadline = started + settings.llm_timeout_s
+                continue
             if kind == "error":
+                from assistant.scrub import scrub
+
                 reason = "cut" if parts and _reason(value) == "unreachable" else _reason(value)
-                raise GenerationFailed(reason, f"{type(value).__name__}: {value}")
+                # An endpoint's error may echo the Authorization header: the key never goes further.
+                raise GenerationFailed(reason, scrub(f"{type(value).__name__}: {value}", settings))
             if kind == "done":
                 if value not in ("stop", "length", "eos"):
                     raise GenerationFailed("cut", f"stream ended without finishing (finish_reason={value!r})")

@@ -436,7 +436,27 @@ def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
         kb.documents.append(doc)
     if not kb.documents and not kb.problems:
         kb.problems.append(Problem(file=str(knowledge_dir), field="folder", message="has no .md documents; add one"))
+    _check_care(knowledge_dir, kb)
     return kb
+
+
+def _check_care(knowledge_dir: Path, kb: KnowledgeBase) -> None:
+    """knowledge/care.yaml (assistant/care.py): its problems, and a warning when it is missing or the
+    fitted model no longer matches its exemplars."""
+    from assistant.care import CARE_FILE, load_care, model_warning
+
+    file = f"knowledge/{CARE_FILE}"
+    try:
+        care = load_care(knowledge_dir, documents=[d.id for d in kb.documents])
+    except KnowledgeError as exc:
+        kb.problems.extend(exc.problems)
+        return
+    if care is None:
+        kb.warnings.append(Problem(file=file, field="file", message=(
+            "is missing, so messages suggesting crisis, distress or harassment get ordinary answers; "
+            "restore it from git")))
+    elif (warning := model_warning(care)) is not None:
+        kb.warnings.append(Problem(file=file, field="exemplars", message=warning))
 
 
 def knowledge_fingerprint(knowledge_dir: Path) -> tuple[str, dict[str, str]]:

@@ -13,7 +13,9 @@ RetrievalMode = Literal["hybrid", "dense", "bm25"]
 RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
 AskerRole = Literal["mentee", "mentor", "program-staff", "unknown"]
 Role = Literal["user", "assistant"]
-Status = Literal["answered", "out_of_scope", "invalid_input"]
+# support: a caring reply pointing to real help, for a message suggesting crisis, distress or harassment
+# (assistant/care.py); never searched or generated, and only the status is stored
+Status = Literal["answered", "out_of_scope", "invalid_input", "support"]
 AnswerMode = Literal["extractive", "generated", "fallback"]
 
 
@@ -175,6 +177,7 @@ class Answer(BaseModel):
     removed_sentences: int = 0  # generated sentences removed by the citation check
     note: str = ""  # why a fallback happened or what was removed, shown under the answer
     first_token_ms: float = 0.0  # generated answers: time until the endpoint's first text
+    care: str = ""  # the care reply given (crisis, distress, safeguarding, employment), if one was
 
     @property
     def doc_ids(self) -> list[str]:

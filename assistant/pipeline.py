@@ -10,6 +10,7 @@ from collections.abc import Generator, Iterable, Iterator
 import numpy as np
 
 from assistant.answer import Engine, Query, Retrieval, compose, retrieve, understand
+from assistant.care import CareWatch
 from assistant.config import Settings
 from assistant.conversation import InvalidHistory, clean_text, normalise_history, question_problem, valid_text
 from assistant.embedding import Embedder
@@ -17,6 +18,7 @@ from assistant.generate import generate_answer
 from assistant.index import IndexData, LiveIndex, LocalBuilder
 from assistant.models import Answer, BuildReport
 from assistant.scope import NOT_ENGLISH_TEXT, ScopeModel, out_of_scope_text
+from assistant.scrub import install as install_scrubbing
 from assistant.suggestions import related_sections, suggest_followups
 
 
@@ -48,6 +50,8 @@ class Assistant:
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.query_cache_size = 512  # recent query vectors kept (a follow-up reuses its history's)
         self._cache_lock = threading.Lock()
+        self.care = CareWatch(settings.knowledge_dir, self._embed, self.embedder.encode)  # assistant/care.py
+        install_scrubbing(settings)  # no secret in any log line (assistant/scrub.py)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides) -> "Assistant":
@@ -61,6 +65,7 @@ class Assistant:
     def load(self) -> "Assistant":
         """Load the live index, (re)building it when missing, stale or damaged (unless auto_rebuild is off)."""
         self.live.load()
+        self.care.warm()
         return self
 
     def rebuild(self, progress=None) -> BuildReport:
@@ -74,7 +79,7 @@ class Assistant:
     @property
     def warnings(self) -> list[str]:
         """Problems the operator should know about (a kept index, broken documents)."""
-        return self.live.warnings
+        return self.live.warnings + self.care.warnings
 
     @property
     def last_build(self) -> BuildReport | None:
@@ -165,6 +170,10 @@ class Assistant:
         if problem:
             text = question if isinstance(question, str) else ""
             return Answer(status="invalid_input", text=problem, question=text[: self.settings.max_question_chars]), None
+        care = self.care.assess(question, history, started)  # before anything is searched or sent anywhere
+        if care.reply is not None:
+            return care.reply, None
+        history = care.history  # recent turns that asked for support are left out of what follows
         if not self.engine.speller.reads_as_english(clean_text(question)):
             return Answer(status="out_of_scope", text=NOT_ENGLISH_TEXT, question=question,
                           latency_ms=(time.perf_counter() - started) * 1000), None

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 import threading
+
+import regex
 import unicodedata
 from importlib import metadata
 from pathlib import Path
@@ -79,11 +81,14 @@ PLACEHOLDERS = {
     "SSN_LIKE": "id-number",
     "US_ITIN": "id-number",
     "URL": "url",
+    "EMPLOYEE_ID": "id-number",
+    "POSTCODE_ABROAD": "postcode",
+    "DATE_OF_BIRTH": "dob",
 }
 # When two findings overlap, the more specific wins: an email's domain is not a URL, a card is
 # not a phone number, a handle inside an email is the email.
-_PRIORITY = ["CREDIT_CARD", "IBAN_CODE", "EMAIL_ADDRESS", "UK_NINO", "UK_NHS", "US_SSN", "US_ITIN",
-             "SSN_LIKE", "IP_ADDRESS", "URL", "STREET_ADDRESS", "UK_POSTCODE", "US_ZIP", "PHONE_NUMBER",
+_PRIORITY = ["CREDIT_CARD", "IBAN_CODE", "EMAIL_ADDRESS", "DATE_OF_BIRTH", "UK_NINO", "UK_NHS", "US_SSN", "US_ITIN",
+             "SSN_LIKE", "EMPLOYEE_ID", "IP_ADDRESS", "URL", "STREET_ADDRESS", "UK_POSTCODE", "US_ZIP", "POSTCODE_ABROAD", "PHONE_NUMBER",
              "SOCIAL_HANDLE", "PERSON"]
 _RANK = {entity: rank for rank, entity in enumerate(_PRIORITY)}
 
@@ -93,14 +98,29 @@ ALLOW = {
     "mentor", "mentee", "mentors", "mentees", "mentoring", "sponsor", "coach", "manager", "boss", "vp",
     "ceo", "cto", "cfo", "coo", "hr", "smart", "grow", "star", "okr", "okrs", "kpi", "kpis", "idp",
     "erg", "ergs", "linkedin", "slack", "teams", "zoom",
+    # job titles and tools read as people when capitalised ("a Principal", "Java 21", "Ask Me Anything")
+    "principal", "staff", "java", "python", "anything",
 }
 
 _RELATION = (r"(?i:my|our|his|her|their|the|new|former|old)\s+(?i:manager|boss|mentor|mentee|colleague|"
              r"co-?worker|teammate|team\s+lead|supervisor|director|lead|friend|sponsor|coach|report|peer|"
              r"skip-level|line\s+manager|VP|CEO|CTO|CFO|recruiter|buddy|partner|intern|assistant)")
-_NAME = r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*"
+_NAME = r"\p{Lu}\p{Ll}+(?:['-]\p{Lu}?\p{Ll}+)*"  # any script with letter case: Łukasz, Ó Briain's parts
+_ANY_NAME = r"\p{L}+(?:['-]\p{L}+)*"  # a name in any case, for where a title says a name follows
+_HONORIFIC = (r"(?:[Mm]rs?|[Mm]s|[Mm]x|[Dd]r|[Pp]rof|[Ss]ra?|[Ss]rta|[Hh]err|[Ff]rau|[Mm]me|[Mm]lle|[Dd]ame|"
+              r"[Ss]ignora?)\.?")  # not all capitals: "diagnosed with MS. He" names no one
 _STREET = (r"(?i:street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|boulevard|blvd|court|ct|place|pl|"
            r"terrace|crescent|square|sq|gardens|grove|row|walk|parade|highway|hwy|mews)")
+# Where the street word comes first (rue de Rivoli 12, Rua das Flores 45, Via Roma 3, Calle Mayor 5).
+_STREET_FIRST = (r"(?:(?i:rue|rua|calle|carrer|avenida|ulica|strada|chemin|jalan)|Via|Viale|Av\.|Avda\.|Ul\.|Bd\.|"
+                 r"Boulevard|Jl\.)")
+# German-style compounds: Lindenstraße 8, Hauptstrasse 12, Kirchweg 3, Marktplatz 1.
+_PARTICLE = r"(?:de|da|das|do|dos|du|des|del|della|di|la|le|los|las|van|von|der)"
+_MONTH = (r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+         rf"\d{{1,2}}(?i:st|nd|rd|th)?(?:\s+(?i:of))?\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}}(?i:st|nd|rd|th)?,?\s+\d{{4}})")
+_STREET_END = r"\p{Lu}\p{Ll}+(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|gracht|laan|vej|gatan|gata)"
 
 
 def _recognizers(nlp_engine):
@@ -172,6 +192,31 @@ def _our_recognizers():
                     r"(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?", 0.8),
             Pattern("flat", r"\b(?i:flat|apartment|apt|unit|suite)\.?\s+\d+[A-Za-z]?,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*"
                     r"(?:,\s*[A-Z][a-z]+)?", 0.7),
+            # abroad: Plot 12 Adeola Crescent, Wuse II; 42 rue du Faubourg Saint-Honoré; Rua das Flores 45, apto 3;
+            # Lindenstraße 8
+            Pattern("plot", rf"\b(?i:plot|no\.?)\s+\d{{1,5}}[A-Za-z]?,?\s+(?:{_NAME}\s+){{1,3}}{_STREET}\b\.?"
+                    r"(?:,\s*\p{Lu}\p{L}*(?:\s+\p{Lu}\p{L}*)?)?", 0.8),
+            Pattern("number first", rf"\b\d{{1,5}}[A-Za-z]?,?\s+{_STREET_FIRST}\s+(?:{_PARTICLE}\s+)*\p{{Lu}}[\p{{L}}'-]*"
+                    rf"(?:\s+(?:{_PARTICLE}\s+)*\p{{Lu}}[\p{{L}}'-]*){{0,3}}", 0.8),
+            Pattern("street first", rf"\b{_STREET_FIRST}\s+(?:{_PARTICLE}\s+)*\p{{Lu}}[\p{{L}}'-]*"
+                    rf"(?:\s+(?:{_PARTICLE}\s+)*\p{{Lu}}[\p{{L}}'-]*){{0,3}}\s+\d{{1,5}}[A-Za-z]?\b"
+                    r"(?:,?\s+(?i:apto|apt|apartment|flat|piso|wohnung|unit|suite|bloco|andar)\.?\s*\w+)?", 0.8),
+            Pattern("compound", rf"\b{_STREET_END}\s+\d{{1,5}}[A-Za-z]?\b", 0.8),
+        ]),
+        PatternRecognizer("POSTCODE_ABROAD", name="PostcodeAbroadRecognizer", global_regex_flags=exact, patterns=[
+            Pattern("before a town", r"(?<=,\s*)\d{4,5}(?=\s+\p{Lu}\p{Ll}+)", 0.6),  # ..., 80331 München
+            Pattern("after a town", r"(?<=\b\p{Lu}\p{Ll}+,?\s)\d{6}\b(?![-/.]\d)", 0.6),  # Lagos 101233, Mumbai 400001
+            Pattern("brazil", r"\b\d{5}-\d{3}\b", 0.6),  # 22240-003
+        ]),
+        PatternRecognizer("EMPLOYEE_ID", name="EmployeeIdRecognizer", global_regex_flags=exact, patterns=[
+            Pattern("prefixed", r"\b\p{Lu}{1,4}-\d{3,}\b", 0.7),  # EMP-48213, E-20931
+            Pattern("after its name", r"(?<=\b(?i:staff|employee|emp|badge|payroll|personnel|passport|aadhaar|aadhar|"
+                    r"pan\s+card|licen[cs]e|membership|member|student|worker|id)\s+(?i:no\.?|number|num\.?|id|#|nr\.?)?"
+                    r"\s*(?i:is\s+)?:?\s*)[A-Z]{0,3}\d[\d -]{2,}\d\b", 0.7),  # staff no. 0044921, Badge 77120
+        ]),
+        PatternRecognizer("DATE_OF_BIRTH", name="DateOfBirthRecognizer", global_regex_flags=exact, patterns=[
+            Pattern("after born", rf"(?<=\b(?i:born|dob|d\.o\.b\.?|date\s+of\s+birth|birthday|birth\s+date)\s*"
+                    rf"(?:(?i:is|was|on|the)\s+|[:-]\s*)*){_DATE}", 0.9),
         ]),
         PatternRecognizer("US_ZIP", name="UsZipRecognizer", global_regex_flags=exact, patterns=[
             # a ZIP only where it reads as one: after a state code or the word zip
@@ -182,9 +227,12 @@ def _our_recognizers():
             # my manager Sam Reid / my mentee, Ana Lima / named Tom / my name is Li Wei
             Pattern("relation", rf"(?<=\b{_RELATION},?\s+){_NAME}(?:\s+{_NAME}){{0,2}}\b", 0.7),
             Pattern("named", rf"(?<=\b(?i:named|called|name\s+is|name's)\s+){_NAME}(?:\s+{_NAME}){{0,2}}\b", 0.7),
+            # a title says a name follows, in any case: mr fitzgerald, Sra. Dolores Ibáñez, Dr. Emeka Nwosu
+            Pattern("title", rf"(?<![\w.])(?:{_HONORIFIC})\s+{_ANY_NAME}(?:\s+{_NAME}){{0,2}}\b", 0.7),
             # a first and last name after a verb of contact: "meeting with Elena Petrova", "Contact Sofia Rossi"
             Pattern("contact", rf"(?<=\b(?i:with|contact|ask|asked|thank|thanked|invite|invited|email|emailed|"
-                    rf"call|called|text|texted|tell|told|meet|met|cc|introduce|introduced\s+me\s+to)\s+)"
+                    rf"call|called|text|texted|tell|told|meet|met|cc|introduce|introduced\s+me\s+to|feedback\s+to|"
+                    rf"letter\s+for|note\s+to)\s+)"
                     rf"{_NAME}\s+{_NAME}\b", 0.6),
             # a first and last name opening a sentence, then where they work: "Ama Mensah from marketing"
             Pattern("from", rf"(?:^|(?<=[.!?]\s+)){_NAME}\s+{_NAME}(?=\s+from\s+[a-z])", 0.6),
@@ -250,6 +298,11 @@ class Redactor:
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """Personal-data spans in `text`, as (start, end, placeholder type), in order, not overlapping."""
+        return self.examine(text)[0]
+
+    def examine(self, text: str) -> tuple[list[tuple[int, int, str]], bool]:
+        """The personal-data spans of `text`, and whether to withhold it: it names a person (or holds a
+        word that may be a name) together with a health condition, so a miss would store both."""
         folded, origin = _fold(text)
         results = self.analyzer.analyze(folded, language="en", entities=list(PLACEHOLDERS))
         findings = []
@@ -258,21 +311,94 @@ class Redactor:
             if start >= end or not _plausible(folded, start, end, r.entity_type):
                 continue
             findings.append((start, end, r.entity_type, r.score))
+        # Names typed in lower case or capitals: read again with rare words written as names, and keep
+        # the names found over those words ("tell rajesh kumar" -> "tell Rajesh Kumar").
+        cased, rewritten = _cased(folded)
+        if rewritten:
+            for r in self.analyzer.analyze(cased, language="en", entities=["PERSON"]):
+                start, end = _trim(cased, r.start, r.end, r.entity_type)
+                if (start < end and _plausible(cased, start, end, r.entity_type)
+                        and any(s < end and start < e for s, e in rewritten) and _placed_as_name(cased, start, end)):
+                    findings.append((start, end, r.entity_type, r.score))
         # A pattern finding is exact; a name the model sees over it ("Leeds LS6 2AB") is a misreading.
         exact = [f for f in findings if f[2] != "PERSON"]
         findings = exact + [f for f in findings if f[2] == "PERSON"
                             and not any(f[0] < e and s < f[1] for s, e, *_ in exact)]
-        return [(origin[s], origin[e - 1] + 1, kind) for s, e, kind in _resolve(findings)]
+        spans = [(origin[s], origin[e - 1] + 1, kind) for s, e, kind in _resolve(findings)]
+        withheld = bool(_HEALTH.search(folded)) and (any(k == "name" for *_, k in spans) or _maybe_a_name(folded))
+        return spans, withheld
 
-    def redact(self, text: str) -> str:
+    def redact(self, text: str, spans: list[tuple[int, int, str]] | None = None) -> str:
         from presidio_anonymizer import OperatorConfig, RecognizerResult
 
-        spans = self.find(text)
+        spans = self.find(text) if spans is None else spans
         if not spans:
             return text
         results = [RecognizerResult(entity_type=kind, start=start, end=end, score=1.0) for start, end, kind in spans]
         operators = {kind: OperatorConfig("replace", {"new_value": f"[{kind}]"}) for kind in {k for *_, k in spans}}
         return self._anonymizer.anonymize(text=text, analyzer_results=results, operators=operators).text
+
+
+# Health conditions and their treatment: next to a person's name, the question is withheld from storage.
+_HEALTH = regex.compile(
+    r"\b(?:cancer|chemo(?:therapy)?|tumou?r|leukaemia|leukemia|bipolar|dementia|alzheimer'?s?|parkinson'?s?|"
+    r"depression|depressed|anxiety|panic attacks?|antidepressants?|medication|diabetes|diabetic|(?-i:MS|HIV|AIDS|"
+    r"PTSD|ADHD|OCD)|multiple sclerosis|autism|autistic|dyslexi[ac]|dyspraxia|endometriosis|long covid|covid|migraines?|epilepsy|"
+    r"epileptic|seizures?|stroke|heart attack|heart condition|pregnan(?:t|cy)|miscarriage|schizophreni[ac]|"
+    r"eating disorder|anorexi[ac]|bulimi[ac]|addiction|alcoholi(?:sm|c)|rehab|mental health|chronic (?:pain|illness|"
+    r"fatigue)|fibromyalgia|arthritis|asthma|crohn'?s|lupus|broken (?:leg|arm|wrist|ankle)|surgery|diagnos(?:ed|is)|"
+    r"illness|terminal(?:ly ill)?|hospitali[sz]ed|in hospital|disabilit(?:y|ies)|disabled|therapy|sick leave|off sick)\b",
+    regex.IGNORECASE)
+_WORD = regex.compile(r"\p{L}+")
+COMMON_WORD_FREQUENCY = 1000  # in pyspellchecker's English list: at least this, a word and not a name
+
+
+def _cased(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with each rare word typed in lower case or capitals written as a name (same length), and
+    where those words are. Common words, and this domain's words, stay as they are."""
+    from assistant.spelling import _english
+
+    frequency = _english().word_frequency
+    out, rewritten = list(text), []
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if len(word) < 3 or not (word.islower() or word.isupper()) or word.lower() in ALLOW:
+            continue
+        if text[m.end():m.end() + 2].lower() == "'t":  # doesn't, won't: not a name
+            continue
+        if frequency[word.lower()] >= COMMON_WORD_FREQUENCY:
+            continue
+        named = word[0].upper() + word[1:].lower()
+        if len(named) == len(word):
+            out[m.start():m.end()] = named
+            rewritten.append((m.start(), m.end()))
+    return "".join(out), rewritten
+
+
+def _maybe_a_name(text: str) -> bool:
+    """Whether `text` holds a word, in any case, that is neither common English nor this domain's, nor a
+    health condition: a name the recognisers may have missed ("Priyanka", "jakub")."""
+    from assistant.spelling import _english
+
+    frequency = _english().word_frequency
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if (len(word) >= 3 and word.lower() not in ALLOW and frequency[word.lower()] < COMMON_WORD_FREQUENCY
+                and text[m.end():m.end() + 2].lower() != "'t" and not _HEALTH.fullmatch(word)):
+            return True
+    return False
+
+
+_AFTER_RELATION = regex.compile(rf"\b{_RELATION},?\s+$")
+_OWNED = regex.compile(r"^(?:'s\b|\s*\()")
+
+
+def _placed_as_name(text: str, start: int, end: int) -> bool:
+    """A name the model found only once rare words were capitalised is kept when it reads as one: a
+    first and last name, or one name after "my mentee" or before "'s" or "(". A single rare word alone
+    ("Cohort", "Mentored") is more often an ordinary word."""
+    return (len(text[start:end].split()) >= 2 or bool(_AFTER_RELATION.search(text[:start]))
+            or bool(_OWNED.match(text[end:])))
 
 
 def _fold(text: str) -> tuple[str, list[int]]:
@@ -363,4 +489,16 @@ def apply_policy(text: str | None, policy: str) -> str | None:
         return text
     if policy != "redacted":
         raise ValueError(f"question_logging must be redacted, full or off, got {policy!r}")
-    return redact(text)
+    return redact_for_storage(text)
+
+
+WITHHELD = "[withheld: it named a person together with a health condition]"
+
+
+def redact_for_storage(text: str) -> str:
+    """`redact`, except that a text naming a person (or holding a word that may be a name) together with a
+    health condition is not stored at all: WITHHELD stands in for it."""
+    if not text or not text.strip():
+        return text
+    spans, withheld = _REDACTOR.examine(text)
+    return WITHHELD if withheld else _REDACTOR.redact(text, spans)

@@ -24,13 +24,15 @@ class ScriptedLLM:
 
     Modes: "reply" streams `text` in small pieces and finishes; "slow" waits `delay` seconds first;
     "malformed" sends an event that is not JSON; "cut" sends half of `text`, then drops the
-    connection; "empty" finishes with no text; "plain" answers without streaming (a JSON body).
+    connection; "empty" finishes with no text; "plain" answers without streaming (a JSON body);
+    "echo-auth" refuses with 401 and quotes the Authorization header back in its error.
     """
 
     def __init__(self):
         self.mode = "reply"
         self.text = ""
         self.delay = 0.0
+        self.piece_delay = 0.0  # seconds between streamed pieces, so a page can be watched mid-stream
         self.requests: list[dict] = []
         self.server: ThreadingHTTPServer | None = None
 
@@ -64,9 +66,19 @@ def _handler(script: ScriptedLLM):
 
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-            script.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization", "")})
+            script.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization", ""),
+                                    "at": time.perf_counter()})
             if script.mode == "slow":
                 time.sleep(script.delay)
+            if script.mode == "echo-auth":  # a careless endpoint that quotes the header back in its error
+                payload = json.dumps({"error": {"message": f"invalid credentials: {self.headers.get('Authorization')}",
+                                                "type": "invalid_request_error"}})
+                self.send_response(401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload.encode())
+                return
             if script.mode == "plain":
                 payload = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "scripted",
                                       "choices": [{"index": 0, "finish_reason": "stop",
@@ -98,6 +110,7 @@ def _handler(script: ScriptedLLM):
                     if script.mode != "empty":
                         for piece in _pieces(script.text):
                             self._write(_chunk(piece))
+                            time.sleep(script.piece_delay)
                     self._write(_chunk(None, "stop"))
                     self._write(b"data: [DONE]\n\n")
                 self.wfile.write(b"0\r\n\r\n")

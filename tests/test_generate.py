@@ -128,9 +128,9 @@ def test_slow_endpoint_falls_back_within_the_timeout(settings, embedder, scripte
     bot = generating(settings, embedder, scripted_llm.url, llm_timeout_s=1.0)
     scripted_llm.mode, scripted_llm.delay = "slow", 4.0
     scripted_llm.text = " ".join(supported_sentences(bot)[:3])
-    started = time.perf_counter()
     answer = bot.ask(QUESTION)
-    assert time.perf_counter() - started < 2.5
+    # MENTOR_LLM_TIMEOUT_S counts from the request to the endpoint: the answer comes soon after it runs out.
+    assert time.perf_counter() - scripted_llm.requests[0]["at"] < 1.0 + 1.0
     assert answer.mode == "fallback" and "in time" in answer.note
 
 

@@ -117,3 +117,58 @@ def test_another_version_of_the_spacy_model_is_refused(monkeypatch):
     monkeypatch.setattr(redact_module.metadata, "distribution", lambda name: Dist)
     with pytest.raises(ModelIntegrityError, match=r"version 3\.7\.1, but its hashes are pinned for 3\.8\.0"):
         Redactor.model_dir()
+
+
+@pytest.mark.parametrize("text, expected", [
+    # names in any case and script (not from the corpora)
+    ("how do I thank my mentor wojciech brzęczyszczykiewicz", "how do I thank my mentor [name]"),
+    ("my skip-level KAVYA RAGHUNATHAN wants a weekly update", "my skip-level [name] wants a weekly update"),
+    ("Can you help me prepare for a coffee with Prof. Ilse Vandermeulen?", "Can you help me prepare for a coffee with [name]?"),
+    # addresses and postcodes abroad
+    ("Post the card to Hauptstraße 12, 10115 Berlin please", "Post the card to [address], [postcode] Berlin please"),
+    ("We meet at 7 rue de la Paix, near the office", "We meet at [address], near the office"),
+    ("The office is Rua Augusta 120, 01305-000 Sao Paulo", "The office is [address], [postcode] Sao Paulo"),
+    # employee ids and dates of birth
+    ("HR lost my staff no. 5532107 again", "HR lost my staff no. [id-number] again"),
+    ("my employee id is EMP-20417, who do I ask?", "my employee id is [id-number], who do I ask?"),
+    ("I was born 02/03/1991, am I too old to switch careers?", "I was born [dob], am I too old to switch careers?"),
+    ("date of birth: 12 October 1985 - why does the form need it?", "date of birth: [dob] - why does the form need it?"),
+])
+def test_other_peoples_data_abroad_and_in_any_case_is_masked(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "I've never mentored anyone, where do I start?",
+    "How do I close a mentoring programme cohort well?",
+    "My manager doesn't support my mentoring time, how do I handle it?",
+    "Our Lisbon and Madrid teams plan differently, how do I bridge that?",
+    "I met my mentor on 3 March 2025 and we agreed three goals",
+])
+def test_ordinary_words_dates_and_cities_stay(text):
+    assert redact(text) == text
+
+
+def test_a_person_named_with_a_health_condition_is_withheld_not_guessed():
+    from assistant.redact import WITHHELD
+
+    assert apply_policy("marek has epilepsy, how do I plan the offsite with him?", "redacted") == WITHHELD
+    assert apply_policy("Oluwaseun is back after chemotherapy, how do I welcome her?", "redacted") == WITHHELD
+    # no person named: the question is kept (redacted as usual)
+    kept = "I have asthma, how do I ask my mentor to meet somewhere quieter?"
+    assert apply_policy(kept, "redacted") == kept
+    assert apply_policy("My mentee Anna Kowalska missed two sessions", "redacted") == "My mentee [name] missed two sessions"
+
+
+def test_eval_redaction_exits_1_below_its_thresholds(tmp_path):
+    corpus = tmp_path / "r.jsonl"
+    # a "span" no redactor would mask (an ordinary phrase) makes the test split miss its threshold
+    corpus.write_text('{"text": "Tell them about the blue one", "spans": [{"text": "blue one", "type": "name"}], "split": "test"}\n'
+                      '{"text": "Call me on 07700 900123", "spans": [{"text": "07700 900123", "type": "phone"}], "split": "tune"}\n',
+                      encoding="utf-8")
+    tune = CliRunner().invoke(main, ["eval-redaction", str(corpus), "--split", "tune"])
+    assert tune.exit_code == 0, tune.output
+    test = CliRunner().invoke(main, ["eval-redaction", str(corpus), "--split", "test"])
+    assert test.exit_code == 1 and "Below threshold: recall 0.000 (needs >= 0.95)" in test.output, test.output
+    missing = CliRunner().invoke(main, ["eval-redaction", str(corpus), "--split", "nope"])
+    assert missing.exit_code == 1 and "no line in split 'nope'" in missing.output

@@ -6,7 +6,6 @@ Text a person typed is always escaped before it is shown, and no element allows 
 
 from __future__ import annotations
 
-import itertools
 import logging
 
 import streamlit as st
@@ -14,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.chat import (WELCOME, AnswerStream, Exchange, conversation_markdown, download_name,
                             escape_markdown, highlighted_markdown, history, keep_line_breaks, mode_caption,
-                            new_session_id, without_images, privacy_note, question_preview, topic_label, topic_question, topic_shelves)
+                            new_session_id, privacy_note, question_preview, topic_label, topic_question, topic_shelves)
 from assistant.errors import MentorError
 from assistant.goals.flow import wants_goal_help
 from assistant.knowledge import safe_markdown
@@ -136,6 +135,9 @@ def show_exchange(ex: Exchange, latest: bool) -> None:
         if answer.status == "invalid_input":
             st.warning(answer.text, icon=":material/front_hand:")
             return
+        if answer.status == "support":  # a care reply (assistant/care.py): help first, nothing else, not rated
+            st.info(answer.text, icon=":material/favorite:")
+            return
         st.markdown(keep_line_breaks(safe_markdown(answer.text)))  # a generated image is shown as a link
         if caption := mode_caption(answer):
             st.caption(escape_markdown(caption))
@@ -210,13 +212,16 @@ if question is not None:
     send_open_feedback()
     show_question(question)
     with st.chat_message("assistant"):
-        # A generated answer streams in as written; the checked answer replaces it on the rerun below.
+        # Nothing unchecked reaches the screen: a generated answer is written and checked sentence by
+        # sentence while "Writing…" shows, and only the checked answer is drawn, on the rerun below.
         stream = AnswerStream(bot.stream(question, history=history(state.exchanges)))
         chunks = iter(stream)
         with st.spinner("Looking through the guidance…"):
             first = next(chunks, None)  # None: the answer came whole (extractive, declined or a fallback)
         if first is not None:
-            st.write_stream(without_images(itertools.chain([first], chunks)))
+            with st.spinner("Writing… every sentence is checked against the guidance it cites before you see it."):
+                for _ in chunks:
+                    pass
     answer = stream.answer
     ex = Exchange(question=question, answer=answer)
     try:

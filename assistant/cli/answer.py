@@ -20,7 +20,7 @@ from assistant.cli.core import EXIT_INVALID, EXIT_OK, EXIT_OUT_OF_SCOPE, load_se
 def ask(question, history, as_json):
     """Ask QUESTION and print a cited answer.
 
-    Exit codes: 0 answered, 3 out of scope, 2 invalid input, 1 error.
+    Exit codes: 0 answered (or a support reply, status "support"), 3 out of scope, 2 invalid input, 1 error.
 
     \b
     Example:
@@ -40,7 +40,8 @@ def ask(question, history, as_json):
             click.echo("\nSources:")
             for c in answer.citations:
                 click.echo(f"  [{c.number}] {c.title} › {c.section}  ({', '.join(c.topics)})  knowledge/{c.doc_id}.md")
-    code = {"answered": EXIT_OK, "out_of_scope": EXIT_OUT_OF_SCOPE, "invalid_input": EXIT_INVALID}[answer.status]
+    code = {"answered": EXIT_OK, "support": EXIT_OK, "out_of_scope": EXIT_OUT_OF_SCOPE,
+            "invalid_input": EXIT_INVALID}[answer.status]
     sys.exit(code)
 
 

@@ -133,22 +133,76 @@ def eval_support(file, fit):
     click.echo(format_support_report(support_report(file, Embedder(load_settings().model), fit=fit)))
 
 
-@main.command(name="eval-redaction")
+@main.command(name="eval-care")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--quiet", is_flag=True, help="Print only the figures, not each miss.")
-def eval_redaction(file, quiet):
-    """Redaction recall per category and overall, over-redaction of ordinary questions, and timings.
+@click.option("--split", default="test", show_default=True, help="tune, test or all.")
+@click.option("--calibrate", is_flag=True,
+              help="Fit the care model on the tune split (thresholds chosen out-of-fold) and save it as "
+                   "assistant/care.json with its provenance.")
+@click.option("--gold", type=click.Path(path_type=Path), default=Path("evaluation/gold.jsonl"), show_default=True,
+              help="Mentoring questions of the same split, counted as everyday messages.")
+@click.option("--quiet", is_flag=True, help="Print only the figures, not each message decided wrongly.")
+def eval_care(file, split, calibrate, gold, quiet):
+    """Recall of the support reply for crisis and safeguarding messages, the share of everyday messages
+    given it, and per-label figures. Exits 1 below a target (recall >= 0.98, everyday <= 0.03).
 
     \b
-    Example:
-      mentor eval-redaction evaluation/redaction.jsonl
+    Examples:
+      mentor eval-care evaluation/care.jsonl --split tune --calibrate   # refit assistant/care.json
+      mentor eval-care evaluation/care.jsonl --split test
     """
-    from assistant.quality.redaction import evaluate_redaction
+    from assistant.embedding import Embedder
+    from assistant.quality.care import evaluate_care, save_model
 
-    report = evaluate_redaction(file)
+    settings = load_settings()
+    embedder = Embedder(settings.model)
+    try:
+        report, fitted = evaluate_care(file, split, settings.knowledge_dir, embedder.encode, gold=gold,
+                                       calibrate_model=calibrate)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fitted is not None:
+        oof = fitted.extra["out_of_fold"]
+        click.echo(f"out-of-fold on tune: recall {oof['recall_crisis_safeguarding']:.3f}, everyday given support "
+                   f"{oof['everyday_support_share']:.3f}; thresholds support {fitted.support_threshold:.3f}, "
+                   f"employment {fitted.employment_threshold:.3f}")
+        click.echo(f"Saved {save_model(fitted)}\n")
     click.echo("\n".join(report.lines()))
     if report.misses and not quiet:
         click.echo("\n" + "\n".join(report.misses))
+    if not report.meets_targets:
+        click.echo("\nBelow target.", err=True)
+        raise SystemExit(EXIT_ERROR)
+
+
+@main.command(name="eval-redaction")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="Print only the figures, not each miss.")
+@click.option("--split", default="all", show_default=True, help="tune, test or all (lines without a split are in every one).")
+@click.option("--min-recall", default=0.95, show_default=True, help="Exit 1 when span recall is below this.")
+@click.option("--max-over", default=0.03, show_default=True, help="Exit 1 when over-redaction is above this.")
+def eval_redaction(file, quiet, split, min_recall, max_over):
+    """Redaction recall per category and overall, over-redaction of ordinary questions, questions withheld,
+    and timings. Exits 1 below the thresholds.
+
+    \b
+    Examples:
+      mentor eval-redaction evaluation/redaction.jsonl
+      mentor eval-redaction evaluation/redaction-fresh.jsonl --split test
+    """
+    from assistant.quality.redaction import evaluate_redaction
+
+    try:
+        report = evaluate_redaction(file, split=split)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("\n".join(report.lines()))
+    if report.misses and not quiet:
+        click.echo("\n" + "\n".join(report.misses))
+    if report.recall < min_recall or report.over_redaction > max_over:
+        click.echo(f"\nBelow threshold: recall {report.recall:.3f} (needs >= {min_recall}), over-redaction "
+                   f"{report.over_redaction:.3f} (needs <= {max_over}).", err=True)
+        raise SystemExit(EXIT_ERROR)
 
 
 @main.command()

@@ -1,7 +1,10 @@
 """Redaction recall and over-redaction on a corpus of sentences: `mentor eval-redaction FILE`.
 
 Each line of the corpus is {"text": ..., "spans": [{"text": ..., "type": "name"}, ...]}; a line with
-no spans is an ordinary question that should come back unchanged.
+no spans is an ordinary question that should come back unchanged. Optional fields: "split" (tune or
+test; --split picks one) and "withhold" (true: the question names a person with a health condition,
+and should be stored as withheld). A withheld line masks all its spans; a withheld line with no
+spans counts as over-redacted.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ class RedactionReport:
     load_s: float = 0.0
     per_text_ms: list[float] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)  # personal data left in, and normal text changed
+    withhold_expected: int = 0
+    withhold_right: int = 0  # of those, withheld
+    withhold_wrong: int = 0  # withheld though the line did not ask for it
+    lines_seen: int = 0
 
     @staticmethod
     def share(part: int, whole: int) -> float:
@@ -52,6 +59,9 @@ class RedactionReport:
         total = sum(self.spans.values())
         out.append(f"{'overall':<12} {total:>5} {sum(self.masked.values()):>7} {self.recall:>7.3f} {self.typed_recall:>7.3f}")
         out.append(f"over-redaction: {self.changed}/{self.normal} normal questions changed = {self.over_redaction:.3f}")
+        if self.withhold_expected or self.withhold_wrong:
+            out.append(f"withheld: {self.withhold_right}/{self.withhold_expected} questions naming a person with a "
+                       f"health condition; {self.withhold_wrong} other questions withheld")
         times = sorted(self.per_text_ms)
         if times:
             p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
@@ -60,7 +70,7 @@ class RedactionReport:
         return out
 
 
-def evaluate_redaction(path: Path, redactor: Redactor | None = None) -> RedactionReport:
+def evaluate_redaction(path: Path, redactor: Redactor | None = None, split: str = "all") -> RedactionReport:
     """Run every corpus line through the redactor. A span counts as masked when every character of it
     (bar spaces) falls inside a masked span, and as typed when that mask has the expected type."""
     redactor = redactor or Redactor()
@@ -72,15 +82,28 @@ def evaluate_redaction(path: Path, redactor: Redactor | None = None) -> Redactio
         if not line.strip():
             continue
         case = json.loads(line)
+        if split != "all" and case.get("split", split) != split:
+            continue
+        report.lines_seen += 1
         text = case["text"]
         started = time.perf_counter()
-        found = redactor.find(text)
+        found, withheld = redactor.examine(text)
         report.per_text_ms.append((time.perf_counter() - started) * 1000)
+        expected = bool(case.get("withhold"))
+        report.withhold_expected += expected
+        report.withhold_right += expected and withheld
+        if withheld and not expected:
+            report.withhold_wrong += 1
+        if expected and not withheld:
+            report.misses.append(f"line {number}: not withheld: {redactor.redact(text, found)}")
+        if withheld:
+            found = [(0, len(text), span["type"]) for span in case["spans"]] or [(0, len(text), "withheld")]
         if not case["spans"]:
             report.normal += 1
             if found:
                 report.changed += 1
-                report.misses.append(f"line {number}: over-redacted: {redactor.redact(text)}")
+                shown = "withheld" if withheld else redactor.redact(text, found)
+                report.misses.append(f"line {number}: over-redacted: {text if withheld else ''} -> {shown}")
             continue
         for span in case["spans"]:
             kind, start = span["type"], text.find(span["text"])
@@ -93,7 +116,9 @@ def evaluate_redaction(path: Path, redactor: Redactor | None = None) -> Redactio
             report.spans[kind] += 1
             report.masked[kind] += masked
             report.typed[kind] += typed
-            if not typed:
+            if not typed and not withheld:
                 report.misses.append(f"line {number}: {kind} {'mistyped' if masked else 'kept'}: "
-                                     f"{span['text']!r} -> {redactor.redact(text)}")
+                                     f"{span['text']!r} -> {redactor.redact(text, found)}")
+    if not report.lines_seen:
+        raise ValueError(f"{path} has no line in split '{split}'; use --split tune, test or all")
     return report

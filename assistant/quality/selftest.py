@@ -37,7 +37,7 @@ from assistant.config import Settings
 
 HANG_S = 5.0  # a loader call slower than this on one small file counts as a hang
 GOOD_DOC = "finding-a-mentor"  # a real document kept beside each broken one: it must still load
-STATUSES = ("answered", "out_of_scope", "invalid_input")
+STATUSES = ("answered", "out_of_scope", "invalid_input", "support")
 
 
 def p95(values: list[float]) -> float:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from assistant.errors import EditConflict, KnowledgeError
 from assistant.files import write_atomic
+from assistant.care import CARE_FILE
 from assistant.knowledge import SCOPE_FILE, TOPICS_FILE, load_knowledge, read_file
 from assistant.text import sha256
 
@@ -34,7 +35,7 @@ CHANNEL = "mentor_documents"  # NOTIFY channel: a document changed
 
 def is_knowledge_file(name: str) -> bool:
     """The files a knowledge folder is made of, as the loader reads them."""
-    return name in (TOPICS_FILE, SCOPE_FILE) or (name.endswith(".md") and not name.startswith((".", "_"))
+    return name in (TOPICS_FILE, SCOPE_FILE, CARE_FILE) or (name.endswith(".md") and not name.startswith((".", "_"))
                                                  and "/" not in name)
 
 

@@ -55,7 +55,9 @@ class Interactions:
         """
         row = dict(
             created_at=utc(at) if at else now(), session_id=session_id[:64],
-            question=apply_policy(question if question is not None else answer.question, self.question_logging),
+            # A message answered with a care reply (status support) is never stored, whatever the policy.
+            question=None if answer.status == "support" else apply_policy(
+                question if question is not None else answer.question, self.question_logging),
             status=answer.status, top_score=float(answer.top_score), confidence=float(answer.confidence),
             cited_doc_ids=json.dumps(answer.doc_ids), latency_ms=float(answer.latency_ms),
         )
