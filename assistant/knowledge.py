@@ -222,10 +222,6 @@ class CheckedFrontMatter(FrontMatter):
 
     model_config = ConfigDict(extra="forbid")
 
-    # Section heading -> questions it answers. Accepted here so new documents can carry it; the loader's
-    # use of it (and its checks) arrives with the answer path's own change.
-    questions: dict[str, list[str]] | None = None
-
     @field_validator("id")
     @classmethod
     def _slug(cls, value: str, info) -> str:

@@ -1,4 +1,4 @@
-"""assistant/chat.py (what the chat page shows) and the follow-up suggestions in assistant/compose.py."""
+"""assistant/chat.py (what the chat page shows) and the follow-up suggestions in assistant/suggestions.py."""
 
 import datetime as dt
 

@@ -114,6 +114,12 @@ def show_sources(ex: Exchange) -> None:
             st.caption("Highlighted: the sentences quoted in the answer.")
             if st.button("Read the full document", key=f"read-{ex.id}-{c.number}", icon=":material/article:"):
                 read_document(c.doc_id)
+    if ex.answer.related:  # other documents' sections that may help next: links, not pasted into the answer
+        st.caption("Related in the guidance")
+        for i, r in enumerate(ex.answer.related):
+            if st.button(f"{escape_markdown(r.title)} › {escape_markdown(r.section)}", key=f"related-{ex.id}-{i}",
+                         icon=":material/article:", type="tertiary"):
+                read_document(r.doc_id)
 
 
 def show_feedback(ex: Exchange) -> None:

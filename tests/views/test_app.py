@@ -178,3 +178,15 @@ def test_sidebar_browses_topics_and_says_what_is_stored(app, settings):
     app.button(key="browse-ask").click().run()
     assert latest(app).question == topic_question("setting-goals", load_taxonomy(settings.knowledge_dir))
     assert latest(app).answer.status == "answered"
+
+
+def test_an_answer_links_related_sections_instead_of_pasting_them(app):
+    ask(app, "my mentor keeps cancelling our meetings, what can I do?")
+    ex = latest(app)
+    assert len(ex.answer.doc_ids) == 1  # the answer itself comes from one place
+    related = [b for b in app.main.button if b.key.startswith(f"related-{ex.id}-")]
+    assert related and len(related) == len(ex.answer.related)
+    assert all(r.doc_id not in ex.answer.doc_ids for r in ex.answer.related)
+    related[0].click().run()
+    assert not app.exception
+    assert escape_markdown(ex.answer.related[0].title) in [s.value for s in app.subheader]
