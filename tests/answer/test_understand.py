@@ -46,11 +46,11 @@ def test_a_change_of_subject_is_not_elliptic(speller):
 
 @pytest.mark.parametrize("question, wanted", [
     ("what questions should I ask her?", {"list"}),
-    ("can you give me a template for a thank-you email?", {"template"}),
+    ("can you give me a template for a thank-you email?", {"template", "message"}),
     ("what mistakes should I avoid?", {"list", "pitfalls"}),
     ("how long should a session be?", {"duration"}),
     ("how often should we meet?", {"frequency"}),
-    ("is it ok to email her out of the blue?", {"yes_no"}),
+    ("is it ok to email her out of the blue?", {"yes_no", "message"}),
     ("could you give me some ideas?", {"list"}),
     ("how do I ask her, and what if she says no?", {"two_things"}),
     ("how do I find a mentor", set()),
