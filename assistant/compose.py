@@ -129,7 +129,7 @@ def choose_template(data: IndexData, retriever, query_vector: np.ndarray, query:
     closest to the question, with the words of its heading ("cold", "agenda", "checklist") counting
     extra, since they name what the template is for. Every template of those documents is a candidate,
     ranked or not: a template's fill-in text often ranks low."""
-    rows = [row for row, p in enumerate(data.passages) if p.is_template and p.doc_id in top_docs]
+    rows = sorted(row for doc in dict.fromkeys(top_docs) for row in data.template_rows.get(doc, ()))
     if not rows:
         return None
     dense = retriever.dense_scores(query_vector)
@@ -396,13 +396,11 @@ def _heading_match(passage: Passage, asked: dict[str, float], lexical) -> float:
 
 def _intro(data: IndexData, doc_id: str, hits: list[Hit], query_vector: np.ndarray) -> _Source | None:
     """The opening passage of a document, whose first sentences usually say what it is about."""
-    for row, p in enumerate(data.passages):
-        if p.doc_id == doc_id:
-            if len(p.heading_path) > 1:
-                return None
-            hit = next((h for h in hits if h.row == row), None) or Hit(row, p, 0.0, 0.0, 0.0)
-            return _source(hit, len(hits), data, query_vector)
-    return None
+    row = data.first_rows.get(doc_id)
+    if row is None or len(data.passages[row].heading_path) > 1:
+        return None
+    hit = next((h for h in hits if h.row == row), None) or Hit(row, data.passages[row], 0.0, 0.0, 0.0)
+    return _source(hit, len(hits), data, query_vector)
 
 
 def _render(lead: tuple[_Source, int] | None, body: list[tuple[_Source, list[int]]]) -> Composed:

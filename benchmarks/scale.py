@@ -261,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
                 index.mkdir(parents=True)
                 shutil.copy2(workdir / f"index-{args.cold_up_to}x" / "embedding-cache.sqlite", index)
             build = run_phase("build", str(knowledge), str(index))
+            if args.keep:  # --reuse measures again from this build, without repeating it
+                (workdir / f"build-{factor}x.json").write_text(json.dumps(build), encoding="utf-8")
             print(f"  built in {build['build_s']:.0f}s ({build['passages']:,} passages, {build['embedded']:,} "
                   f"texts embedded, {build['cached']:,} cached); serving...", file=sys.stderr)
             serve = run_phase("serve", str(knowledge), str(index), str(workdir / "questions.json"))
