@@ -224,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=50, help="timed single-turn gold questions per size")
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge", help="the real knowledge folder")
     parser.add_argument("--keep", type=Path, help="write the synthetic folders and indexes here, and keep them")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --keep: serve from a cold build kept by an earlier run (its build figures "
+                             "are that run's) instead of building it again")
     parser.add_argument("--json", metavar="OUT", help="also write the rows as JSON")
     parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)  # internal: one measure in a fresh process
     args = parser.parse_args(argv)
@@ -243,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     cases = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
     questions = [c["question"] for c in cases if not c.get("history")][: args.questions + 5]
 
+    if args.reuse and not args.keep:
+        parser.error("--reuse needs --keep DIR: the folder an earlier run kept its builds in")
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="mentor-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "questions.json").write_text(json.dumps(questions), encoding="utf-8")
@@ -250,17 +255,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for factor in sorted(args.factors):
             knowledge, index = workdir / f"knowledge-{factor}x", workdir / f"index-{factor}x"
-            for path in (knowledge, index):
-                shutil.rmtree(path, ignore_errors=True)
-            started = time.perf_counter()
-            synthesise(args.knowledge, knowledge, factor, args.cold_up_to)
-            print(f"{factor}x: wrote {len(list(knowledge.glob('*.md'))):,} documents in "
-                  f"{time.perf_counter() - started:.0f}s; building...", file=sys.stderr)
             extrapolated = factor > args.cold_up_to
-            if extrapolated:  # reuse the largest cold corpus's vectors: every text is already embedded
-                index.mkdir(parents=True)
-                shutil.copy2(workdir / f"index-{args.cold_up_to}x" / "embedding-cache.sqlite", index)
-            build = run_phase("build", str(knowledge), str(index))
+            kept = workdir / f"build-{factor}x.json"
+            if args.reuse and not extrapolated and kept.exists() and (index / "CURRENT").exists():
+                build = json.loads(kept.read_text(encoding="utf-8"))
+                print(f"{factor}x: reusing the kept cold build ({build['build_s']:.0f}s); serving...", file=sys.stderr)
+            else:
+                for path in (knowledge, index):
+                    shutil.rmtree(path, ignore_errors=True)
+                started = time.perf_counter()
+                synthesise(args.knowledge, knowledge, factor, args.cold_up_to)
+                print(f"{factor}x: wrote {len(list(knowledge.glob('*.md'))):,} documents in "
+                      f"{time.perf_counter() - started:.0f}s; building...", file=sys.stderr)
+                if extrapolated:  # reuse the largest cold corpus's vectors: every text is already embedded
+                    index.mkdir(parents=True)
+                    shutil.copy2(workdir / f"index-{args.cold_up_to}x" / "embedding-cache.sqlite", index)
+                build = run_phase("build", str(knowledge), str(index))
+                if args.keep:  # --reuse serves from this build again later, without repeating it
+                    kept.write_text(json.dumps(build), encoding="utf-8")
             print(f"  built in {build['build_s']:.0f}s ({build['passages']:,} passages, {build['embedded']:,} "
                   f"texts embedded, {build['cached']:,} cached); serving...", file=sys.stderr)
             serve = run_phase("serve", str(knowledge), str(index), str(workdir / "questions.json"))

@@ -26,6 +26,24 @@ def test_manifest_and_save_load_round_trip(settings, embedder):
     assert np.allclose(np.linalg.norm(data.sentence_vectors, axis=1), 1.0, atol=1e-3)
 
 
+def test_scores_for_every_passage_and_document_are_faiss_and_the_best_row(settings, embedder):
+    """The precomputed matrix products give what a FAISS search over all passages and a per-document
+    maximum over title rows give (the slow ways they replace, for a knowledge base 100 times larger)."""
+    data = load_index(settings.index_dir)
+    vector = embedder.encode_one("How do I ask someone to be my mentor?")
+    scores, ids = data.faiss_index.search(vector.reshape(1, -1), data.faiss_index.ntotal)
+    expected = np.full(len(data.passages), -1.0, dtype="float32")
+    expected[ids[0]] = scores[0]
+    assert np.allclose(data.dense_scores(vector), expected, atol=1e-6)
+    best = np.full(len(data.document_ids), -1.0, dtype="float32")
+    np.maximum.at(best, data.doc_vector_rows, data.doc_vectors @ vector)
+    assert np.array_equal(data.document_scores(vector), best)
+    assert data.first_rows["finding-a-mentor"] == min(r for r, p in enumerate(data.passages)
+                                                      if p.doc_id == "finding-a-mentor")
+    assert all(data.passages[r].is_template and data.passages[r].doc_id == doc
+               for doc, rows in data.template_rows.items() for r in rows)
+
+
 def test_editing_one_document_reembeds_only_its_passages(settings, embedder):
     path = settings.knowledge_dir / "setting-smart-goals.md"
     text = path.read_text()

@@ -145,8 +145,7 @@ def _templates(found: Retrieval, engine: Engine, query: Query) -> list[Hit]:
     ranked or not: a template's fill-in text often ranks low."""
     top_docs = found.doc_ranking()[:3]
     data, lexical = engine.data, engine.retriever.lexical
-    rows = [row for row, p in enumerate(data.passages)
-            if p.is_template and p.doc_id in top_docs and addresses(p, query.role)]
+    rows = [row for doc in top_docs for row in data.template_rows.get(doc, ()) if addresses(data.passages[row], query.role)]
     if not rows:
         return []
     dense = engine.retriever.dense_scores(found.query_vector)

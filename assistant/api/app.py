@@ -50,7 +50,8 @@ Ask Mentor's curated, cited mentoring guidance from other systems (an intranet, 
 **Limits.** Each key may make `MENTOR_API_RATE_LIMIT` requests a minute (429 with `Retry-After` beyond
 that, counted across every instance sharing the database); bodies over `MENTOR_API_MAX_BODY_BYTES` get 413.
 
-**Errors** are JSON `{"error": "..."}` saying what was wrong, with the value, and how to fix it.
+**Errors** are JSON `{"error": "..."}` saying what was wrong, with the value, and how to fix it. While the
+index is loading or the database is unavailable, requests get 503 with `Retry-After`; try again then.
 
 **Privacy.** Questions are stored as the chat stores them (`MENTOR_QUESTION_LOGGING`, personal data
 masked by default), under the key's id instead of a browser session; feedback comments are always masked.
