@@ -158,11 +158,19 @@ class IndexData:
         """Build, at load, what questions use that grows with the knowledge, so no question scans every
         passage in Python and the first one does not pay for it."""
         for name in ("_passage_vectors", "_doc_groups", "first_rows", "template_rows", "passage_doc_rows",
-                     "sentence_offsets", "section_rows", "_question_groups"):
+                     "sentence_offsets", "section_rows", "doc_sections", "_question_groups"):
             if (name != "_doc_groups" or self.doc_vectors is not None) and \
                     (name != "_question_groups" or self.question_passage is not None):
                 getattr(self, name)
         return self
+
+    @cached_property
+    def doc_sections(self) -> dict[str, list[str]]:
+        """Each document's section keys, in reading order."""
+        out: dict[str, list[str]] = {}
+        for key in self.section_rows:
+            out.setdefault(key.split("#", 1)[0], []).append(key)
+        return out
 
     @cached_property
     def section_rows(self) -> dict[str, list[int]]:

@@ -12,6 +12,8 @@ from assistant.text import lexical_tokens
 # -- section headings (read when chunking) ------------------------------------------------------------
 PITFALL_HEADING = re.compile(r"\b(?:pitfalls?|mistakes?|traps?|what not to|don'?t|avoid|red flags?|warning signs?)\b", re.I)
 EXAMPLE_HEADING = re.compile(r"^(?:a )?(?:worked )?examples?\b", re.I)
+# A section describing how to tell something is (not) working: the answer to "how do I know...", not to "how do I...".
+SIGNS_HEADING = re.compile(r"^(?:(?:early |warning |red |good )?signs?|how to (?:tell|know)|how you(?:'ll| will) know)\b", re.I)
 
 # -- what a question asks for (read by compose) -----------------------------------------------------
 # A request for something to copy: a template, script or agenda, or a message to send ("give me an
@@ -29,6 +31,8 @@ LIST_INTENT = re.compile(
     r"what (?:are|r) (?:some|the|good)|what (?:things|topics|signs|mistakes|pitfalls)|examples of|give me (?:some|a few)|"
     r"how many|options|what (?:should|do|can) (?:i|we) (?:put|include|cover|bring|ask|prepare))\b", re.I)
 PITFALL_INTENT = re.compile(r"\b(?:avoid|mistakes?|pitfalls?|wrong|traps?|not to|don'?t|shouldn'?t|red flags?|warning)\b", re.I)
+SIGNS_INTENT = re.compile(r"\b(?:signs?|how (?:do|can|will|would) (?:i|we|you) (?:know|tell)|is (?:it|this|that) (?:working|normal)|"
+                          r"red flags?|warning)\b", re.I)
 EXAMPLE_INTENT = re.compile(r"\b(?:examples?|worked example|show me how|what (?:does|would) (?:it|that) look like)\b", re.I)
 # A unit that cannot stand alone: it points at text around it, continues a thought, or is dialogue.
 LEANS_BACK = re.compile(

@@ -20,7 +20,7 @@ import numpy as np
 from assistant.answer.retrieve import Retrieval
 from assistant.answer.understand import Intent, Query
 from assistant.index import IndexData
-from assistant.lexicon import DIALOGUE_LINE, LEANS_BACK, POINTER_ASIDE, POINTS_AWAY, TIME_AMOUNT
+from assistant.lexicon import DIALOGUE_LINE, LEANS_BACK, POINTER_ASIDE, POINTS_AWAY, SIGNS_HEADING, TIME_AMOUNT
 from assistant.models import Citation, Passage
 from assistant.retrieval import Hit
 from assistant.roles import AskerRole, addresses, section_audience
@@ -199,9 +199,11 @@ def compose_answer(query: Query, found: Retrieval, max_citations: int = 4) -> Co
     main = max(fitting, key=lambda s: s.score)
     body = [(main, _quote(main, intent.list))]
     words = _words(main, body[0][1])
-    # A second section only when the question asks two things or the first leaves it open.
-    if (len(body[0][1]) < 2 or words < MIN_WORDS or intent.two_things) and max_citations > 1:
-        second = _second_section(main, fitting)
+    # A second section only when the question asks two things or the first leaves it open: too short,
+    # or a document's introduction, which frames the subject and leaves what to do to its sections.
+    is_intro = len(main.hit.passage.heading_path) < 2
+    if (len(body[0][1]) < 2 or words < MIN_WORDS or is_intro or intent.two_things) and max_citations > 1:
+        second = _second_section(main, fitting + _rest_of_document(main, fitting, found, query.role))
         if second is not None:
             picked = _quote(second, intent.list, MAX_WORDS - words)
             if picked:
@@ -212,10 +214,28 @@ def compose_answer(query: Query, found: Retrieval, max_citations: int = 4) -> Co
     return _render(body)
 
 
+def _rest_of_document(main: _Source, fitting: list[_Source], found: Retrieval, role: AskerRole) -> list[_Source]:
+    """The main section's document's other sections that retrieval did not rank, scored by how close
+    their best unit is to the question, so an introduction can be followed by the section that acts."""
+    data, seen = found.data, {s.hit.passage.section_key for s in fitting}
+    out = []
+    for key in data.doc_sections.get(main.hit.passage.doc_id, []):
+        row = data.section_rows[key][0]
+        passage = data.passages[row]
+        if key in seen or passage.is_template or not addresses(passage, role):
+            continue
+        src = _source(Hit(row, passage, 0.0, 0.0, 0.0), len(fitting), data, found.query_vector, {})
+        src.score = main.score - EXTRA_MARGIN * 2 + src.best - main.best  # below any ranked section of the document
+        if src.units:
+            out.append(src)
+    return out
+
+
 def _second_section(main: _Source, fitting: list[_Source]) -> _Source | None:
     """The next best section that adds something: from the main section's document when it has one
     among the candidates, else a close one from another document."""
-    others = [s for s in fitting if s.hit.passage.section_key != main.hit.passage.section_key and s.kind == "advice"]
+    others = [s for s in fitting if s.hit.passage.section_key != main.hit.passage.section_key and s.kind == "advice"
+              and len(s.hit.passage.heading_path) > 1]
     same = [s for s in others if s.hit.passage.doc_id == main.hit.passage.doc_id]
     close = [s for s in others if s.score >= main.score - EXTRA_MARGIN and s.best >= EXTRA_RELEVANCE * main.best]
     return max(same or close, key=lambda s: s.score, default=None)
@@ -276,15 +296,19 @@ def _score(sources: list[_Source], asked: dict[str, float], intent: Intent) -> N
     for src in sources:
         src.score = (src.hit.fused / top + HEADING_WEIGHT * _heading_match(src.hit.passage, asked)
                      - (OFF_INTENT if src.kind == "pitfall" and not intent.pitfalls else 0.0)
+                     - (OFF_INTENT if _describes_signs(src) and not intent.signs else 0.0)
                      + (OFF_INTENT if intent.list and any(b.kind != "prose" for b in src.blocks) else 0.0)
                      + (OFF_INTENT if wants_time and any(TIME_AMOUNT.search(u) for u in src.units) else 0.0))
 
 
+def _describes_signs(src: _Source) -> bool:
+    return len(src.hit.passage.heading_path) > 1 and bool(SIGNS_HEADING.match(src.hit.passage.heading_path[-1]))
+
+
 def _fitting(sources: list[_Source], top_doc: str, role: AskerRole) -> list[_Source]:
-    """The sources written for the asker's side."""
-    # Within the top document, a section whose heading names the other side ("For mentors: ...") is left out.
-    fitting = [s for s in sources if addresses(s.hit.passage, role) or
-               (s.hit.passage.doc_id == top_doc and section_audience(s.hit.passage) == list(s.hit.passage.audience))]
+    """The sources written for the asker's side: advice for the other side, quoted to the asker as if
+    it were theirs, is what misleads most ("send your mentor an agenda" to a first-time mentor)."""
+    fitting = [s for s in sources if addresses(s.hit.passage, role)]
     if role == "unknown":  # notes for programme staff are not advice for someone who did not say they run one
         fitting = [s for s in fitting if section_audience(s.hit.passage) != ["program-staff"]
                    or set(s.hit.passage.audience) == {"program-staff"}] or fitting

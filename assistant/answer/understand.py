@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from assistant.conversation import clean_text, looks_elliptic, refers_back, resolve, shown_documents
 from assistant.lexicon import (DURATION_INTENT, EXAMPLE_INTENT, FREQUENCY_INTENT, LIST_INTENT, MESSAGE_WORDS,
-                               NEW_SUBJECT, PITFALL_INTENT, TEMPLATE_INTENT, TWO_QUESTIONS, YES_NO_QUESTION)
+                               NEW_SUBJECT, PITFALL_INTENT, SIGNS_INTENT, TEMPLATE_INTENT, TWO_QUESTIONS, YES_NO_QUESTION)
 from assistant.models import AskerRole, Turn
 from assistant.roles import infer_role
 
@@ -26,6 +26,7 @@ class Intent(BaseModel):
     message: bool = False  # about saying or writing something to someone: a template may answer it
     example: bool = False  # a worked example
     pitfalls: bool = False  # mistakes to avoid
+    signs: bool = False  # how to tell whether something is working
     two_things: bool = False  # two questions in one: a second section may answer the second
     yes_no: bool = False  # "is it ok to...", "should I..."
     duration: bool = False  # how long
@@ -36,6 +37,7 @@ class Intent(BaseModel):
         return cls(list=bool(LIST_INTENT.search(text)), template=bool(TEMPLATE_INTENT.search(text)),
                    message=bool(MESSAGE_WORDS.search(text)),
                    example=bool(EXAMPLE_INTENT.search(text)), pitfalls=bool(PITFALL_INTENT.search(text)),
+                   signs=bool(SIGNS_INTENT.search(text)),
                    two_things=bool(TWO_QUESTIONS.search(text)) or text.count("?") >= 2,
                    yes_no=bool(YES_NO_QUESTION.search(text)), duration=bool(DURATION_INTENT.search(text)),
                    frequency=bool(FREQUENCY_INTENT.search(text)))
