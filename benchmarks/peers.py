@@ -11,7 +11,8 @@ Systems, all with the same packaged all-MiniLM-L6-v2 (resolved exactly as Mentor
 - LlamaIndex: VectorStoreIndex.from_documents with its default SentenceSplitter, HuggingFaceEmbedding,
   no LLM (Settings.llm = None), searched through index.as_retriever (no query engine).
 - Mentor (ranking): the documents Mentor's retrieval ranks, in order (what `mentor eval` scores).
-- Mentor (answer): the documents the answer cites, in citation order; a declined answer is a miss.
+- Mentor (answer): the documents the reader is shown, in order: the one the answer quotes, then its related
+  links; a declined answer is a miss. Follow-ups are asked after the earlier turns' own answers, as the chat asks them.
 
 Both peers index each document's Markdown body under a `# Title` line, as a plain loader would see
 the file, with the front matter's id and topics kept as metadata (not embedded). A peer never
@@ -195,14 +196,23 @@ def run_mentor(cases: list[Case], fresh_index: bool) -> System:
             system.index_note = f"loaded from {settings.index_dir}/ (built earlier)"
         ranking, answer = system.ranked.setdefault(MENTOR_RANKING, {}), system.ranked.setdefault(MENTOR_ANSWER, {})
         clear = getattr(bot, "clear_query_cache", None)
+        # A follow-up is asked as the chat asks it: after the earlier turns' own answers, which the chat
+        # passes back with the documents they showed (the peers just join the turns).
+        try:
+            from assistant.quality.evaluation import replay
+            history = {case.id: replay(bot, case.history) for case in cases}
+        except ImportError:  # an older Mentor: user turns only
+            history = {case.id: case.history for case in cases}
         for case in cases:
             if clear:
                 clear()  # every question pays for its own embedding, as in `mentor eval`
             started = time.perf_counter()
-            reply, found = bot.ask_with_retrieval(case.question, case.history)
+            reply, found = bot.ask_with_retrieval(case.question, history[case.id])
             system.latencies_ms.append((time.perf_counter() - started) * 1000)
             ranking[case.id] = found.doc_ranking() if found is not None else []
-            answer[case.id] = reply.doc_ids if reply.status == "answered" else []
+            # What the reader is shown: the quoted document, then the related sections linked under it.
+            shown = [*reply.doc_ids, *(r.doc_id for r in getattr(reply, "related", []))]
+            answer[case.id] = distinct(shown) if reply.status == "answered" else []
     return system
 
 
