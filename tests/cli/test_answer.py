@@ -22,6 +22,8 @@ def test_ask_out_of_scope_exits_3(settings):
     result = CliRunner().invoke(main, ["ask", "What is the capital of Australia?"])
     assert result.exit_code == 3
     assert "couldn't find anything" in result.output
+    # The terminal shows no topic buttons, so the refusal must not point at any ("pick a topic below").
+    assert "below" not in result.output and result.output.rstrip().endswith("around one of those.")
 
 
 def test_ask_empty_question_exits_2(settings):
