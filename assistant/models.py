@@ -32,12 +32,20 @@ class FrontMatter(BaseModel):
     summary: str
     updated: dt.date
     source: str | None = None
+    # The questions each section answers, in the asker's voice: section heading (or "Introduction" for
+    # the text before the first heading) -> questions. Indexed as extra keys for that section's passages.
+    questions: dict[str, list[str]] = Field(default_factory=dict)
+
+
+INTRODUCTION = "Introduction"  # the `questions` key of the text before a document's first heading
 
 
 def _empty_default(annotation: Any) -> tuple[Any, Any]:
-    """A field's type and default for a form being filled in: empty text, an empty list, or None."""
+    """A field's type and default for a form being filled in: empty text, an empty list or mapping, or None."""
     if get_origin(annotation) is list:
         return annotation, Field(default_factory=list)
+    if get_origin(annotation) is dict:
+        return annotation, Field(default_factory=dict)
     if annotation is str:
         return str, ""
     return annotation | None, None

@@ -25,8 +25,9 @@ from assistant.store.documents import DatabaseStore, FileStore, Revision, confli
 from assistant.errors import KnowledgeError
 from assistant.knowledge import (SLUG, as_date, document_files, load_knowledge, load_topics, parse_document,
                                  parse_yaml, read_file, read_text, split_front_matter)
-from assistant.models import Document, DraftFrontMatter, FrontMatter, Problem
-from assistant.text import sha256, slugify
+from assistant.chunking import sections
+from assistant.models import INTRODUCTION, Document, DraftFrontMatter, FrontMatter, Problem
+from assistant.text import did_you_mean, sha256, slugify
 
 TRASH_DIR = ".trash"
 Store = FileStore | DatabaseStore
@@ -113,6 +114,13 @@ def _as_list(value) -> list[str]:
     return [str(value)]
 
 
+def _as_questions(value) -> dict[str, list[str]]:
+    """The `questions` mapping as far as it can be read, so a broken one still opens in the editor."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): _as_list(v) for k, v in value.items()}
+
+
 def _draft_from_text(stem: str, text: str) -> Draft:
     meta, body = _split(text)
     return Draft(
@@ -120,6 +128,7 @@ def _draft_from_text(stem: str, text: str) -> Draft:
         audience=_as_list(meta.get("audience")), summary=str(meta.get("summary") or ""), body=body,
         source=str(meta["source"]) if meta.get("source") else None,
         updated=as_date(meta.get("updated")),
+        questions=_as_questions(meta.get("questions")),
         extra={k: v for k, v in meta.items() if k not in FIELDS},
     )
 
@@ -209,6 +218,11 @@ def render_document(draft: Draft, updated: dt.date | None = None) -> str:
     ]
     if draft.source and draft.source.strip():
         lines.append(f"source: {_yaml_scalar(draft.source.strip())}")
+    if draft.questions:
+        lines.append("questions:")
+        for heading, asked in draft.questions.items():
+            lines.append(f"  {_yaml_scalar(heading)}:")
+            lines.extend(f"    - {_yaml_scalar(q)}" for q in asked)
     body = draft.body.replace("\r\n", "\n").strip()
     return "---\n" + "\n".join(lines) + "\n---\n\n" + body + "\n"
 
@@ -372,3 +386,47 @@ def new_draft(title: str = "", topics=(), audience=(), summary: str = "", questi
         body += [f"## {' '.join(heading.split())}", SECTION_PLACEHOLDER, ""]
     return Draft(title=title, topics=list(topics), audience=list(audience), summary=summary,
                  body="\n".join(body).strip())
+
+
+# -- the questions a section answers (front matter `questions:`) ----------------------------------
+MAX_ATTACHED_QUESTION_CHARS = 300  # one question as a person would type it
+
+
+def section_keys(doc_id: str, body: str) -> list[str]:
+    """The `questions` key of each section with text, in order: its heading, or "Introduction"."""
+    outline = Document.model_construct(id=doc_id, title="", body=body)
+    keys = [s.heading_path[-1] if len(s.heading_path) > 1 else INTRODUCTION for s in sections(outline)]
+    return list(dict.fromkeys(keys))
+
+
+def attach_question(knowledge_dir: Path, doc_id: str, section: str, question: str,
+                    topics: dict[str, str] | None = None, *, store: Store | None = None, author: str = "staff",
+                    today: dt.date | None = None) -> SaveResult | None:
+    """Add a question people asked to the `questions:` of the section that should answer it.
+
+    Saved like any edit: validated, refused when the document changed since it was read, and (in the
+    database) a new revision. It is answerable once the index is rebuilt. Returns None when the section
+    already lists the question.
+
+    Raises:
+        FileNotFoundError: there is no such document.
+        ValueError: the section is not one of the document's, or the question is empty or too long.
+        KnowledgeError: the document has problems to fix first; nothing was written.
+        EditConflict: someone saved the document meanwhile; nothing was written.
+    """
+    text = " ".join(question.split())
+    if not text or len(text) > MAX_ATTACHED_QUESTION_CHARS:
+        raise ValueError(f"the question has {len(text)} characters; write it as a person would type it, "
+                         f"1 to {MAX_ATTACHED_QUESTION_CHARS} characters")
+    opened = open_document(knowledge_dir, doc_id, topics, store=store)
+    keys = section_keys(doc_id, opened.draft.body)
+    if section not in keys:
+        raise ValueError(f"'{section}' is not a section of knowledge/{doc_id}.md{did_you_mean(section, keys)}; "
+                         f"its sections are: {', '.join(keys)}")
+    asked = list(opened.draft.questions.get(section, []))
+    if text.casefold() in {q.casefold() for q in asked}:
+        return None
+    questions = {**opened.draft.questions, section: [*asked, text]}
+    draft = opened.draft.model_copy(update={"questions": questions})
+    return save_document(knowledge_dir, draft, topics, expected_hash=opened.hash, today=today, store=store,
+                         author=author)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
                         Table, Text, UniqueConstraint, delete, func, insert, select, update)
@@ -36,6 +37,10 @@ interactions = Table(
     Column("confidence", Float, nullable=False, default=0.0),
     Column("cited_doc_ids", Text, nullable=False, default="[]"),  # JSON list
     Column("latency_ms", Float, nullable=False, default=0.0),
+    # What staff need to judge an answer on the Insights page: its first line (see Storage._lead) and the
+    # sections it cited, as JSON [[doc id, section], ...].
+    Column("answer_lead", Text, nullable=True),
+    Column("cited_sections", Text, nullable=True),
 )
 
 feedback = Table(
@@ -114,6 +119,22 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
+def answer_lead(answer: Answer, limit: int = 300) -> str:
+    """The answer's first line as a reader sees it, without its citation markers, cut at `limit`."""
+    line = next((line.strip() for line in answer.text.splitlines() if line.strip()), "")
+    line = re.sub(r"\s*\[\d+\]", "", line).lstrip("#>-* ").strip()
+    return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
+
+
+def _decode(row: dict) -> dict:
+    """A stored row as the package reads it: aware times, lists instead of JSON text."""
+    row["created_at"] = _aware(row["created_at"])
+    row["cited_doc_ids"] = json.loads(row["cited_doc_ids"] or "[]")
+    if "cited_sections" in row:  # interactions only; rows stored before it was kept have none
+        row["cited_sections"] = [tuple(pair) for pair in json.loads(row["cited_sections"] or "[]")]
+    return row
+
+
 def _utc(value: dt.datetime) -> dt.datetime:
     """A time to store or compare with: naive means UTC, aware is converted to UTC."""
     return _aware(value).astimezone(dt.timezone.utc)
@@ -152,6 +173,8 @@ class Storage:
             question=apply_policy(question if question is not None else answer.question, self.question_logging),
             status=answer.status, top_score=float(answer.top_score), confidence=float(answer.confidence),
             cited_doc_ids=json.dumps(answer.doc_ids), latency_ms=float(answer.latency_ms),
+            answer_lead=self._lead(answer),
+            cited_sections=json.dumps([[c.doc_id, c.section] for c in answer.citations]),
         )
         with self.engine.begin() as db:
             return int(db.execute(insert(interactions).values(**row)).inserted_primary_key[0])
@@ -170,6 +193,14 @@ class Storage:
         with self.engine.begin() as db:
             return int(db.execute(insert(feedback).values(**row)).inserted_primary_key[0])
 
+    def _lead(self, answer: Answer) -> str | None:
+        """The first line to keep: quoted guidance as it is (curated text, no personal data), a generated
+        line under question_logging, since it may repeat what was asked; nothing when logging is off."""
+        if self.question_logging == "off":
+            return None
+        lead = answer_lead(answer)
+        return apply_policy(lead, self.question_logging) if answer.mode == "generated" else lead
+
     # -- reading -----------------------------------------------------------------------------
     def _rows(self, table: Table, since: dt.datetime | None) -> list[dict]:
         query = select(table).order_by(table.c.created_at)
@@ -178,8 +209,7 @@ class Storage:
         with self.engine.connect() as db:
             rows = [dict(r._mapping) for r in db.execute(query)]
         for r in rows:
-            r["created_at"] = _aware(r["created_at"])
-            r["cited_doc_ids"] = json.loads(r["cited_doc_ids"] or "[]")
+            _decode(r)
         return rows
 
     def interactions(self, since: dt.datetime | None = None) -> list[dict]:
@@ -324,10 +354,7 @@ class Storage:
             row = db.execute(select(interactions).where(interactions.c.id == row_id)).first()
         if row is None:
             return None
-        found = dict(row._mapping)
-        found["created_at"] = _aware(found["created_at"])
-        found["cited_doc_ids"] = json.loads(found["cited_doc_ids"] or "[]")
-        return found
+        return _decode(dict(row._mapping))
 
 
 # API keys: only a sha256 of each key is kept (see assistant/api/access.py for why that is enough).
