@@ -200,3 +200,17 @@ def test_insights_show_thumbs_down_and_doubtful_answers_and_attach_a_question(st
     # The index is stale until it is rebuilt.
     at.radio(key="staff_section").set_value("Index").run()
     assert "stale" in at.warning[0].value
+
+
+def test_editing_a_document_in_the_form_keeps_the_questions_attached_to_it(staff_env, signed_in):
+    from assistant.staff.editing import attach_question
+
+    attach_question(staff_env.knowledge_dir, "finding-a-mentor", "How to build a shortlist", "Who could mentor me?")
+    at = on_documents(signed_in())
+    at.selectbox(key="doc_pick").set_value("finding-a-mentor")
+    at.button(key="doc_edit").click().run()
+    at.text_area(key="f_summary").set_value("How to find a mentor: where to look and whom to choose.")
+    at.button(key="doc_save").click().run()
+    assert not at.exception and not at.error, errors(at)
+    text = (staff_env.knowledge_dir / "finding-a-mentor.md").read_text()
+    assert "whom to choose" in text and "  How to build a shortlist:\n    - Who could mentor me?\n" in text
