@@ -107,6 +107,11 @@ def _attach(settings, doc_id: str, section: str, question: str) -> None:
     st.rerun()
 
 
+def _open_document(doc_id: str) -> None:
+    staff_documents.open_view(doc_id)
+    S.staff_section = "Documents"
+
+
 def _review(settings, knowledge, item: Reviewed, key: str) -> None:
     """One answer for staff to judge. Every stored text is untrusted: shown with st.text, never as Markdown."""
     with st.container(border=True):
@@ -118,7 +123,11 @@ def _review(settings, knowledge, item: Reviewed, key: str) -> None:
         st.text(f"Answer began: {item.answer_lead or '(not stored for this answer)'}")
         if item.sources:
             st.text("Sources: " + "; ".join(f"{doc} › {section}" if section else doc for doc, section in item.sources))
-        _attach_button(key, item.question, item.sources)
+        with st.container(horizontal=True):
+            for doc in item.documents[:3]:
+                st.button(f"Open {doc}", key=f"ins_open_{key}_{doc}", on_click=_open_document, args=(doc,),
+                          icon=":material/article:", type="tertiary")
+            _attach_button(key, item.question, item.sources)
         _attach_panel(settings, knowledge, key)
 
 

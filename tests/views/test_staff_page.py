@@ -201,6 +201,11 @@ def test_insights_show_thumbs_down_and_doubtful_answers_and_attach_a_question(st
     at.radio(key="staff_section").set_value("Index").run()
     assert "stale" in at.warning[0].value
 
+    # From an answer, its sources open in Documents.
+    at.radio(key="staff_section").set_value("Insights").run()
+    at.button(key="ins_open_down_1_sponsor-versus-mentor").click().run()
+    assert at.radio(key="staff_section").value == "Documents" and at.header[0].value.startswith("Sponsor")
+
 
 def test_editing_a_document_in_the_form_keeps_the_questions_attached_to_it(staff_env, signed_in):
     from assistant.staff.editing import attach_question
