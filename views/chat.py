@@ -127,7 +127,8 @@ def show_feedback(ex: Exchange) -> None:
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         if st.feedback("thumbs", key=key) is not None:
             st.text_input("Anything to add? (optional)", key=f"comment-{ex.id}", max_chars=1000,
-                          placeholder="Anything to add? (optional)", label_visibility="collapsed",
+                          placeholder="Anything to add? What was missing, wrong or useful (optional)",
+                          label_visibility="collapsed",
                           width="stretch")
             st.button("Send feedback", key=f"send-{ex.id}", on_click=send_feedback, args=(ex.id,))
 

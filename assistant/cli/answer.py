@@ -12,6 +12,7 @@ import click
 
 from assistant.cli.core import EXIT_INVALID, EXIT_OK, EXIT_OUT_OF_SCOPE, load_settings, main
 
+WARM_UP_THREAD = "mentor-warm-up"
 
 
 @main.command()
@@ -52,7 +53,7 @@ def ask(question, history, as_json):
 def serve(port, host, no_warm_up):
     """Run the Streamlit chat app (app.py).
 
-    The model, the index and the database load in the background as the server starts, so the first
+    The model, the index, the database and redaction load in the background as the server starts, so the first
     visitor does not wait for them; "Mentor is ready" is printed once they have.
     """
     app = Path(__file__).resolve().parents[2] / "app.py"
@@ -78,9 +79,6 @@ class _NotFromWarmUp(logging.Filter):
         return threading.current_thread().name != WARM_UP_THREAD
 
 
-WARM_UP_THREAD = "mentor-warm-up"
-
-
 def _warm_up() -> None:
     """Load what every page needs before anyone asks. A failure is left for the page to show."""
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NotFromWarmUp())
@@ -91,4 +89,4 @@ def _warm_up() -> None:
     except Exception as exc:  # noqa: BLE001 - the first visit shows the same error, worded for a visitor
         click.echo(f"Mentor could not load at start ({type(exc).__name__}: {exc}); the page will say why.", err=True)
         return
-    click.echo(f"Mentor is ready: model, index and database loaded in {seconds:.1f}s.", err=True)
+    click.echo(f"Mentor is ready: model, index, database and redaction loaded in {seconds:.1f}s.", err=True)
