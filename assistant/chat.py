@@ -219,7 +219,7 @@ def privacy_note(settings: Settings) -> str:
         f"- {question};\n"
         "- whether it was answered, out of scope or not accepted;\n"
         "- the top match score and the answer's confidence;\n"
-        "- the ids of the documents the answer cited;\n"
+        "- the first line of the answer, and the documents and sections it cited;\n"
         "- how long the answer took;\n"
         "- a random session id, made when you opened this page and tied to nothing about you.\n\n"
         "When you rate an answer it also stores the rating, your optional comment (with personal data "

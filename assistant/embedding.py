@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -188,18 +189,28 @@ class EmbeddingCache:
                            [(k, int(v.shape[0]), np.asarray(v, dtype="float32").tobytes()) for k, v in items.items()])
 
 
-def embed_cached(embedder: Embedder, cache: EmbeddingCache | None, texts: list[str]) -> tuple[np.ndarray, int, int]:
-    """Embed texts, reusing cached vectors. Returns (matrix, embedded count, cached count)."""
+EMBED_CHUNK = 256  # texts embedded (and cached) per step of a build, so progress shows and a killed build keeps its work
+
+
+def embed_cached(embedder: Embedder, cache: EmbeddingCache | None, texts: list[str],
+                 on_embedded: Callable[[int], None] | None = None) -> tuple[np.ndarray, int, int]:
+    """Embed texts, reusing cached vectors. Returns (matrix, embedded count, cached count).
+
+    Args:
+        on_embedded: called with the number of texts just embedded, after each step of EMBED_CHUNK.
+    """
     if not texts:
         return np.zeros((0, embedder.dimension), dtype="float32"), 0, 0
     keys = [EmbeddingCache.key(embedder.model_id, t) for t in texts]
     found = cache.get_many(list(set(keys))) if cache else {}
     missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in found))
-    if missing:
-        fresh = embedder.encode(missing)
-        new = {EmbeddingCache.key(embedder.model_id, t): v for t, v in zip(missing, fresh)}
+    for start in range(0, len(missing), EMBED_CHUNK):
+        step = missing[start:start + EMBED_CHUNK]
+        new = {EmbeddingCache.key(embedder.model_id, t): v for t, v in zip(step, embedder.encode(step))}
         found.update(new)
         if cache:
             cache.put_many(new)
+        if on_embedded:
+            on_embedded(len(step))
     matrix = np.stack([found[k] for k in keys]).astype("float32")
     return matrix, len(missing), len(texts) - len(missing)

@@ -396,28 +396,55 @@ class _Embedded:
         return int(self.passage_vectors.shape[1])
 
 
+class EmbedProgress:
+    """Reports a build's embedding as it goes: passages, texts done of those to embed, texts per
+    second and the time left, as fractions between `start` and `end` of the whole build."""
+
+    def __init__(self, report: Progress, todo: int, passages: int, start: float = 0.1, end: float = 0.9,
+                 clock: Callable[[], float] = time.perf_counter):
+        self.report, self.todo, self.passages, self.start, self.end = report, todo, passages, start, end
+        self.clock, self.began, self.done = clock, clock(), 0
+
+    def __call__(self, embedded: int) -> None:
+        self.done += embedded
+        elapsed = max(self.clock() - self.began, 1e-9)
+        rate = self.done / elapsed
+        left = (self.todo - self.done) / rate if rate else 0.0
+        fraction = self.start + (self.end - self.start) * min(self.done / max(self.todo, 1), 1.0)
+        self.report(fraction, f"{self.passages:,} passages: embedded {self.done:,} of {self.todo:,} texts, "
+                              f"{rate:.0f} texts/s, {_duration(left)} left")
+
+
+def _duration(seconds: float) -> str:
+    """A time left as people read it: '2 min 10 s', '12 s'."""
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
 def _embed_knowledge(kb: KnowledgeBase, embedder: Embedder, cache: EmbeddingCache, report: Progress) -> _Embedded:
     passages = [p for doc in kb.documents for p in chunk_passages(doc)]
     sentences = [(row, unit) for row, p in enumerate(passages) for unit in p.sentences]
     not_covered = [(item.label, text) for item in kb.scope.values() for text in [item.label, *item.examples]]
-    report(0.1, f"Embedding {len(passages)} passages")
-    passage_vectors, embedded, cached = embed_cached(embedder, cache, [p.embed_text for p in passages])
-    report(0.5, f"Embedding {len(sentences)} sentences")
-    sentence_vectors, s_embedded, s_cached = embed_cached(embedder, cache, [u for _, u in sentences])
-    scope_vectors, o_embedded, o_cached = embed_cached(embedder, cache, [t for _, t in not_covered])
     # Two rows per document: its title alone (a general question matches a title best) and its
     # title with the summary (a specific one matches the summary); a document scores the better.
-    doc_vectors, d_embedded, d_cached = embed_cached(
-        embedder, cache, [text for d in kb.documents for text in (d.title, f"{d.title}. {d.summary}")])
+    doc_texts = [text for d in kb.documents for text in (d.title, f"{d.title}. {d.summary}")]
     questions = [(row, q) for row, p in enumerate(passages) for q in p.questions]
-    report(0.8, f"Embedding {len(questions)} questions the sections answer")
-    question_vectors, q_embedded, q_cached = embed_cached(embedder, cache, [q for _, q in questions])
+    groups = [[p.embed_text for p in passages], [u for _, u in sentences], [t for _, t in not_covered], doc_texts,
+              [q for _, q in questions]]
+    keys = {EmbeddingCache.key(embedder.model_id, t) for group in groups for t in group}
+    todo = len(keys) - len(cache.get_many(list(keys)))
+    report(0.1, f"{len(passages):,} passages, {len(sentences):,} sentences, {len(questions):,} questions: "
+                f"{todo:,} texts to embed, {len(keys) - todo:,} already in the cache")
+    if todo:
+        embedder.model  # noqa: B018 - load the model now, so the rate and time left count embedding only
+    step = EmbedProgress(report, todo, len(passages))
+    results = [embed_cached(embedder, cache, group, on_embedded=step) for group in groups]
+    passage_vectors, sentence_vectors, scope_vectors, doc_vectors, question_vectors = (vectors for vectors, _, _ in results)
     dim = passage_vectors.shape[1]
     return _Embedded(passages, sentences, not_covered, passage_vectors, sentence_vectors,
                      scope_vectors.reshape(len(not_covered), dim), doc_vectors, questions,
                      question_vectors.reshape(len(questions), dim),
-                     embedded + s_embedded + o_embedded + d_embedded + q_embedded,
-                     cached + s_cached + o_cached + d_cached + q_cached)
+                     sum(n for _, n, _ in results), sum(n for _, _, n in results))
 
 
 def _write_files(folder: Path, content: _Embedded, kb: KnowledgeBase, scope_model: str) -> None:

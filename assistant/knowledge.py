@@ -319,10 +319,10 @@ def _heading_problems(file: str, doc_id: str, body: str) -> list[Problem]:
                             f"headings to {MAX_HEADING_CHARS} and put the rest in the text below them") for h in long]
 
 
-def _section_keys(doc_id: str, body: str) -> list[str]:
-    """The `questions` key of each section with text: its heading, or "Introduction"."""
+def section_keys(doc_id: str, body: str) -> list[str]:
+    """The `questions` key of each section with text, in order: its heading, or "Introduction"."""
     outline = Document.model_construct(id=doc_id, title="", body=body)
-    return [s.heading_path[-1] if len(s.heading_path) > 1 else INTRODUCTION for s in sections(outline)]
+    return list(dict.fromkeys(s.heading_path[-1] if len(s.heading_path) > 1 else INTRODUCTION for s in sections(outline)))
 
 
 def _question_problems(file: str, questions: dict[str, list[str]]) -> list[Problem]:
@@ -337,7 +337,7 @@ def question_warnings(doc: Document) -> list[Problem]:
     """Warnings about the `questions` a document declares: a key that names no section (a renamed
     heading: its questions are not indexed) and a section with none (matched on its words only)."""
     file = file_label(Path(doc.path)) if doc.path else f"{doc.id}.md"
-    keys = _section_keys(doc.id, doc.body)
+    keys = section_keys(doc.id, doc.body)
     unknown = [Problem(file=file, field="questions", message=(
                    f"'{shorten(key, 60)}' is not a section heading of this document{did_you_mean(key, keys)}; "
                    f"use a heading exactly as written, or '{INTRODUCTION}' for the text before the first heading"))

@@ -165,6 +165,7 @@ def out_of_scope_text(signals: ScopeSignals | None = None, summary: str = "") ->
     else:
         opening = NOT_FOUND
     if not summary:
-        return f"{opening} Try rephrasing your question, or pick a topic below."
-    return (f"{opening} Mentor can help with mentoring: {summary}. "
-            "Try rephrasing your question around one of those, or pick a topic below.")
+        return f"{opening} Try rephrasing your question."
+    # No "pick a topic below": the CLI, the API and an exported conversation show nothing below it.
+    # The page offers its topic buttons under a label of their own.
+    return f"{opening} Mentor can help with mentoring: {summary}. Try rephrasing your question around one of those."

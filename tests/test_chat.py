@@ -111,7 +111,8 @@ def test_question_preview_cuts_long_questions():
 
 def test_privacy_note_follows_the_settings():
     note = privacy_note(Settings(_env_file=None))
-    for stored in ("[email]", "[phone]", "[url]", "top match score", "ids of the documents", "how long",
+    for stored in ("[email]", "[phone]", "[url]", "top match score", "first line of the answer",
+                   "documents and sections it cited", "how long",
                    "random session id", "rating", "comment", "deleted after 90 days"):
         assert stored in note
     assert "no question text" in privacy_note(Settings(question_logging="off", _env_file=None))

@@ -5,7 +5,8 @@ import pytest
 
 from assistant import Assistant
 from assistant.errors import IndexDamaged, IndexNotReady, KnowledgeError
-from assistant.index import build_index, current_version, index_status, load_index
+from assistant.embedding import EMBED_CHUNK
+from assistant.index import EmbedProgress, build_index, current_version, index_status, load_index
 
 
 def test_known_question_retrieves_known_passage(bot):
@@ -163,3 +164,26 @@ def test_new_build_is_picked_up_without_restart(bot, settings, embedder):
     build_index(settings, embedder)  # e.g. from the CLI or the staff page, in another process
     found = bot.retrieve("celadon glaze bowls pottery")
     assert "pottery" in found.hits[0].passage.section.lower()
+
+
+def test_embed_progress_reports_passages_rate_and_time_left():
+    clock = iter([0.0, 10.0, 20.0])  # the start, then one reading per step
+    lines = []
+    step = EmbedProgress(lambda fraction, message: lines.append((fraction, message)), todo=400, passages=120,
+                         clock=lambda: next(clock))
+    step(100)
+    step(300)
+    assert lines[0] == (pytest.approx(0.3), "120 passages: embedded 100 of 400 texts, 10 texts/s, 30 s left")
+    assert lines[1] == (pytest.approx(0.9), "120 passages: embedded 400 of 400 texts, 20 texts/s, 0 s left")
+
+
+def test_a_cold_build_reports_each_step_of_embedding(settings, embedder):
+    (settings.index_dir / "embedding-cache.sqlite").unlink()
+    lines = []
+    report = build_index(settings, embedder, progress=lambda fraction, message: lines.append((fraction, message)))
+    steps = [message for _, message in lines if " texts/s, " in message]
+    # every text is new, in steps of EMBED_CHUNK, the last one saying all of them are done
+    assert len(steps) >= report.embedded // EMBED_CHUNK
+    assert steps[-1].startswith(f"{report.passages:,} passages: embedded {report.embedded:,} of {report.embedded:,}")
+    fractions = [fraction for fraction, _ in lines]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0

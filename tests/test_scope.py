@@ -58,3 +58,13 @@ def test_fit_separates_the_classes_it_is_given():
     assert set(model.weights) == set(FEATURES)
     assert model.confidence(ScopeSignals(*inside[0])) > 0.9
     assert model.confidence(ScopeSignals(*outside[0])) < 0.1
+
+
+def test_the_refusal_points_at_nothing_that_may_not_follow_it():
+    from assistant.scope import out_of_scope_text
+
+    # The CLI, the API and an exported conversation show no topic buttons after the refusal.
+    for text in (out_of_scope_text(), out_of_scope_text(summary="finding a mentor and setting goals")):
+        assert "below" not in text and "pick a topic" not in text
+    assert out_of_scope_text(summary="finding a mentor").endswith(
+        "Mentor can help with mentoring: finding a mentor. Try rephrasing your question around one of those.")

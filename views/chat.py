@@ -128,10 +128,15 @@ def show_feedback(ex: Exchange) -> None:
         st.feedback("thumbs", key=key, disabled=True)
         st.caption("Thanks, your feedback was saved.")
         return
-    if st.feedback("thumbs", key=key) is not None:
-        st.text_input("Anything to add? (optional)", key=f"comment-{ex.id}", max_chars=1000,
-                      placeholder="What was missing, wrong or especially useful?")
-        st.button("Send feedback", key=f"send-{ex.id}", on_click=send_feedback, args=(ex.id,))
+    # One row: the comment box opens beside the thumb that was clicked, not below the fold (it wraps
+    # under the thumbs on a narrow screen).
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        if st.feedback("thumbs", key=key) is not None:
+            st.text_input("Anything to add? (optional)", key=f"comment-{ex.id}", max_chars=1000,
+                          placeholder="Anything to add? What was missing, wrong or useful (optional)",
+                          label_visibility="collapsed",
+                          width="stretch")
+            st.button("Send feedback", key=f"send-{ex.id}", on_click=send_feedback, args=(ex.id,))
 
 
 def show_exchange(ex: Exchange, latest: bool) -> None:
@@ -149,7 +154,7 @@ def show_exchange(ex: Exchange, latest: bool) -> None:
             st.caption(escape_markdown(caption))
         if answer.status == "out_of_scope":
             topics = get_knowledge().topics
-            st.pills("Topics Mentor covers", list(topics), format_func=topic_label, key=f"topics-{ex.id}",
+            st.pills("Or pick a topic Mentor covers", list(topics), format_func=topic_label, key=f"topics-{ex.id}",
                      on_change=pick_topic, args=(ex.id,))
         else:
             show_sources(ex)
@@ -165,14 +170,20 @@ def show_exchange(ex: Exchange, latest: bool) -> None:
 
 def show_welcome() -> None:
     st.markdown(WELCOME)
-    columns = st.columns(2)
-    for j, journey in enumerate(get_taxonomy().journeys):
-        with columns[j % 2].container(border=True):
-            st.markdown(f"**{journey.icon} {journey.name}**")
-            for k, question in enumerate(journey.questions):
-                st.button(question, key=f"starter-{j}-{k}", on_click=ask_next, args=(question,), width="stretch")
-            if journey.page:
-                st.page_link(f"views/{journey.page}.py", label="Build my goals step by step", icon=":material/arrow_forward:")
+    journeys = get_taxonomy().journeys
+    # Row by row, so that on a narrow screen, where columns stack, the stages still read in order.
+    for start in range(0, len(journeys), 2):
+        columns = st.columns(2)
+        for column, j in zip(columns, range(start, min(start + 2, len(journeys)))):
+            journey = journeys[j]
+            with column.container(border=True):
+                st.markdown(f"**{journey.icon} {journey.name}**")
+                for k, question in enumerate(journey.questions):
+                    st.button(question, key=f"starter-{j}-{k}", on_click=ask_next, args=(question,),
+                              width="stretch")
+                if journey.page:
+                    st.page_link(f"views/{journey.page}.py", label="Build my goals step by step",
+                                 icon=":material/arrow_forward:")
 
 
 def show_sidebar() -> None:
@@ -183,10 +194,11 @@ def show_sidebar() -> None:
                            file_name=download_name(), mime="text/markdown", key="download",
                            icon=":material/download:", disabled=not state.exchanges, on_click="ignore",
                            width="stretch")
-        st.subheader("Browse topics", anchor=False)
         shelves = {shelf.slug: shelf for shelf in topic_shelves(get_knowledge())}
-        slug = st.selectbox("Topic", list(shelves), format_func=topic_label, index=None, key="browse-topic",
-                            placeholder="Pick a topic", label_visibility="collapsed")
+        # A label, not a heading: the sidebar comes first in the page, and its headings would come
+        # before the page's h1.
+        slug = st.selectbox("**Browse topics**", list(shelves), format_func=topic_label, index=None,
+                            key="browse-topic", placeholder="Pick a topic")
         if slug:
             shelf = shelves[slug]
             st.caption(escape_markdown(shelf.description))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -28,7 +30,10 @@ def get_embedder(model: str) -> Embedder:
 def get_assistant() -> Assistant:
     """One model and one index for all sessions; a rebuild swaps the index inside it."""
     settings = get_settings()
-    return Assistant(settings, embedder=get_embedder(settings.model)).load()
+    bot = Assistant(settings, embedder=get_embedder(settings.model)).load()
+    # Once per process, in the server's log: the warm-up at start should be the only one.
+    print(f"Mentor: loaded the index in {settings.index_dir}", file=sys.stderr, flush=True)
+    return bot
 
 
 @st.cache_resource(show_spinner=False)
@@ -54,6 +59,19 @@ def get_knowledge() -> KnowledgeBase:
 def get_taxonomy() -> Taxonomy:
     """knowledge/topics.yaml in full (journeys, topic questions); empty while the file is broken."""
     return get_knowledge().taxonomy or Taxonomy(topics={})
+
+
+def warm_up() -> float:
+    """Load everything a first question needs now, as `mentor serve` starts, so the first visitor
+    doesn't wait: the index, the model (through one question, which is not stored), the database and
+    the redaction model. Returns the seconds it took."""
+    from assistant.redact import apply_policy
+
+    started = time.perf_counter()
+    get_assistant().ask("How do I find a mentor?")
+    get_storage()
+    apply_policy("Warming up", get_settings().question_logging)
+    return time.perf_counter() - started
 
 
 def clear_caches() -> None:

@@ -30,6 +30,7 @@ def _fill_form(draft: Draft, taxonomy: dict[str, str]) -> None:
     S.doc_topic_options = list(taxonomy) + [t for t in draft.topics if t not in taxonomy]
     S.f_topics = list(dict.fromkeys(draft.topics))
     S.doc_dropped = dict(draft.extra)
+    S.f_questions = dict(draft.questions)  # no field in the form yet: kept as they are, so a save never loses them
     S.doc_tried_save = False
     S.pop("doc_conflict", None)
 
@@ -250,7 +251,7 @@ def _render_editor(knowledge_dir) -> None:
     with preview:
         st.markdown(safe_markdown(body) or "*Nothing written yet.*")
     draft = Draft(id=doc_id or "", title=title, topics=topics, audience=audience, summary=summary, body=body,
-                  source=source or None)
+                  source=source or None, questions=S.get("f_questions") or {})
     problems = validate_draft(knowledge_dir, draft, taxonomy, new=new)
     show = not new or bool(title) or S.get("doc_tried_save")  # a blank new form isn't an error yet
     if show:

@@ -12,10 +12,16 @@ from pathlib import Path
 import click
 
 from assistant.cli.core import EXIT_ERROR, fail, load_settings, main
-from assistant.store.documents import default_author
 from assistant.errors import KnowledgeError
 from assistant.models import AUDIENCES
 
+
+
+def _author() -> str:
+    """Who a save is recorded as. Imported here: the store (SQLAlchemy) stays off `mentor ask`'s path."""
+    from assistant.store.documents import default_author
+
+    return default_author()
 
 
 @main.group()
@@ -123,7 +129,7 @@ def kb_new(title, doc_id, topics, audience, summary, source, body_file):
     draft = draft.model_copy(update={"body": body})
     try:
         result = save_document(settings.knowledge_dir, draft, taxonomy, expected_hash=None, store=store,
-                               author=default_author())
+                               author=_author())
     except KnowledgeError as exc:
         if body_file is None:  # don't lose what was typed in the editor
             fd, kept = tempfile.mkstemp(prefix=f"{draft.doc_id}-", suffix=".md")
@@ -186,7 +192,7 @@ def kb_import(folder):
         validate_folder(folder)
     except KnowledgeError as exc:
         fail(exc.problems)
-    counts = store.import_files(knowledge_files(folder), author=default_author())
+    counts = store.import_files(knowledge_files(folder), author=_author())
     click.echo(f"Imported {folder}: {counts['added']} added, {counts['changed']} changed, {counts['deleted']} deleted, "
                f"{counts['unchanged']} unchanged. Run `mentor index build` to make the changes answerable.")
 
@@ -238,7 +244,7 @@ def kb_restore(doc, revision):
 
     store = knowledge_store(load_settings())
     try:
-        token = restore_document(store, doc, revision, author=default_author())
+        token = restore_document(store, doc, revision, author=_author())
     except (ValueError, LookupError, EditConflict) as exc:
         raise click.ClickException(str(exc).strip("'\"")) from None
     except KnowledgeError as exc:

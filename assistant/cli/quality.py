@@ -210,17 +210,26 @@ def eval_redaction(file, quiet, split, min_recall, max_over):
               help="Questions to time (single-turn cases are used).")
 @click.option("--rounds", default=1, show_default=True, help="Passes over the questions for latency.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write figures here.")
-def bench(gold, rounds, json_out):
+@click.option("--cli-only", is_flag=True, help="Only time `mentor ask` (whole process) against a bare model load.")
+@click.option("--runs", default=3, show_default=True, help="Fresh processes per cold-start figure.")
+def bench(gold, rounds, json_out, cli_only, runs):
     """Print speed and memory figures: ask() latency against a bare query embedding, full and
-    incremental build times, cold start against a bare model load, and peak RSS.
+    incremental build times, cold start and `mentor ask` against a bare model load, and peak RSS.
 
     \b
-    Example:
+    Examples:
       mentor bench --json /tmp/bench.json
+      mentor bench --cli-only
     """
-    from assistant.quality.bench import format_bench, run_bench, write_json
+    from assistant.quality.bench import bench_cli_ask, format_bench, format_cli_ask, run_bench, write_json
 
-    results = run_bench(load_settings(), gold, rounds=rounds)
+    if cli_only:
+        results = {"cli": bench_cli_ask(load_settings(), runs)}
+        click.echo(format_cli_ask(results["cli"]))
+        if json_out:
+            write_json(results, json_out)
+        return
+    results = run_bench(load_settings(), gold, rounds=rounds, cold_runs=runs)
     click.echo(format_bench(results))
     if json_out:
         write_json(results, json_out)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -406,7 +407,9 @@ def run_kill_trials(settings: Settings, trials: int, seed: int = 0, build_s: flo
         if not any(line.startswith("built") for line in lines):
             report.killed_mid_build += 1
             phases = [line[6:] for line in lines if line.startswith("phase")]
-            report.phases[phases[-1] if phases else "before the first phase"] += 1
+            # Progress lines carry counts and rates ("embedded 256 of 3,184 texts, 5 texts/s, ..."): count by step.
+            report.phases[re.sub(r"\d[\d,.]*", "N", phases[-1]).split(", N texts/s")[0] if phases
+                          else "before the first phase"] += 1
         else:
             report.phases["after the build"] += 1
         problem = _usable(settings)

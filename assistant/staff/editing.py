@@ -23,10 +23,11 @@ from pydantic import Field
 
 from assistant.store.documents import DatabaseStore, FileStore, Revision, conflict
 from assistant.errors import KnowledgeError
-from assistant.knowledge import (SLUG, as_date, document_files, load_knowledge, load_topics, parse_document,
+from assistant.knowledge import (SLUG, section_keys, as_date, document_files, load_knowledge, load_topics, parse_document,
                                  parse_yaml, read_file, read_text, split_front_matter)
-from assistant.models import Document, DraftFrontMatter, FrontMatter, Problem
-from assistant.text import sha256, slugify
+from assistant.chunking import sections
+from assistant.models import INTRODUCTION, Document, DraftFrontMatter, FrontMatter, Problem
+from assistant.text import did_you_mean, sha256, slugify
 
 TRASH_DIR = ".trash"
 Store = FileStore | DatabaseStore
@@ -373,3 +374,40 @@ def new_draft(title: str = "", topics=(), audience=(), summary: str = "", questi
     return Draft(title=title, topics=list(topics), audience=list(audience), summary=summary,
                  body="\n".join(body).strip(),
                  questions={" ".join(h.split()): [" ".join(h.split())] for h in sections})
+
+
+# -- the questions a section answers (front matter `questions:`) ----------------------------------
+MAX_ATTACHED_QUESTION_CHARS = 300  # one question as a person would type it
+
+
+def attach_question(knowledge_dir: Path, doc_id: str, section: str, question: str,
+                    topics: dict[str, str] | None = None, *, store: Store | None = None, author: str = "staff",
+                    today: dt.date | None = None) -> SaveResult | None:
+    """Add a question people asked to the `questions:` of the section that should answer it.
+
+    Saved like any edit: validated, refused when the document changed since it was read, and (in the
+    database) a new revision. It is answerable once the index is rebuilt. Returns None when the section
+    already lists the question.
+
+    Raises:
+        FileNotFoundError: there is no such document.
+        ValueError: the section is not one of the document's, or the question is empty or too long.
+        KnowledgeError: the document has problems to fix first; nothing was written.
+        EditConflict: someone saved the document meanwhile; nothing was written.
+    """
+    text = " ".join(question.split())
+    if not text or len(text) > MAX_ATTACHED_QUESTION_CHARS:
+        raise ValueError(f"the question has {len(text)} characters; write it as a person would type it, "
+                         f"1 to {MAX_ATTACHED_QUESTION_CHARS} characters")
+    opened = open_document(knowledge_dir, doc_id, topics, store=store)
+    keys = section_keys(doc_id, opened.draft.body)
+    if section not in keys:
+        raise ValueError(f"'{section}' is not a section of knowledge/{doc_id}.md{did_you_mean(section, keys)}; "
+                         f"its sections are: {', '.join(keys)}")
+    asked = list(opened.draft.questions.get(section, []))
+    if text.casefold() in {q.casefold() for q in asked}:
+        return None
+    questions = {**opened.draft.questions, section: [*asked, text]}
+    draft = opened.draft.model_copy(update={"questions": questions})
+    return save_document(knowledge_dir, draft, topics, expected_hash=opened.hash, today=today, store=store,
+                         author=author)

@@ -194,6 +194,87 @@ def gap_themes(storage, embedder, since: dt.datetime | None = None, *, min_confi
     return sorted(themes, key=lambda t: (-t.count, -(t.last_seen.timestamp() if t.last_seen else 0)))
 
 
+# -- answers to look at: thumbs-down comments and doubtful answers -------------------------------
+# An answer that cites this many documents or more stitched its points together from several places:
+# often a sign that no one section answers the question. (max_citations is 4 by default.)
+SPREAD_DOCUMENTS = 3
+
+
+@dataclass
+class Reviewed:
+    """One answer, as staff judge it: the question, the answer's first line and the sections it cited."""
+
+    created_at: dt.datetime
+    question: str | None  # None when question_logging was off
+    answer_lead: str | None  # None for rows stored before it was kept, or with question_logging off
+    sources: list[tuple[str, str]]  # (doc id, section), in citation order; sections unknown for old rows: ""
+    status: str = "answered"
+    confidence: float | None = None
+    comment: str | None = None  # thumbs-down only
+    reasons: list[str] = field(default_factory=list)  # doubtful only: why it is listed
+    interaction_id: int | None = None
+
+    @property
+    def documents(self) -> list[str]:
+        return list(dict.fromkeys(doc for doc, _ in self.sources))
+
+
+def _sources(interaction: dict | None, doc_ids: list[str]) -> list[tuple[str, str]]:
+    if interaction and interaction.get("cited_sections"):
+        return [(doc, section) for doc, section in interaction["cited_sections"]]
+    return [(doc, "") for doc in doc_ids]
+
+
+def thumbs_down(storage, since: dt.datetime | None = None) -> list[Reviewed]:
+    """Every thumbs-down rating since `since`, newest first, with its comment (if any), its question,
+    the first line of the answer rated and the sections that answer cited."""
+    asked = {row["id"]: row for row in storage.interactions.rows(since)}
+    out = []
+    for row in storage.feedback.rows(since):
+        if row["rating"] != 0:
+            continue
+        interaction = asked.get(row["interaction_id"]) if row["interaction_id"] is not None else None
+        if interaction is None and row["interaction_id"] is not None:
+            interaction = storage.interactions.get(row["interaction_id"])  # asked before `since`, rated after
+        out.append(Reviewed(
+            created_at=row["created_at"], question=row["question"], comment=row["comment"],
+            answer_lead=interaction.get("answer_lead") if interaction else None,
+            sources=_sources(interaction, row["cited_doc_ids"]),
+            status=interaction["status"] if interaction else "answered",
+            confidence=interaction["confidence"] if interaction else None, interaction_id=row["interaction_id"]))
+    return sorted(out, key=lambda r: r.created_at, reverse=True)
+
+
+def doubtful_answers(storage, since: dt.datetime | None = None, min_confidence: float = 0.5,
+                     margin: float = LOW_CONFIDENCE_MARGIN, spread: int = SPREAD_DOCUMENTS) -> list[Reviewed]:
+    """Answered questions that may have been answered wrongly, though nobody said so: a confidence
+    within `margin` of `min_confidence` (the setting), or citations from `spread` documents or more.
+    Newest first; a question asked again is listed once, at its latest answer."""
+    latest: dict[str, Reviewed] = {}
+    for row in storage.interactions.rows(since):
+        if row["status"] != "answered":
+            continue
+        reasons = []
+        if abs(row["confidence"] - min_confidence) <= margin:
+            reasons.append(f"confidence {row['confidence']:.2f}, near the threshold {min_confidence:.2f}")
+        sources = _sources(row, row["cited_doc_ids"])
+        documents = len(dict.fromkeys(doc for doc, _ in sources))
+        if documents >= spread:
+            reasons.append(f"cites {documents} documents")
+        if not reasons:
+            continue
+        key = _key(row["question"]) if row["question"] else f"#{row['id']}"
+        latest[key] = Reviewed(created_at=row["created_at"], question=row["question"], answer_lead=row["answer_lead"],
+                               sources=sources, confidence=row["confidence"], reasons=reasons,
+                               interaction_id=row["id"])
+    return sorted(latest.values(), key=lambda r: r.created_at, reverse=True)
+
+
+def section_of(citation_section: str) -> str:
+    """The `questions:` key a cited section files under: its own heading, the last of its path."""
+    return citation_section.split(" › ")[-1].strip() if citation_section else ""
+
+
 # -- citations and feedback ----------------------------------------------------------------------
 @dataclass
 class CitationRow:
@@ -288,8 +369,8 @@ def _csv_row(cells: list[str]) -> str:
 
 
 FEEDBACK_COLUMNS = ["created_at", "rating", "question", "comment", "cited_doc_ids", "interaction_id", "session_id"]
-INTERACTION_COLUMNS = ["created_at", "status", "question", "top_score", "confidence", "cited_doc_ids", "latency_ms",
-                       "session_id"]
+INTERACTION_COLUMNS = ["created_at", "status", "question", "answer_lead", "top_score", "confidence", "cited_doc_ids",
+                       "latency_ms", "session_id"]
 GAP_COLUMNS = ["theme", "question", "count", "out_of_scope", "low_confidence", "thumbs_down", "last_seen"]
 
 

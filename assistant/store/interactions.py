@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
@@ -23,11 +24,20 @@ from assistant.store.schema import aware, interactions, now, utc
 
 
 def decoded(row) -> dict:
-    """A stored interaction or rating as a dict: its time in UTC, its cited ids as a list."""
+    """A stored interaction or rating as a dict: its time in UTC, its cited ids and sections as lists."""
     found = dict(row._mapping)
     found["created_at"] = aware(found["created_at"])
     found["cited_doc_ids"] = json.loads(found["cited_doc_ids"] or "[]")
+    if "cited_sections" in found:  # interactions only; rows stored before it was kept have none
+        found["cited_sections"] = [tuple(pair) for pair in json.loads(found["cited_sections"] or "[]")]
     return found
+
+
+def answer_lead(answer: Answer, limit: int = 300) -> str:
+    """The answer's first line as a reader sees it, without its citation markers, cut at `limit`."""
+    line = next((line.strip() for line in answer.text.splitlines() if line.strip()), "")
+    line = re.sub(r"\s*\[\d+\]", "", line).lstrip("#>-* ").strip()
+    return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
 
 
 def rows_since(engine: Engine, table, since: dt.datetime | None) -> list[dict]:
@@ -60,6 +70,8 @@ class Interactions:
                 question if question is not None else answer.question, self.question_logging),
             status=answer.status, top_score=float(answer.top_score), confidence=float(answer.confidence),
             cited_doc_ids=json.dumps(answer.doc_ids), latency_ms=float(answer.latency_ms),
+            answer_lead=None if answer.status == "support" else self.lead(answer),
+            cited_sections=json.dumps([[c.doc_id, c.section] for c in answer.citations]),
         )
 
         def write(db: Connection) -> int:
@@ -70,6 +82,14 @@ class Interactions:
         except DatabaseUnavailable as exc:
             self.pending.add("an interaction", write, exc)
             return None
+
+    def lead(self, answer: Answer) -> str | None:
+        """The first line to keep: quoted guidance as it is (curated text, no personal data), a generated
+        line under question_logging, since it may repeat what was asked; nothing when logging is off."""
+        if self.question_logging == "off":
+            return None
+        lead = answer_lead(answer)
+        return apply_policy(lead, self.question_logging) if answer.mode == "generated" else lead
 
     def get(self, row_id: int) -> dict | None:
         """One stored interaction, or None."""

@@ -26,6 +26,10 @@ interactions = Table(
     Column("confidence", Float, nullable=False, default=0.0),
     Column("cited_doc_ids", Text, nullable=False, default="[]"),  # JSON list
     Column("latency_ms", Float, nullable=False, default=0.0),
+    # What staff need to judge an answer on the Insights page: its first line (see interactions.lead) and
+    # the sections it cited, as JSON [[doc id, section], ...].
+    Column("answer_lead", Text, nullable=True),
+    Column("cited_sections", Text, nullable=True),
 )
 
 feedback = Table(

@@ -2,8 +2,10 @@ import datetime as dt
 
 import pytest
 
-from assistant.staff.editing import (PLACEHOLDERS, Draft, delete_document, file_hash, filter_documents, list_documents,
-                                     new_draft, open_document, render_document, save_document, validate_draft)
+from assistant.models import INTRODUCTION
+from assistant.staff.editing import (PLACEHOLDERS, Draft, attach_question, delete_document, file_hash, filter_documents,
+                                     list_documents, new_draft, open_document, render_document, save_document,
+                                     section_keys, validate_draft)
 from assistant.store.documents import FileStore
 from assistant.errors import EditConflict, KnowledgeError
 from assistant.knowledge import load_knowledge
@@ -141,3 +143,52 @@ def test_file_mode_history_is_the_trash_and_restore_brings_a_copy_back(settings)
     assert kept.revision == 1 and "moved to the trash" in kept.note
     restore_document(store, "sponsor-versus-mentor", 1, expected_hash=None)
     assert path.read_text() == before and store.deleted() == []
+
+
+def test_a_question_is_attached_to_its_section_and_answerable_after_a_rebuild(settings, bot):
+    path = settings.knowledge_dir / "finding-a-mentor.md"
+    body = open_document(settings.knowledge_dir, "finding-a-mentor").draft.body
+    assert section_keys("finding-a-mentor", body)[:2] == [INTRODUCTION, "Start with what you want help with"]
+    question = "Which colleagues could become my mentor?"
+    saved = attach_question(settings.knowledge_dir, "finding-a-mentor", "Where to look for a mentor", question,
+                            today=dt.date(2026, 12, 3))
+    assert saved is not None and "updated: 2026-12-03" in path.read_text()
+    reopened = open_document(settings.knowledge_dir, "finding-a-mentor")
+    assert reopened.draft.questions == {"Where to look for a mentor": [question]}
+    assert load_knowledge(settings.knowledge_dir).ok  # still a valid document, front matter and all
+    # attaching it again changes nothing; a second question is appended after the first
+    assert attach_question(settings.knowledge_dir, "finding-a-mentor", "Where to look for a mentor",
+                           "  which colleagues could become   my mentor? ") is None
+    attach_question(settings.knowledge_dir, "finding-a-mentor", "Where to look for a mentor", "Where else can I look?")
+    assert open_document(settings.knowledge_dir, "finding-a-mentor").draft.questions == {
+        "Where to look for a mentor": [question, "Where else can I look?"]}
+    bot.rebuild()  # the new version is what gets indexed
+    assert bot.ask(question).citations[0].doc_id == "finding-a-mentor"
+
+
+def test_attaching_to_a_section_that_is_not_there_names_the_sections(settings):
+    path = settings.knowledge_dir / "finding-a-mentor.md"
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=r"'Where to look' is not a section of knowledge/finding-a-mentor.md "
+                                         r"\(did you mean 'Where to look for a mentor'\?\); its sections are: Introduction"):
+        attach_question(settings.knowledge_dir, "finding-a-mentor", "Where to look", "Where do I look?")
+    with pytest.raises(ValueError, match="1 to 300 characters"):
+        attach_question(settings.knowledge_dir, "finding-a-mentor", INTRODUCTION, "   ")
+    assert path.read_bytes() == before
+
+
+def test_attaching_is_refused_when_the_document_changed_meanwhile(settings, monkeypatch):
+    import assistant.staff.editing as editing
+
+    path = settings.knowledge_dir / "finding-a-mentor.md"
+    real_open = editing.open_document
+
+    def open_then_someone_saves(*args, **kwargs):
+        opened = real_open(*args, **kwargs)
+        path.write_text(path.read_text().replace("## Pitfalls to avoid", "## Pitfalls to steer clear of"))
+        return opened
+
+    monkeypatch.setattr(editing, "open_document", open_then_someone_saves)
+    with pytest.raises(EditConflict):
+        attach_question(settings.knowledge_dir, "finding-a-mentor", INTRODUCTION, "How do I find a mentor?")
+    assert "questions:" not in path.read_text() and "steer clear" in path.read_text()

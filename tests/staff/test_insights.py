@@ -5,8 +5,9 @@ import io
 import numpy as np
 import pytest
 
-from assistant.staff.insights import (citation_counts, cluster, feedback_csv, feedback_series, gap_questions, gap_themes,
-                                never_cited, themes_csv, to_csv)
+from assistant.staff.insights import (citation_counts, cluster, doubtful_answers, feedback_csv, feedback_series,
+                                      gap_questions, gap_themes, never_cited, section_of, themes_csv, thumbs_down,
+                                      to_csv)
 from assistant.knowledge import load_knowledge
 from assistant.models import Answer, Citation
 from assistant.store.storage import Storage
@@ -123,3 +124,75 @@ def test_a_theme_close_to_existing_guidance_names_the_documents(tmp_path, settin
     [theme] = gap_themes(storage, embedder, documents=load_knowledge(settings.knowledge_dir).documents)
     assert theme.related[0][0] == "when-your-mentor-keeps-cancelling" and theme.topics[0] == "challenges"
     assert "mentor" not in theme.label and "our" not in theme.label.split(" · ")  # words every question has
+
+
+def _cited(question, lead, sources, confidence=0.9, status="answered", mode="extractive"):
+    citations = [Citation(number=n, doc_id=d, title=d, section=s, topics=[], text="t", score=1.0)
+                 for n, (d, s) in enumerate(sources, 1)]
+    return Answer(status=status, text=f"{lead} [1]\n\n- a second line [2]", question=question,
+                  confidence=confidence, citations=citations, mode=mode)
+
+
+def test_thumbs_down_shows_the_comment_with_its_question_answer_and_sources(tmp_path):
+    storage = Storage(f"sqlite:///{tmp_path / 'mentor.db'}")
+    sources = [("finding-a-mentor", "Where to look › Inside your organisation"), ("sponsor-versus-mentor", "Introduction")]
+    asked = storage.interactions.record("s1", _cited("Where do I look for a mentor?", "Start inside your company.",
+                                                    sources), at=T0)
+    storage.feedback.record("s1", "Where do I look for a mentor?", ["finding-a-mentor", "sponsor-versus-mentor"], 0,
+                            "It never says what to do if my company is tiny", interaction_id=asked,
+                            at=T0 + dt.timedelta(minutes=1))
+    liked = storage.interactions.record("s1", _cited("How do I set goals?", "Use SMART goals.", sources[:1]), at=T0)
+    storage.feedback.record("s1", "How do I set goals?", ["finding-a-mentor"], 1, "great", interaction_id=liked, at=T0)
+
+    [down] = thumbs_down(storage)
+    assert down.question == "Where do I look for a mentor?"
+    assert down.comment == "It never says what to do if my company is tiny"
+    assert down.answer_lead == "Start inside your company."  # the first line, without its [1] marker
+    assert down.sources == sources and down.documents == ["finding-a-mentor", "sponsor-versus-mentor"]
+    assert section_of(down.sources[0][1]) == "Inside your organisation"  # the key `questions:` files it under
+
+
+def test_a_rating_of_an_answer_asked_before_the_period_still_shows_its_answer(tmp_path):
+    storage = Storage(f"sqlite:///{tmp_path / 'mentor.db'}")
+    asked = storage.interactions.record("s1", _cited("Q?", "Lead.", [("finding-a-mentor", "Introduction")]), at=T0)
+    storage.feedback.record("s1", "Q?", ["finding-a-mentor"], 0, interaction_id=asked, at=T0 + dt.timedelta(days=2))
+    [down] = thumbs_down(storage, since=T0 + dt.timedelta(days=1))
+    assert down.answer_lead == "Lead." and down.sources == [("finding-a-mentor", "Introduction")]
+
+
+def test_doubtful_answers_are_near_the_threshold_or_spread_over_documents(tmp_path):
+    storage = Storage(f"sqlite:///{tmp_path / 'mentor.db'}")
+    one = [("finding-a-mentor", "Introduction")]
+    three = [("finding-a-mentor", "Introduction"), ("setting-smart-goals", "Specific"), ("sponsor-versus-mentor", "A")]
+    storage.interactions.record("s", _cited("Near the line?", "Lead.", one, confidence=0.55), at=T0)
+    storage.interactions.record("s", _cited("Confident and focused?", "Lead.", one, confidence=0.95), at=T0)
+    storage.interactions.record("s", _cited("Stitched together?", "Lead.", three, confidence=0.95),
+                               at=T0 + dt.timedelta(minutes=1))
+    storage.interactions.record("s", _cited("Declined?", "", [], confidence=0.52, status="out_of_scope"), at=T0)
+    storage.interactions.record("s", _cited("near the line", "Lead again.", one, confidence=0.45),
+                               at=T0 + dt.timedelta(minutes=2))  # the same question asked again: listed once
+
+    doubtful = doubtful_answers(storage, min_confidence=0.5)
+    assert [d.question for d in doubtful] == ["near the line", "Stitched together?"]
+    assert doubtful[0].reasons == ["confidence 0.45, near the threshold 0.50"]
+    assert doubtful[0].answer_lead == "Lead again."
+    assert doubtful[1].reasons == ["cites 3 documents"] and doubtful[1].sources == three
+    # the threshold is the setting's: at 0.9 the confident one is the doubtful one
+    assert "Confident and focused?" in [d.question for d in doubtful_answers(storage, min_confidence=0.9)]
+
+
+def test_the_answer_lead_follows_the_question_logging_policy(tmp_path):
+    generated = _cited("Q?", "Email jane.doe@example.com to ask.", [("finding-a-mentor", "Introduction")],
+                       mode="generated")
+    quoted = _cited("Q?", "Start inside your company.", [("finding-a-mentor", "Introduction")])
+    off = Storage(f"sqlite:///{tmp_path / 'off.db'}", question_logging="off")
+    off.interactions.record("s", quoted)
+    assert off.interactions()[0]["answer_lead"] is None
+    full = Storage(f"sqlite:///{tmp_path / 'full.db'}", question_logging="full")
+    full.interactions.record("s", generated)
+    assert full.interactions()[0]["answer_lead"] == "Email jane.doe@example.com to ask."
+    redacted = Storage(f"sqlite:///{tmp_path / 'redacted.db'}")
+    redacted.interactions.record("s", generated)
+    redacted.interactions.record("s", quoted)
+    leads = [r["answer_lead"] for r in redacted.interactions()]
+    assert leads == ["Email [email] to ask.", "Start inside your company."]

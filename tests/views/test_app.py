@@ -48,6 +48,11 @@ def test_welcome_offers_starters_and_a_click_asks_one(app, settings):
     starters = [b for b in app.main.button if b.key.startswith("starter-")]
     assert [b.label for b in starters] and sorted(b.label for b in starters) == sorted(starter_questions(load_taxonomy(settings.knowledge_dir)))
 
+    # In page order (how columns stack on a phone) the stages and their starters come as topics.yaml lists them.
+    assert [b.label for b in starters] == starter_questions(load_taxonomy(settings.knowledge_dir))
+    # The page's only heading is its h1: the sidebar, drawn first in the page, has none.
+    assert [h.value for h in app.get("title")] == ["Mentor"] and not app.subheader and not app.header
+
     app.button(key="starter-0-0").click().run()
     assert not app.exception
     [user], [reply] = messages(app, "user"), messages(app, "assistant")

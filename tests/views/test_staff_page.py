@@ -152,3 +152,70 @@ def test_delete_asks_first_then_moves_the_file_to_the_trash(staff_env, signed_in
     at.button(key="doc_delete_yes").click().run()
     assert not path.exists() and list((staff_env.knowledge_dir / ".trash").glob("sponsor-versus-mentor.*.md"))
     assert "Moved knowledge/sponsor-versus-mentor.md" in at.success[0].value
+
+
+def _lead_answer(question, lead, sources, confidence=0.9):
+    from assistant.models import Citation
+
+    citations = [Citation(number=n, doc_id=d, title=d, section=s, topics=[], text="t", score=1.0)
+                 for n, (d, s) in enumerate(sources, 1)]
+    return Answer(status="answered", text=f"{lead} [1]\n\nMore [2]", question=question, confidence=confidence,
+                  citations=citations)
+
+
+def test_insights_show_thumbs_down_and_doubtful_answers_and_attach_a_question(staff_env, signed_in):
+    storage = Storage.from_settings(staff_env)
+    sources = [("finding-a-mentor", "Where to look for a mentor"), ("sponsor-versus-mentor", "Introduction")]
+    rated = storage.interactions.record("s1", _lead_answer("Who at work could mentor me?", "Start with your manager.",
+                                                          sources))
+    storage.feedback.record("s1", "Who at work could mentor me?", [d for d, _ in sources], 0,
+                            "<b>It</b> missed =colleagues in other teams", interaction_id=rated)
+    storage.interactions.record("s2", _lead_answer("Is a sponsor a kind of mentor?", "A sponsor advocates for you.",
+                                                  [("sponsor-versus-mentor", "Introduction")],
+                                                  confidence=staff_env.min_confidence + 0.02))
+    at = on_documents(signed_in())
+    at.radio(key="staff_section").set_value("Insights").run()
+    assert not at.exception, at.exception
+    shown = [t.value for t in at.text]  # stored text is shown as text, never as Markdown
+    assert "Question: Who at work could mentor me?" in shown
+    assert "Comment: <b>It</b> missed =colleagues in other teams" in shown
+    assert "Answer began: Start with your manager." in shown
+    assert "Sources: finding-a-mentor › Where to look for a mentor; sponsor-versus-mentor › Introduction" in shown
+    assert "Question: Is a sponsor a kind of mentor?" in shown  # doubtful: confidence near the threshold
+    assert any("near the threshold" in c.value for c in at.caption)
+
+    # Attach the thumbs-down question to the section that should have answered it.
+    at.button(key="ins_attach_down_1").click().run()
+    assert at.text_input(key="ins_attach_q").value == "Who at work could mentor me?"
+    assert at.selectbox(key="ins_attach_doc").value == "finding-a-mentor"
+    assert at.selectbox(key="ins_attach_section").value == "Where to look for a mentor"
+    at.selectbox(key="ins_attach_section").set_value("How to build a shortlist").run()
+    at.button(key="ins_attach_save").click().run()
+    assert not at.exception and not at.error, errors(at)
+    assert "Added to 'How to build a shortlist' in knowledge/finding-a-mentor.md" in at.success[0].value
+    assert "rebuilt" in at.success[0].value
+    text = (staff_env.knowledge_dir / "finding-a-mentor.md").read_text()
+    assert "questions:\n  How to build a shortlist:\n    - Who at work could mentor me?\n" in text
+
+    # The index is stale until it is rebuilt.
+    at.radio(key="staff_section").set_value("Index").run()
+    assert "stale" in at.warning[0].value
+
+    # From an answer, its sources open in Documents.
+    at.radio(key="staff_section").set_value("Insights").run()
+    at.button(key="ins_open_down_1_sponsor-versus-mentor").click().run()
+    assert at.radio(key="staff_section").value == "Documents" and at.header[0].value.startswith("Sponsor")
+
+
+def test_editing_a_document_in_the_form_keeps_the_questions_attached_to_it(staff_env, signed_in):
+    from assistant.staff.editing import attach_question
+
+    attach_question(staff_env.knowledge_dir, "finding-a-mentor", "How to build a shortlist", "Who could mentor me?")
+    at = on_documents(signed_in())
+    at.selectbox(key="doc_pick").set_value("finding-a-mentor")
+    at.button(key="doc_edit").click().run()
+    at.text_area(key="f_summary").set_value("How to find a mentor: where to look and whom to choose.")
+    at.button(key="doc_save").click().run()
+    assert not at.exception and not at.error, errors(at)
+    text = (staff_env.knowledge_dir / "finding-a-mentor.md").read_text()
+    assert "whom to choose" in text and "  How to build a shortlist:\n    - Who could mentor me?\n" in text
