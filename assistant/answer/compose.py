@@ -309,6 +309,11 @@ def _fitting(sources: list[_Source], top_doc: str, role: AskerRole) -> list[_Sou
     """The sources written for the asker's side: advice for the other side, quoted to the asker as if
     it were theirs, is what misleads most ("send your mentor an agenda" to a first-time mentor)."""
     fitting = [s for s in sources if addresses(s.hit.passage, role)]
+    if role == "program-staff":
+        # "our programme" is a looser cue than "my mentee": the top document's sections for everyone in
+        # it still answer a participant whose question mentions the programme.
+        fitting += [s for s in sources if s not in fitting and s.hit.passage.doc_id == top_doc
+                    and section_audience(s.hit.passage) == list(s.hit.passage.audience)]
     if role == "unknown":  # notes for programme staff are not advice for someone who did not say they run one
         fitting = [s for s in fitting if section_audience(s.hit.passage) != ["program-staff"]
                    or set(s.hit.passage.audience) == {"program-staff"}] or fitting
