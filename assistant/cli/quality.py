@@ -116,6 +116,24 @@ def _save_calibration(settings, calibration: dict, split: str, file: Path) -> No
                "the version's manifest).")
 
 
+@main.command(name="eval-ratings")
+@click.argument("answers", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("ratings", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def eval_ratings(answers, ratings):
+    """The reader's shares from dumped ANSWERS (`mentor eval ... --answers X.jsonl`) and their RATINGS.
+
+    \b
+    Example:
+      mentor eval-ratings evaluation/answers-holdout3.jsonl evaluation/ratings-holdout3.jsonl
+    """
+    from assistant.quality.evaluation import format_shares, rating_shares
+
+    try:
+        click.echo(format_shares(rating_shares(answers, ratings)))
+    except (ValueError, KeyError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @main.command(name="eval-support")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--fit", is_flag=True, help="Refit the weight and threshold on the calibrate pairs and save them.")

@@ -649,3 +649,38 @@ def format_llm_report(report: dict) -> str:
              f"  time to first token p50 / p95 (ms)      {report['ttft_p50_ms']} / {report['ttft_p95_ms']}",
              f"  latency p50 / p95 (ms)                  {report['latency_p50_ms']} / {report['latency_p95_ms']}"]
     return "\n".join(lines)
+
+
+def rating_shares(answers_path: Path, ratings_path: Path) -> dict:
+    """The reader's shares (../shared/reader-rubric.md) from a file of answers (`--answers X.jsonl`) and
+    the ratings a reader who saw neither the code nor the guidance gave them."""
+    answers = {row["id"]: row for row in map(json.loads, Path(answers_path).read_text(encoding="utf-8").splitlines()) if row}
+    ratings = [json.loads(line) for line in Path(ratings_path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    missing = [r["id"] for r in ratings if r["id"] not in answers]
+    if missing:
+        raise ValueError(f"{ratings_path} rates {len(missing)} answer(s) not in {answers_path}, e.g. {missing[0]!r}; "
+                         "rate the answers file that was dumped")
+    groups: dict[str, list[int]] = {"single": [], "follow-up": [], "out of scope": []}
+    flags = {"misleading": 0, "fragmented": 0, "offtopic_block": 0}
+    answered = 0
+    for r in ratings:
+        a = answers[r["id"]]
+        groups["out of scope" if a["out_of_scope"] else "follow-up" if a["history"] else "single"].append(int(r["score"]))
+        if not a["out_of_scope"] and a["status"] == "answered":
+            answered += 1
+            for name in flags:
+                flags[name] += bool(r.get(name))
+    return {"groups": {g: {"n": len(s), **{str(k): round(s.count(k) / len(s), 3) if s else None for k in (2, 1, 0)}}
+                       for g, s in groups.items()},
+            "answered_in_scope": answered,
+            "flags": {name: round(v / answered, 3) if answered else None for name, v in flags.items()}}
+
+
+def format_shares(shares: dict) -> str:
+    lines = [f"{'':<14}{'n':>5}{'2 helpful':>11}{'1 partly':>10}{'0':>7}"]
+    for group, row in shares["groups"].items():
+        lines.append(f"{group:<14}{row['n']:>5}" + "".join(f"{row[k]:>{w}.0%}" if row[k] is not None else f"{'-':>{w}}"
+                                                            for k, w in (("2", 11), ("1", 10), ("0", 7))))
+    flags = ", ".join(f"{name} {value:.0%}" for name, value in shares["flags"].items() if value is not None)
+    lines.append(f"\nover the {shares['answered_in_scope']} answered in-scope lines: {flags}")
+    return "\n".join(lines)

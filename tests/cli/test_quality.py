@@ -66,3 +66,28 @@ def test_eval_counts_only_the_chosen_split_and_names_a_miss(settings, tmp_path):
 def test_eval_of_a_missing_file_is_a_usage_error(settings, tmp_path):
     result = CliRunner().invoke(main, ["eval", str(tmp_path / "nope.jsonl")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_eval_ratings_prints_the_readers_shares(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    answers = [{"id": "a", "history": [], "question": "q", "out_of_scope": False, "status": "answered", "answer": "x", "sources": []},
+               {"id": "b", "history": ["h"], "question": "q", "out_of_scope": False, "status": "answered", "answer": "x", "sources": []},
+               {"id": "c", "history": [], "question": "q", "out_of_scope": True, "status": "out_of_scope", "answer": "no", "sources": []}]
+    ratings = [{"id": "a", "score": 2, "misleading": False, "fragmented": False, "offtopic_block": True, "why": ""},
+               {"id": "b", "score": 0, "misleading": True, "fragmented": False, "offtopic_block": False, "why": ""},
+               {"id": "c", "score": 2, "misleading": False, "fragmented": False, "offtopic_block": False, "why": ""}]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in answers))
+    (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ratings))
+    result = CliRunner().invoke(main, ["eval-ratings", str(tmp_path / "a.jsonl"), str(tmp_path / "r.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "single            1       100%        0%     0%" in result.output
+    assert "follow-up         1         0%        0%   100%" in result.output
+    assert "misleading 50%, fragmented 0%, offtopic_block 50%" in result.output
+    (tmp_path / "r.jsonl").write_text(json.dumps({**ratings[0], "id": "zz"}) + "\n")
+    result = CliRunner().invoke(main, ["eval-ratings", str(tmp_path / "a.jsonl"), str(tmp_path / "r.jsonl")])
+    assert result.exit_code == 1 and "'zz'" in result.output
