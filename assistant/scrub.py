@@ -34,11 +34,12 @@ def secrets_of(settings: Settings | None) -> list[str]:
     except Exception:  # noqa: BLE001 - an unreadable secrets file holds nothing to hide
         pass
     try:
-        from sqlalchemy.engine import make_url
+        # urllib, not SQLAlchemy's make_url: `mentor ask` must not load the database layer.
+        from urllib.parse import unquote, urlsplit
 
-        password = make_url(settings.db_url).password
+        password = urlsplit(settings.db_url).password
         if password:
-            found.append(str(password))
+            found.extend({password, unquote(password)})
     except Exception:  # noqa: BLE001 - a URL that does not parse has no password to find
         pass
     return sorted({s for s in found if s and len(s) >= MIN_SECRET_CHARS and s != "not-needed"}, key=len, reverse=True)

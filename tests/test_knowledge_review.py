@@ -32,7 +32,7 @@ def test_validate_warns_about_instructions_html_and_remote_content_without_faili
     (folder / "suspect.md").write_text(SUSPECT)
     kb = load_knowledge(folder)
     assert kb.problems == [] and [d.id for d in kb.documents] == ["suspect"]
-    assert [str(w) for w in kb.warnings if w.file == "knowledge/suspect.md"] == [  # (care.yaml's absence warns too)
+    assert [str(w) for w in kb.warnings if w.file == "knowledge/suspect.md" and w.field != "questions"] == [  # (care.yaml's absence warns too)
         "knowledge/suspect.md: line 12: reads like an instruction to a machine ('Ignore previous instructions'); "
         "answers quote documents word for word, so reword it as advice for people",
         "knowledge/suspect.md: line 14: has raw HTML (<div style=\"color:red\">), which readers see as text; "

@@ -20,6 +20,9 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from fastapi import Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
 from assistant.api.errors import ApiError
 from assistant.store.storage import Storage
 
@@ -150,3 +153,25 @@ def spend(storage: Storage, caller: Caller, limit: int, now: float | None = None
                             f"wait {quota.reset_s} s and try again",
                        {"Retry-After": str(quota.reset_s), **quota.headers()})
     return quota
+
+
+# -- request dependencies, shared by every router of the API -----------------------------------------
+bearer = HTTPBearer(auto_error=False, description="An API key from `mentor api-key create NAME`.")
+
+
+async def current_runtime(request: Request):
+    """The app's Runtime (assistant/api/app.py) serving this request (async: it only reads app.state, so
+    needs no worker thread). Unannotated, so this module does not import the app that imports it."""
+    return request.app.state.runtime
+
+
+def current_caller(response: Response, credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+                   runtime=Depends(current_runtime)) -> Caller:
+    """The key's owner, with this request counted against its rate limit."""
+    settings = runtime.settings
+    who = authenticate(runtime.storage, credentials.credentials if credentials else None,
+                       settings.api_keys_required)
+    quota = spend(runtime.storage, who, settings.api_rate_limit)
+    if quota is not None:
+        response.headers.update(quota.headers())
+    return who

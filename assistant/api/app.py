@@ -19,12 +19,11 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.api.access import Caller, authenticate, spend
-from assistant.api.errors import ApiError, status_of
+from assistant.api.access import Caller, current_caller, current_runtime
+from assistant.api.errors import ERRORS, ApiError, status_of
 from assistant.api.models import (FEEDBACK_EXAMPLE, AskReply, AskRequest, DocumentRef, DocumentReply,
                                   ErrorReply, FeedbackReply, FeedbackRequest, Health, Readiness, TopicReply)
 from assistant.config import Settings
@@ -216,7 +215,6 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse(status_code=status, content={"error": message}, headers=headers)
 
 
-ERRORS = {status: {"model": ErrorReply} for status in (400, 401, 413, 422, 429, 503)}
 
 
 def create_app(settings: Settings | None = None, *, embedder=None) -> FastAPI:
@@ -286,26 +284,6 @@ async def _unexpected(request: Request, exc: Exception):
 
 # -- endpoints ------------------------------------------------------------------------------------------
 router = APIRouter()
-_bearer = HTTPBearer(auto_error=False, description="An API key from `mentor api-key create NAME`.")
-
-
-async def _runtime(request: Request) -> Runtime:
-    """The Runtime of the app serving this request (async: it only reads app.state, so needs no worker thread)."""
-    return request.app.state.runtime
-
-
-def _caller(response: Response, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-            runtime: Runtime = Depends(_runtime)) -> Caller:
-    """The key's owner, with this request counted against its rate limit."""
-    settings = runtime.settings
-    who = authenticate(runtime.storage, credentials.credentials if credentials else None,
-                       settings.api_keys_required)
-    quota = spend(runtime.storage, who, settings.api_rate_limit)
-    if quota is not None:
-        response.headers.update(quota.headers())
-    return who
-
-
 @router.get("/healthz", response_model=Health, tags=["operations"])
 def healthz() -> Health:
     """The process is up and serving HTTP (liveness). Says nothing about the index: see /readyz."""
@@ -313,7 +291,7 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}}, tags=["operations"])
-def readyz(runtime: Runtime = Depends(_runtime)) -> Response:
+def readyz(runtime: Runtime = Depends(current_runtime)) -> Response:
     """200 once the model and index are loaded, the database answers, and questions can be answered; 503
     with the reason while loading, after a failed load (tried again every few seconds, e.g. after
     `mentor index build`), or while the database is unavailable."""
@@ -335,7 +313,7 @@ def readyz(runtime: Runtime = Depends(_runtime)) -> Response:
 
 
 @router.post("/v1/ask", response_model=AskReply, responses=ERRORS, tags=["questions"])
-def ask(body: AskRequest, who: Caller = Depends(_caller), runtime: Runtime = Depends(_runtime)) -> AskReply:
+def ask(body: AskRequest, who: Caller = Depends(current_caller), runtime: Runtime = Depends(current_runtime)) -> AskReply:
     """Answer a question from the guidance, every point cited `[n]`, or decline honestly.
 
     `status` is `answered` (with `citations`) or `out_of_scope` (the guidance does not cover it; the text
@@ -360,8 +338,8 @@ def ask(body: AskRequest, who: Caller = Depends(_caller), runtime: Runtime = Dep
 
 @router.post("/v1/feedback", response_model=FeedbackReply, status_code=201, responses=ERRORS | {404: {"model": ErrorReply}},
              tags=["questions"])
-def feedback(body: FeedbackRequest, who: Caller = Depends(_caller),
-             runtime: Runtime = Depends(_runtime)) -> FeedbackReply:
+def feedback(body: FeedbackRequest, who: Caller = Depends(current_caller),
+             runtime: Runtime = Depends(current_runtime)) -> FeedbackReply:
     """Rate an answer this API key was given: thumbs up or down, with an optional comment.
 
     The comment is stored with personal data masked; the question as MENTOR_QUESTION_LOGGING says.
@@ -378,8 +356,8 @@ def feedback(body: FeedbackRequest, who: Caller = Depends(_caller),
 
 
 @router.get("/v1/documents/{doc_id}", response_model=DocumentReply, responses=ERRORS | {404: {"model": ErrorReply}},
-            tags=["guidance"], dependencies=[Depends(_caller)])
-def document(doc_id: str, runtime: Runtime = Depends(_runtime)) -> DocumentReply:
+            tags=["guidance"], dependencies=[Depends(current_caller)])
+def document(doc_id: str, runtime: Runtime = Depends(current_runtime)) -> DocumentReply:
     """A guidance document by id (a citation's `doc_id`): its front matter and Markdown body.
 
     The body is curated Markdown: render it as Markdown with raw HTML shown as text, as the chat does.
@@ -393,8 +371,8 @@ def document(doc_id: str, runtime: Runtime = Depends(_runtime)) -> DocumentReply
 
 
 @router.get("/v1/topics", response_model=list[TopicReply], responses=ERRORS, tags=["guidance"],
-            dependencies=[Depends(_caller)])
-def topics(runtime: Runtime = Depends(_runtime)) -> list[TopicReply]:
+            dependencies=[Depends(current_caller)])
+def topics(runtime: Runtime = Depends(current_runtime)) -> list[TopicReply]:
     """Every topic of the guidance, in taxonomy order, with the documents filed under it."""
     from assistant.chat import topic_shelves
 

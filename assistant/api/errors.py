@@ -33,3 +33,12 @@ def status_of(exc: MentorError) -> int:
     if isinstance(exc, ApiError):
         return exc.status
     return next((status for kind, status in STATUS.items() if isinstance(exc, kind)), 500)
+
+
+def _responses() -> dict:
+    from assistant.api.models import ErrorReply
+
+    return {status: {"model": ErrorReply} for status in (400, 401, 413, 422, 429, 503)}
+
+
+ERRORS = _responses()  # the error replies every endpoint documents in OpenAPI

@@ -12,14 +12,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.api.app import ERRORS, Runtime, _caller, _runtime
-from assistant.api.errors import ApiError
+from assistant.api.access import current_caller, current_runtime
+from assistant.api.errors import ERRORS, ApiError
 from assistant.goals.checker import GoalChecker, GoalInputError
 from assistant.goals.export import FORMATS, MEDIA_TYPES, file_name, render
 from assistant.goals.models import GoalCheck
 from assistant.goals.plan import PlanError, parse_plan
 
-router = APIRouter(dependencies=[Depends(_caller)])
+router = APIRouter(dependencies=[Depends(current_caller)])
 _lock = threading.Lock()
 
 GOAL_EXAMPLE = {"goal": "Get better at presenting to senior leaders"}
@@ -42,7 +42,7 @@ class PlanRenderRequest(BaseModel):
     format: Literal["md", "ics", "json"] = "md"
 
 
-def checker(runtime: Runtime) -> GoalChecker:
+def checker(runtime) -> GoalChecker:
     """One checker per loaded index version (its citations come from that version)."""
     bot = runtime.ready()
     data = bot.index
@@ -55,7 +55,7 @@ def checker(runtime: Runtime) -> GoalChecker:
 
 
 @router.post("/v1/goals/check", response_model=GoalCheck, responses=ERRORS, tags=["goals"])
-def check_goal(body: GoalCheckRequest, runtime: Runtime = Depends(_runtime)) -> GoalCheck:
+def check_goal(body: GoalCheckRequest, runtime=Depends(current_runtime)) -> GoalCheck:
     """Each SMART criterion of a goal: specific, measurable and time-bound `met` or `missing` (with a
     concrete prompt), achievable and relevant `ask` (a question for the person), each with the guidance
     passages that explain it. An empty or over-long goal gets 422 with the fix. Nothing is stored."""

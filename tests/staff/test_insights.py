@@ -187,12 +187,12 @@ def test_the_answer_lead_follows_the_question_logging_policy(tmp_path):
     quoted = _cited("Q?", "Start inside your company.", [("finding-a-mentor", "Introduction")])
     off = Storage(f"sqlite:///{tmp_path / 'off.db'}", question_logging="off")
     off.interactions.record("s", quoted)
-    assert off.interactions()[0]["answer_lead"] is None
+    assert off.interactions.rows()[0]["answer_lead"] is None
     full = Storage(f"sqlite:///{tmp_path / 'full.db'}", question_logging="full")
     full.interactions.record("s", generated)
-    assert full.interactions()[0]["answer_lead"] == "Email jane.doe@example.com to ask."
+    assert full.interactions.rows()[0]["answer_lead"] == "Email jane.doe@example.com to ask."
     redacted = Storage(f"sqlite:///{tmp_path / 'redacted.db'}")
     redacted.interactions.record("s", generated)
     redacted.interactions.record("s", quoted)
-    leads = [r["answer_lead"] for r in redacted.interactions()]
+    leads = [r["answer_lead"] for r in redacted.interactions.rows()]
     assert leads == ["Email [email] to ask.", "Start inside your company."]
