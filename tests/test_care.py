@@ -81,9 +81,9 @@ def test_the_support_reply_is_stored_as_its_status_only(care_bot, care_settings)
     storage = Storage(f"sqlite:///{care_settings.data_dir}/care.db", "full")
     storage.migrate()
     answer = care_bot.ask(MUST_GET_SUPPORT[0])
-    row = storage.interaction(storage.record_interaction("s1", answer))
+    row = storage.interactions.get(storage.interactions.record("s1", answer))
     assert row["status"] == "support" and row["question"] is None
-    ordinary = storage.interaction(storage.record_interaction("s1", care_bot.ask("How do I find a mentor?")))
+    ordinary = storage.interactions.get(storage.interactions.record("s1", care_bot.ask("How do I find a mentor?")))
     assert ordinary["question"] == "How do I find a mentor?"
 
 

@@ -20,5 +20,5 @@ def test_the_api_returns_support_and_stores_no_text(api_settings, knowledge_sour
         assert reply.status_code == 200, reply.text
         body = reply.json()
         assert body["status"] == "support" and body["citations"] == [] and "HR" in body["text"]
-        row = served.storage().interaction(body["interaction_id"])
+        row = served.storage().interactions.get(body["interaction_id"])
         assert row["status"] == "support" and row["question"] is None

@@ -29,5 +29,5 @@ def test_a_support_message_gets_help_not_an_answer_and_is_not_stored(settings, o
     reply = [m for m in at.main.chat_message if m.name == "assistant"][-1]
     assert reply.info and "emergency" in reply.info[0].value
     assert not reply.expander and not reply.button  # no sources, no follow-ups, no rating
-    rows = Storage.from_settings(settings).interactions()
+    rows = Storage.from_settings(settings).interactions.rows()
     assert [(r["status"], r["question"]) for r in rows] == [("support", None)]
