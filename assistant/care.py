@@ -9,8 +9,9 @@ searched, never sent to a language model, and only its status is stored.
 How it decides, by meaning rather than by words: each message, and each of its sentences, is
 embedded with MiniLM and compared with the exemplars staff curate in knowledge/care.yaml (one list
 per kind, plus everyday stress and figures of speech). The best and the top-3 mean similarity to
-each kind are the features of a small multinomial logistic model. The model and its two thresholds
-are an artefact, assistant/care.json, fitted on the tune split of evaluation/care.jsonl by
+each kind are the features of a small multinomial logistic model, trained on the exemplars themselves
+(each without its similarity to itself) and the tune split of evaluation/care.jsonl. The model and its
+two thresholds are an artefact, assistant/care.json, fitted by
 `mentor eval-care evaluation/care.jsonl --split tune --calibrate`, with its provenance and figures.
 The wording of the replies and the contacts in them are knowledge/care.yaml's too.
 """
@@ -286,6 +287,23 @@ class Care:
                 row += [float(sims.max()), float(top.mean(axis=1).max())]
             rows.append(row)
         return np.array(rows)
+
+    def exemplar_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every exemplar as a labelled training row (features, kind indices), its similarity to itself
+        left out, so it reads like a new message of its kind rather than a perfect match."""
+        rows, labels = [], []
+        for own, kind_index in ((k, i) for i, k in enumerate(KINDS)):
+            for index, vector in enumerate(self.vectors[own]):
+                row = []
+                for kind in KINDS:
+                    sims = self.vectors[kind] @ vector
+                    if kind == own:
+                        sims = np.delete(sims, index)
+                    top = np.sort(sims)[-TOP:]
+                    row += [float(sims.max()), float(top.mean())]
+                rows.append(row)
+                labels.append(kind_index)
+        return np.array(rows), np.array(labels)
 
     def classify(self, text: str) -> tuple[str | None, dict[str, float]]:
         p = self.model.probabilities(self.features(text))[0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 
 from assistant.care import CARE_FILE, parse_care
@@ -157,3 +158,18 @@ def test_eval_care_prints_the_figures_and_refuses_to_fit_on_test(tmp_path, monke
     refused = runner.invoke(main, ["eval-care", str(corpus), "--split", "test", "--calibrate"])
     assert refused.exit_code == 1 and "fits on the tune split only" in refused.output
     assert (repo_root / "assistant" / "care.json").stat().st_mtime_ns == before  # nothing was saved
+
+
+def test_exemplars_train_as_rows_of_their_kind_without_matching_themselves(knowledge_source, embedder):
+    from assistant.care import FEATURES, KINDS, Care
+
+    care_file = parse_care(_care_text(knowledge_source))
+    care = Care(care_file, None, embedder.encode)  # type: ignore[arg-type]  # only features are needed
+    x, y = care.exemplar_rows()
+    assert x.shape == (sum(len(care_file.exemplars[k]) for k in KINDS), len(FEATURES))
+    crisis = y == KINDS.index("crisis")
+    own_best = x[crisis, FEATURES.index("crisis_best")]
+    # with itself left out, an exemplar's best match is another exemplar, not a similarity of 1
+    assert own_best.max() < 0.99
+    message = care.features(str(care_file.exemplars["crisis"][0]))
+    assert message[FEATURES.index("crisis_best")] > 0.99 > x[0, FEATURES.index("crisis_best")]
