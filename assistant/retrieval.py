@@ -109,7 +109,10 @@ class Retriever:
         unknown role changes nothing."""
         w = self.weights
         dense = self.dense_scores(query_vector)
-        intent = self.data.intent_scores(query_vector)
+        # A section that declares no questions (one staff just added) keeps its text's score in the
+        # intent vote, so it is neither buried nor boosted until its questions are written.
+        declared = self.data.intent_scores(query_vector)
+        intent = np.where(declared > -1.0, declared, dense)
         tokens = self.lexical.correct(lexical_tokens(query_text))
         lexical = self.lexical.scores(tokens)
         if self.mode == "dense":
@@ -140,6 +143,6 @@ class Retriever:
             score = float(fused[i]) + w.doc_evidence * sum(others)
             if not addresses(passage, role):
                 score *= w.other_audience
-            hits.append(Hit(int(i), passage, float(dense[i]), float(lexical[i]), score, float(intent[i])))
+            hits.append(Hit(int(i), passage, float(dense[i]), float(lexical[i]), score, float(declared[i])))
         hits.sort(key=lambda h: -h.fused)
         return hits[:k]

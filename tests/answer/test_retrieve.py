@@ -42,3 +42,24 @@ def test_fusing_a_thread_prefers_what_all_three_rankings_agree_on(bot):
 def test_a_query_is_plain_data():
     query = Query(question="q", text="q")
     assert Query.model_validate(query.model_dump()) == query
+
+
+def test_a_section_without_questions_keeps_its_texts_score_in_the_intent_vote(bot, embedder):
+    """A section staff just wrote has no questions yet: it must not rank last on intent."""
+    from assistant.retrieval import Retriever
+
+    data = bot.index
+    vector = embedder.encode(["what does the M in SMART goals stand for"])[0]
+    retriever = Retriever(data, "hybrid")
+    with_questions = retriever.search(vector, "what does the M in SMART goals stand for", k=3)[0]
+    data.question_vectors, saved = data.question_vectors[:0], data.question_vectors  # as if none were declared
+    starts, rows = data._question_groups
+    data.__dict__["_question_groups"] = (starts[:0], rows[:0])
+    data.question_passage, saved_rows = data.question_passage[:0], data.question_passage
+    try:
+        without = retriever.search(vector, "what does the M in SMART goals stand for", k=3)[0]
+    finally:
+        data.question_vectors, data.question_passage = saved, saved_rows
+        data.__dict__["_question_groups"] = (starts, rows)
+    assert without.passage.section == with_questions.passage.section == "What SMART stands for"
+    assert without.intent == -1.0  # reported as declaring none, but ranked on its text

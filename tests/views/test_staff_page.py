@@ -75,8 +75,8 @@ def test_fix_a_topic_save_rebuild_and_the_chat_answers_from_it(staff_env, signed
 
     from views.shared import get_assistant  # the very Assistant every chat session uses
 
-    # (worded away from pay itself: knowledge/scope.yaml still lists salary negotiation as not covered)
-    answer = get_assistant().ask("Can my mentor play my manager in a practice conversation before my review?")
+    # The new section declares no questions yet: its text alone must be enough to answer from it.
+    answer = get_assistant().ask("How can my mentor help me rehearse asking for a pay rise?")
     assert answer.status == "answered" and answer.citations[0].doc_id == "setting-smart-goals"
     assert "Rehearse the pay conversation" in answer.citations[0].section
 
