@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from assistant.errors import KnowledgeError
 from assistant.models import Answer, Problem, Turn

@@ -144,7 +144,7 @@ def _templates(found: Retrieval, engine: Engine, query: Query) -> list[Hit]:
     better-ranked document winning a close call. Every template of those documents is a candidate,
     ranked or not: a template's fill-in text often ranks low."""
     top_docs = found.doc_ranking()[:3]
-    data, lexical = engine.data, engine.retriever.lexical
+    data = engine.data
     rows = [row for doc in top_docs for row in data.template_rows.get(doc, ()) if addresses(data.passages[row], query.role)]
     if not rows:
         return []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from assistant.conversation import clean_text, looks_elliptic, refers_back, resolve, shown_documents
+from assistant.conversation import clean_text, refers_back, resolve, shown_documents
 from assistant.lexicon import (DURATION_INTENT, EXAMPLE_INTENT, FREQUENCY_INTENT, LIST_INTENT, MESSAGE_WORDS,
                                NEW_SUBJECT, PITFALL_INTENT, SIGNS_INTENT, TEMPLATE_INTENT, TWO_QUESTIONS, YES_NO_QUESTION)
 from assistant.models import AskerRole, Turn
@@ -87,4 +87,4 @@ def understand(question: str, history: list[Turn], speller) -> Query:
                  follow_up=follow_up)
 
 
-__all__ = ["FollowUp", "Intent", "Query", "looks_elliptic", "understand"]
+__all__ = ["FollowUp", "Intent", "Query", "understand"]

@@ -25,8 +25,7 @@ from assistant.store.documents import DatabaseStore, FileStore, Revision, confli
 from assistant.errors import KnowledgeError
 from assistant.knowledge import (SLUG, section_keys, as_date, document_files, load_knowledge, load_topics, parse_document,
                                  parse_yaml, read_file, read_text, split_front_matter)
-from assistant.chunking import sections
-from assistant.models import INTRODUCTION, Document, DraftFrontMatter, FrontMatter, Problem
+from assistant.models import Document, DraftFrontMatter, FrontMatter, Problem
 from assistant.text import did_you_mean, sha256, slugify
 
 TRASH_DIR = ".trash"
