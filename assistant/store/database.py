@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ PG_CONNECT_TIMEOUT_S = 3  # an unreachable PostgreSQL fails fast (libpq waits fo
 # Tries of one operation, and the pauses between them: bounded, so a request gets its 503 within about a
 # second of PostgreSQL being down (SQLite's busy timeout applies within each try).
 RETRY_PAUSES_S = (0.05, 0.25, 0.75)
+WAL_SWITCH_PAUSES_S = (0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6)  # about 3 s in all
 
 
 def mask_url(url: str) -> str:
@@ -95,8 +97,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL (readers and the one writer never block each other; it stays set in the file) and a busy timeout."""
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # first: switching to WAL may wait too
-        cursor.execute("PRAGMA journal_mode=WAL")  # an in-memory database answers 'memory': nothing to do
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # The switch to WAL needs the file to itself, and SQLite answers "locked" at once, without the busy
+        # timeout, while another connection is using it (instances opening a new database together). WAL
+        # stays set in the file, so whichever connection switches first switches it for all: check, then
+        # retry the switch briefly. An in-memory database answers 'memory': nothing to do.
+        for pause in (*WAL_SWITCH_PAUSES_S, None):
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] in ("wal", "memory"):
+                return
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError:
+                if pause is None:
+                    raise
+                time.sleep(pause)
     finally:
         cursor.close()
 
