@@ -103,18 +103,34 @@ ROLE_CUES: dict[str, list[re.Pattern]] = {
         r"\b(?:matched|paired|assigned) (?:up )?(?:with|to) (?:a|an|my|our) (?:new )?mentor\b",
         r"\b(?:someone|somebody|a person) to mentor me\b",
     )],
-    # "our programme" alone may be a participant speaking; running, matching or recruiting for one is staff.
+    # A programme named without placing the asker in it: staff often ("should managers nominate people
+    # for the programme?"), participants sometimes. Counted only when nothing places the asker in a pair
+    # (roles._role_of) and the asker is not speaking as a participant (PARTICIPANT_PROGRAMME).
     "programme": [re.compile(p, re.I) for p in (
-        r"\b(?:our|my|the company's|a company|a company-wide|a formal|an internal|the) (?:new |pilot |internal |company |formal |\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme|initiative|cohort|pilot)s?\b",
+        r"\b(?:our|the company's|a company|a company-wide|a formal|an internal|the) (?:new |pilot |internal |company |formal |\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme|initiative|cohort|pilot)s?\b",
     )],
     "program-staff": [re.compile(p, re.I) for p in (
         r"\b(?:i|we) (?:\w+ )?(?:coordinate|coordinating|manage|managing|run|running|lead|leading|organise|organize|organising|organizing|oversee|overseeing) (?:our|the|a) (?:\w+ ){0,2}(?:programme|program|scheme|cohort|pilot)\b",
-        r"\b(?:run|running|design|designing|launch|launching|set up|setting up|start|starting|build|building|evaluate|evaluating|promote|promoting|manage|managing|coordinate|coordinating) (?:a |an |our |the )?(?:new |pilot |formal |company-wide |internal )?(?:mentoring |mentorship )?(?:programme|program|scheme|cohort)\b",
+        r"\b(?:run|running|design|designing|launch|launching|set up|setting up|start|starting|build|building|evaluate|evaluating|promote|promoting|manage|managing|coordinate|coordinating) (?:a |an |our |the |some )?(?:new |pilot |formal |company-wide |internal )?(?:mentoring |mentorship )?(?:programme|program|scheme|cohort|circles|groups)\b",
+        r"\b(?:the|our) (?:programme|program|scheme) team\b",
         r"\b(?:participants|sign-?ups|enrol+ment|pairings|pairs|matches|matching mentors|match mentors|our mentors|our mentees|mentors and mentees|mentor training|train(?:ing)? (?:our |the )?mentors|recruit(?:ing)? (?:more |new )?mentors)\b",
-        r"\b(?:hr|l&d|learning and development|people team|talent team)\b",
+        # Working in HR, not mentioning it: "should I tell HR about my mentor?" is a participant.
+        r"\b(?:i|we) (?:work|am|'m|are|'re) (?:in|on|part of) (?:the )?(?:hr|l&d|learning and development|people team|talent team)\b",
+        r"\bi (?:run|lead|head|manage) (?:the )?(?:hr|l&d|learning and development|people team|talent team)\b",
+        r"\b(?:as|from) (?:the |an? )?(?:hr|l&d|people team|talent team)(?: (?:lead|partner|manager|person))?\b(?! (?:said|says|told|asked))",
+        r"\bour (?:hr|l&d|people|talent) team (?:runs|is running|wants to run|is launching|is setting up)\b",
     )],
 }
 
+
+
+# A participant speaking of their programme: "the programme says we meet monthly", "matched through the
+# scheme", "I signed up for the programme". Such a mention of a programme does not make the asker staff.
+PARTICIPANT_PROGRAMME = re.compile(
+    r"\b(?:programme|program|scheme)(?:'s)? (?:says|said|requires|required|expects|wants|asks|suggests|recommends|told|rules?|guidelines?)\b"
+    r"|\b(?:through|via|from|by) (?:the|our|my|a|an) (?:\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme)\b"
+    r"|\b(?:i|i'm|im|i am|i've|ive|i was|me) (?:\w+ )?(?:signed up|joined|applied|enrolled|accepted|in|on|part of|into)(?: for| to)? (?:the|our|a|an|this) (?:\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme)\b",
+    re.I)
 
 
 # -- whom a section addresses (read by roles, when chunking) ------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.lexicon import AUDIENCE_HEADINGS, ROLE_CUES
+from assistant.lexicon import AUDIENCE_HEADINGS, PARTICIPANT_PROGRAMME, ROLE_CUES
 from assistant.models import AskerRole, Passage
 
 
@@ -27,9 +27,11 @@ def _role_of(text: str) -> AskerRole:
     counts = cues(text)
     mentor, mentee = counts["mentor"], counts["mentee"]
     # Programme staff talk about mentors and mentees in the third person ("our mentors"), so their
-    # cues win over a mentee or mentor cue in the same question; "our programme" alone only when
-    # nothing places the asker in a pair ("got matched with a mentor through our scheme").
-    if counts["program-staff"] or (counts["programme"] and not mentor and not mentee):
+    # cues win over a mentee or mentor cue in the same question. A bare mention of a programme counts
+    # only when nothing places the asker in a pair ("got matched with a mentor through our scheme")
+    # and the asker does not speak as a participant in it ("the programme says we meet monthly").
+    bare = counts["programme"] and not mentor and not mentee and not PARTICIPANT_PROGRAMME.search(text)
+    if counts["program-staff"] or bare:
         return "program-staff"
     if mentor > mentee:
         return "mentor"

@@ -1,3 +1,4 @@
+import pytest
 from assistant.roles import addresses, infer_role, section_audience
 from assistant.models import Passage
 
@@ -32,3 +33,16 @@ def test_a_heading_that_names_one_side_narrows_the_audience():
     # An unknown role is never penalised.
     assert addresses(_passage("Where to look for a mentor", ["mentee"]), "unknown")
     assert not addresses(_passage("Where to look for a mentor", ["mentee"]), "mentor")
+
+
+@pytest.mark.parametrize("question, role", [
+    ("should i tell hr that my mentor keeps cancelling?", "mentee"),
+    ("the programme says we should meet monthly, is 30 minutes enough?", "unknown"),
+    ("got paired with someone through the scheme, what do I bring to the first meeting?", "unknown"),
+    ("I signed up for the mentoring programme, what happens next?", "unknown"),
+    ("my mentoring programme finishes next month, how do I thank her?", "unknown"),
+    ("I work in HR and we're launching mentoring next quarter, where do we start?", "program-staff"),
+    ("as the L&D lead, how should I match mentors and mentees?", "program-staff"),
+])
+def test_mentioning_a_programme_or_hr_does_not_make_the_asker_staff(question, role):
+    assert infer_role(question) == role

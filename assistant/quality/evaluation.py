@@ -39,6 +39,8 @@ class GoldCase(BaseModel):
     expected_doc_ids: list[str] = Field(default_factory=list)
     out_of_scope: bool = False
     role: str | None = None  # who the writer had in mind, where the set says
+    # Section keys ("doc#anchor") a reader would accept as the answer, where a labeller chose them.
+    expected_sections: list[str] = Field(default_factory=list)
     split: str = "test"
 
 
@@ -49,6 +51,8 @@ class AnswerChecks(BaseModel):
     cited_topics: list[list[str]] = Field(default_factory=list)
     related_topics: list[list[str]] = Field(default_factory=list)  # of the related links under the answer
     lead_doc: str = ""
+    lead_section: str = ""  # the section key of the first citation: where the answer opens
+    cited_sections: list[str] = Field(default_factory=list)
     pitfalls_outside_heading: int = 0  # pitfall lines shown without their "Pitfalls..." heading
     dangling: int = 0  # lines that lean on text the answer left out
     other_audience: int = 0  # cited passages not written for the inferred asker
@@ -65,6 +69,9 @@ def check_answer(answer: Answer, passages: dict[str, Passage]) -> AnswerChecks:
     checks = AnswerChecks(cited_docs=answer.doc_ids,
                           cited_topics=[next(c.topics for c in answer.citations if c.doc_id == d) for d in answer.doc_ids],
                           related_topics=[r.topics for r in answer.related])
+    cited = [passages[c.passage_id] for c in answer.citations if c.passage_id in passages]
+    checks.cited_sections = list(dict.fromkeys(p.section_key for p in cited))
+    checks.lead_section = checks.cited_sections[0] if checks.cited_sections else ""
     if answer.status != "answered" or answer.is_template:
         checks.lead_doc = answer.citations[0].doc_id if answer.citations else ""
         return checks
@@ -121,6 +128,7 @@ class CaseResult(BaseModel):
     latency_ms: float
     role: str = "unknown"  # inferred
     expected_role: str | None = None
+    expected_sections: list[str] = Field(default_factory=list)
     answer: AnswerChecks = Field(default_factory=AnswerChecks)
     text: str = ""
     sources: list[str] = Field(default_factory=list)
@@ -143,6 +151,10 @@ class CaseResult(BaseModel):
         want = set(self.expected_topics)
         shown = [*self.answer.cited_topics, *self.answer.related_topics]
         return self.status == "answered" and any(want & set(t) for t in shown[:k])
+
+    def section_hit(self) -> bool:
+        """The answer opens with a section the labeller accepted as answering the question."""
+        return self.status == "answered" and self.answer.lead_section in self.expected_sections
 
     def doc_hit(self, k: int) -> bool:
         return bool(set(self.expected_doc_ids) & set(self.docs[:k]))
@@ -200,7 +212,7 @@ def run_cases(bot: Assistant, cases: list[GoldCase]) -> list[CaseResult]:
             expected_topics=case.expected_topics, expected_doc_ids=case.expected_doc_ids, status=answer.status,
             confidence=answer.confidence, signals=signals, docs=docs[:10],
             doc_topics=[by_id.get(d, []) for d in docs[:10]], latency_ms=answer.latency_ms,
-            role=answer.role, expected_role=case.role, answer=check_answer(answer, passages), text=answer.text,
+            role=answer.role, expected_role=case.role, expected_sections=case.expected_sections, answer=check_answer(answer, passages), text=answer.text,
             sources=[f"[{c.number}] {c.title} › {c.section} ({c.doc_id})" for c in answer.citations]))
     return results
 
@@ -281,6 +293,8 @@ def metrics(results: list[CaseResult]) -> dict:
         "follow_up_answer_hit@3": _mean(r.answer_topic_hit(3) for r in follow),
         "shown_topic_hit@3": _mean(r.shown_topic_hit(3) for r in single),
         "follow_up_shown_hit@3": _mean(r.shown_topic_hit(3) for r in follow),
+        "answer_section_hit@1": _mean(r.section_hit() for r in single if r.expected_sections),
+        "follow_up_section_hit@1": _mean(r.section_hit() for r in follow if r.expected_sections),
         "follow_ups_declined": sum(1 for r in follow if r.status != "answered"),
         "single_document_answers": _mean(len(r.answer.cited_topics) == 1 for r in ins if r.status == "answered"),
         "lead_from_top_doc": _mean(bool(r.docs) and r.answer.lead_doc == r.docs[0] for r in answered),
@@ -319,6 +333,8 @@ def misses(results: list[CaseResult]) -> list[dict]:
             why = "no expected document in top 5"
         elif not r.out_of_scope and not r.answer_topic_hit(3):
             why = "ranked right, but the answer cites no expected topic"
+        elif r.expected_sections and not r.section_hit():
+            why = f"opens with section {r.answer.lead_section}, not {' or '.join(r.expected_sections)}"
         elif r.answer.problems:
             why = "; ".join(r.answer.problems)
         else:
@@ -358,6 +374,8 @@ def format_report(report: dict) -> str:
             ("answer topic hit@3", "answer_topic_hit@3", ">= 0.95"),
             ("shown topic hit@3 (quoted + related)", "shown_topic_hit@3", None),
             ("follow-up shown hit@3", "follow_up_shown_hit@3", None),
+            ("answer section hit@1 (labelled)", "answer_section_hit@1", None),
+            ("follow-up section hit@1", "follow_up_section_hit@1", None),
             ("answers from one document", "single_document_answers", None),
             ("in-scope follow-ups declined", "follow_ups_declined", "0"),
             ("follow-up answer hit@3", "follow_up_answer_hit@3", ">= 0.95"),
