@@ -32,6 +32,13 @@ class Weights(BaseModel):
     intent_share: float = Field(0.5, ge=0, le=1, description="share of the semantic vote given to the questions a section answers")
     thread_k: float = Field(30.0, gt=0, description="fusion constant of a follow-up's three rankings")
     question_weight: float = Field(0.5, ge=0, description="weight of a follow-up's own vector added to the joined turns'")
+    # Choosing the section to quote, among every section of the ranking's first documents:
+    section_docs: int = Field(3, ge=1, description="how many of the ranking's first documents an answer may quote from")
+    section_questions: float = Field(1.5, ge=0, description="weight of a section's best match among the questions it answers")
+    section_text: float = Field(0.5, ge=0, description="weight of a section's best sentence match")
+    section_heading: float = Field(0.2, ge=0, description="weight of the share of the question's words its heading names")
+    section_doc_step: float = Field(0.05, ge=0, description="what a section loses per document rank below the first")
+    section_intro: float = Field(0.05, ge=0, description="what a document's introduction loses against its sections")
     provenance: dict = Field(default_factory=dict, description="what it was fitted on, when, and how it scored")
 
     def to_json(self) -> str:

@@ -27,13 +27,11 @@ from assistant.roles import AskerRole, addresses, section_audience
 from assistant.text import answer_blocks, clean_unit, lexical_tokens, word_count
 
 MAX_PASSAGES = 12  # candidate passages an answer may quote
-HEADING_WEIGHT = 0.15  # a section whose heading names what was asked is the section to quote
 OFF_INTENT = 0.08  # a pitfall section is the answer only when pitfalls are asked about
 MIN_WORDS, MAX_WORDS = 20, 180  # words quoted; headings and markers come on top
 MAX_LIST_ITEMS = 10  # a list is shown whole up to this many items
 EXTRA_RELEVANCE = 0.8  # a second section's best unit must reach this share of the main section's
 EXTRA_MARGIN = 0.1  # and its section score must be within this of the main section's
-SAME_DOCUMENT = 0.1  # a second section from the main section's document is preferred by this much
 
 
 @dataclass
@@ -186,15 +184,12 @@ def compose_answer(query: Query, found: Retrieval, max_citations: int = 4) -> Co
     """Answer from one place: the section that best answers the question, quoted in its order and
     under its heading, its lists whole. A second section is added only when the question asks two
     things or the first leaves it open, preferably from the same document."""
-    intent, data, hits = query.intent, found.data, found.hits
-    by_row = {h.row: h for h in hits}
-    first_of_section = list({h.passage.section_key: h for h in reversed(hits[:MAX_PASSAGES])}.values())[::-1]
-    sources = [_source(h, r, data, found.query_vector, by_row) for r, h in enumerate(first_of_section)
-               if not h.passage.is_template and (intent.example or section_kind(h.passage) != "example")]
-    sources = [s for s in sources if s.units]
+    intent = query.intent
+    sources = [s for s in _candidates(found) if not s.hit.passage.is_template
+               and (intent.example or s.kind != "example") and s.units]
     if not sources:
         return Composed(text="", citations=[])
-    _score(sources, found.asked, intent)
+    _score(sources, found, intent)
     fitting = _fitting(sources, sources[0].hit.passage.doc_id, query.role)
     main = max(fitting, key=lambda s: s.score)
     body = [(main, _quote(main, intent.list))]
@@ -203,7 +198,7 @@ def compose_answer(query: Query, found: Retrieval, max_citations: int = 4) -> Co
     # or a document's introduction, which frames the subject and leaves what to do to its sections.
     is_intro = len(main.hit.passage.heading_path) < 2
     if (len(body[0][1]) < 2 or words < MIN_WORDS or is_intro or intent.two_things) and max_citations > 1:
-        second = _second_section(main, fitting + _rest_of_document(main, fitting, found, query.role))
+        second = _second_section(main, fitting)
         if second is not None:
             picked = _quote(second, intent.list, MAX_WORDS - words)
             if picked:
@@ -214,21 +209,24 @@ def compose_answer(query: Query, found: Retrieval, max_citations: int = 4) -> Co
     return _render(body)
 
 
-def _rest_of_document(main: _Source, fitting: list[_Source], found: Retrieval, role: AskerRole) -> list[_Source]:
-    """The main section's document's other sections that retrieval did not rank, scored by how close
-    their best unit is to the question, so an introduction can be followed by the section that acts."""
-    data, seen = found.data, {s.hit.passage.section_key for s in fitting}
-    out = []
-    for key in data.doc_sections.get(main.hit.passage.doc_id, []):
-        row = data.section_rows[key][0]
-        passage = data.passages[row]
-        if key in seen or passage.is_template or not addresses(passage, role):
-            continue
-        src = _source(Hit(row, passage, 0.0, 0.0, 0.0), len(fitting), data, found.query_vector, {})
-        src.score = main.score - EXTRA_MARGIN * 2 + src.best - main.best  # below any ranked section of the document
-        if src.units:
-            out.append(src)
-    return out
+def _candidates(found: Retrieval) -> list[_Source]:
+    """Every section of the ranking's first documents, whether or not one of its passages was ranked:
+    the ranking finds the document, and the section that answers is often not the one sharing most
+    words with the question (its "why" beside the "how" that was asked). A ranked section keeps its
+    rank; the others follow in document order."""
+    data, hits = found.data, found.hits
+    by_row = {h.row: h for h in hits}
+    docs = list(dict.fromkeys(h.passage.doc_id for h in hits))[:data.weights.section_docs]
+    ranked = list({h.passage.section_key: h for h in reversed(hits[:MAX_PASSAGES])
+                   if h.passage.doc_id in docs}.values())[::-1]
+    seen = {h.passage.section_key for h in ranked}
+    unranked = []
+    for doc_id in docs:
+        for key in data.doc_sections.get(doc_id, []):
+            if key not in seen:
+                row = data.section_rows[key][0]
+                unranked.append(Hit(row, data.passages[row], 0.0, 0.0, 0.0))
+    return [_source(h, rank, data, found.query_vector, by_row) for rank, h in enumerate(ranked + unranked)]
 
 
 def _second_section(main: _Source, fitting: list[_Source]) -> _Source | None:
@@ -286,15 +284,25 @@ def _self_contained(src: _Source, positions: list[int]) -> list[int]:
     return out
 
 
-def _score(sources: list[_Source], asked: dict[str, float], intent: Intent) -> None:
-    """Set each source's score: retrieval's verdict (its fused rank score, which already weighs the
-    questions the section answers and who it is written for), more when its heading names what was
-    asked, it has the list that was asked for, or it states a length of time to a how-long or
-    how-often question; less when it is a pitfall section no one asked about."""
-    top = max(s.hit.fused for s in sources) or 1.0
+def _score(sources: list[_Source], found: Retrieval, intent: Intent) -> None:
+    """Set each source's score: how well the section answers the question. Mostly its best match among
+    the questions it declares it answers (question-to-question matching, which MiniLM does well; a
+    section declaring none falls back to its text), then its best sentence and its heading naming
+    what was asked; less for a lower-ranked document or a document's introduction, and for a pitfall
+    or signs section no one asked about; more when it has the list that was asked for, or states a
+    length of time to a how-long or how-often question. The weights are fitted (assistant/weights.py)."""
+    w, data = found.data.weights, found.data
+    intents = data.intent_scores(found.query_vector)
+    doc_rank = {d: i for i, d in enumerate(dict.fromkeys(s.hit.passage.doc_id for s in
+                                                         sorted(sources, key=lambda s: s.rank)))}
     wants_time = intent.duration or intent.frequency
     for src in sources:
-        src.score = (src.hit.fused / top + HEADING_WEIGHT * _heading_match(src.hit.passage, asked)
+        p = src.hit.passage
+        asked = max(float(intents[row]) for row in data.section_rows.get(p.section_key, [src.hit.row]))
+        src.score = (w.section_questions * (asked if asked > -1.0 else src.best) + w.section_text * src.best
+                     + w.section_heading * _heading_match(p, found.asked)
+                     - w.section_doc_step * doc_rank[p.doc_id]
+                     - (w.section_intro if len(p.heading_path) < 2 else 0.0)
                      - (OFF_INTENT if src.kind == "pitfall" and not intent.pitfalls else 0.0)
                      - (OFF_INTENT if _describes_signs(src) and not intent.signs else 0.0)
                      + (OFF_INTENT if intent.list and any(b.kind != "prose" for b in src.blocks) else 0.0)

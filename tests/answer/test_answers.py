@@ -16,7 +16,7 @@ from assistant.quality.evaluation import replay
 
 DOCS = ["finding-a-mentor", "reaching-out-to-a-potential-mentor", "when-your-mentor-keeps-cancelling",
         "grow-model", "tracking-progress", "preparing-for-your-first-meeting", "first-meeting-questions-to-ask",
-        "setting-smart-goals", "becoming-a-mentor-for-the-first-time"]
+        "setting-smart-goals", "becoming-a-mentor-for-the-first-time", "mentoring-agreement"]
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +115,13 @@ def test_history_sources_must_be_document_ids(guide):
 
 def test_turn_sources_round_trip():
     assert Turn(role="assistant", content="a", sources=["x"]).model_dump()["sources"] == ["x"]
+
+
+@pytest.mark.parametrize("question, section", [
+    # The "why" section shares the words; the "what" section is what was asked.
+    ("what should go in a mentoring agreement?", "What to include in a mentoring agreement"),
+])
+def test_the_answer_opens_with_the_section_that_answers_not_its_neighbour(guide, question, section):
+    answer = guide.ask(question)
+    assert answer.status == "answered", answer.text
+    assert answer.citations[0].section == section, answer.text

@@ -19,6 +19,13 @@ topics: [first-meeting]
 audience: [mentee, mentor]
 summary: How to prepare for and run a first informal conversation with someone who might mentor you.
 updated: 2026-11-20
+questions:
+  Introduction: [what is a coffee chat with a possible mentor?]
+  How to prepare, step by step: [how do I prepare for a coffee chat?, what should I do before meeting a possible mentor?]
+  Questions to ask in a coffee chat: [what should I ask in a coffee chat?]
+  After the chat: [what do I do after the coffee chat?]
+  Pitfalls to avoid: [what mistakes should I avoid in a coffee chat?]
+  "For mentors: when someone asks you for a coffee chat": [someone asked me for a coffee chat, how do I handle it as a mentor?]
 ---
 
 A first coffee chat is a short, low-pressure conversation to see whether someone could be a good mentor for you.
@@ -173,3 +180,10 @@ def test_a_list_request_is_recognised(question, wanted):
 ])
 def test_a_template_request_is_recognised(question, wanted):
     assert Intent.of(question).template is wanted
+
+
+def test_the_section_that_answers_wins_over_one_sharing_more_words(coffee):
+    """'once it's over' shares no word with "After the chat", whose declared question it matches."""
+    answer = coffee.ask("the coffee chat went fine, what am I supposed to do once it's over?")
+    assert answer.status == "answered", answer.text
+    assert answer.citations[0].section == "After the chat", answer.text
