@@ -60,11 +60,12 @@ _STRONG_BEFORE = regex.compile(
     rf"|\b{_RELATION}(?:'s\s+name)?\s+(?:is|was|will\s+be)\s+$"
     r"|\b(?:tell|told|telling|ask|asked|asking|thank|thanked|thanking|email|emailed|emailing|call|calling|text|"
     r"texted|texting|meet|met|meeting|cc|ping|pinged|invite|invited|introduce|introduced|congratulate|"
-    r"promote|promoted|hire|hired|fire|fired|mentor|mentored|mentoring|coach|coached|coaching|support|supporting|"
+    r"promote|promoted|hire|hired|fire|fired|mentor|mentored|coach|coached|support|"
     r"remind|reminded|message|messaged|dm|dmed|thank-you\s+to|replace|replaced|recommend|recommended|praise|"
-    r"praised|nominate|nominated|interview|interviewed|onboard|onboarding|manage|managing|managed|"
+    r"praised|nominate|nominated|interview|interviewed|onboard|manage|managed|"
     r"reference\s+for|letter\s+for|note\s+for|note\s+to|card\s+for|gift\s+for|feedback\s+to|introduce\s+me\s+to|"
-    r"named|called|name\s+is|name's|i'm|i\s+am|this\s+is|dear|hi|hello|hey|thanks|cc:|"
+    r"named|called|name\s+is|name's|i'm|im|i\s+am|this\s+is|(?:call|calls|called|calling)\s+(?:him|her|them|me)|"
+    r"dear|hi|hello|hey|thanks|cc:|"
     r"(?:meeting|meet|met|1:1|one-on-one|lunch|coffee|call|chat|sync|session|sessions|work|working|worked|"
     r"clash|clashing|conflict|problem|problems|issue|issues|trouble|friends|along)\s+with|"
     r"(?:name|contact|attendee|mentee|mentor|manager|employee)\s*:)\s+$)")
@@ -75,6 +76,9 @@ _THING_BEFORE = regex.compile(r"(?i:\b(?:at|in|on|into|onto|use|uses|used|using|
                               r"join|joined|joining|leave|leaving|left|the|a|an|our|your|product|tool|app|"
                               r"platform|project|system|service|framework|library|language|team|company|"
                               r"firm|client|brand|model|release|version)\s+$)")
+# Before a word, whatever its spelling, a thing's name stands there: "our product Atlas", "project Orion".
+_NAMED_THING_BEFORE = regex.compile(r"(?i:\b(?:product|tool|app|platform|project|system|service|framework|library|"
+                                    r"language|brand|model|release|codename|code\s+name|initiative|programme|program)\s+$)")
 # Round a word, a place stands there: "transfer to Austin", "our Lisbon and São Paulo teams".
 _PLACE_BEFORE = regex.compile(r"(?i:\b(?:in|at|near|visit|visiting|based\s+in|office\s+in|(?:transfer|move|moving|"
                               r"moved|relocate|relocating|relocated|go|going|went|travel|travelling|traveling|fly|"
@@ -163,7 +167,7 @@ def known(word: str) -> bool:
 
 
 class _Token:
-    __slots__ = ("start", "end", "text", "low", "known", "frequency", "titled", "initial", "pos")
+    __slots__ = ("start", "end", "text", "low", "known", "frequency", "titled", "initial", "pos", "person")
 
     def __init__(self, match, text: str, frequency):
         self.start, self.end = match.start(), match.end()
@@ -177,6 +181,7 @@ class _Token:
         self.titled = word[0].isupper() and any(c.islower() for c in word[1:])
         before = text[:self.start].rstrip(" \t\"'“‘(")
         self.initial = not before or before[-1] in ".!?:;\n"
+        self.pos, self.person = "", False
 
 
 def find_names(text: str, doc=None) -> list[tuple[int, int, float]]:
@@ -186,12 +191,14 @@ def find_names(text: str, doc=None) -> list[tuple[int, int, float]]:
 
     frequency = _english().word_frequency
     tokens = [_Token(m, text, frequency) for m in _WORD.finditer(text)]
-    places, pos = set(), {}
+    places, pos, people = set(), {}, set()
     if doc is not None:
         for ent in doc.ents:
             if ent.label_ in _PLACE_LABELS:
                 places.update(range(ent.start_char, ent.end_char))
         pos = {t.idx: t.pos_ for t in doc}
+        # a word the model reads as a person anywhere in the text ("... to aditi? aditi is great")
+        people = {t.lower_ for ent in doc.ents if ent.label_ == "PERSON" for t in ent}
     found = []
     i = 0
     while i < len(tokens):
@@ -199,6 +206,8 @@ def find_names(text: str, doc=None) -> list[tuple[int, int, float]]:
         if not run:
             i += 1
             continue
+        for t in run:
+            t.person = t.low in people
         score = _judge(text, run, places, pos)
         if score:
             found.append((run[0].start, run[-1].end, score))
@@ -293,8 +302,8 @@ def _judge(text: str, run: list[_Token], places: set[int], pos: dict[int, str]) 
     token = names[0]
     if token.text.isupper() and len(token.text) <= 3 and not followed:
         return 0.0  # an acronym more often than a name: MS, ANA airline, HR
-    if token.known and token.frequency < ENGLISH and (strong or followed):
-        return 0.65
+    if (token.known or token.person) and token.frequency < COMMON and (strong or followed):
+        return 0.65  # "my mentee jakub", "JONAS TOLD ME", "feedback to aditi" (the model's lowercase person)
     # a common word that is also a name ("my friend hope is", "new hire joy is"): after a relation, read
     # as a noun by the model and followed by a verb
     if token.known and relation and token.pos in _NOUNISH and next_pos in _VERBISH:
@@ -324,7 +333,7 @@ def doubtful(text: str, start: int, end: int) -> bool:
     initial = not before.rstrip(" \t\"'“‘(") or before.rstrip(" \t\"'“‘(")[-1] in ".!?:;\n"
     if initial and frequency[word.lower()] >= ENGLISH:
         return True
-    return word not in LEXICON and bool(_THING_BEFORE.search(before))
+    return bool(_NAMED_THING_BEFORE.search(before)) or word not in LEXICON and bool(_THING_BEFORE.search(before))
 
 
 def maybe_a_name(text: str, doc=None, ignore=None) -> bool:
@@ -351,3 +360,23 @@ def maybe_a_name(text: str, doc=None, ignore=None) -> bool:
         if token.known or (token.titled and not token.initial) or slot:
             return True
     return False
+
+
+def repeats(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Other places in `text` where a name found at one of `spans` is written again, in any case: the whole
+    name, or one of its words that is not common English ("Marco keeps asking ... I like Marco")."""
+    from assistant.spelling import _english
+
+    frequency = _english().word_frequency
+    words = set()
+    for start, end in spans:
+        name = text[start:end]
+        words.add(name.lower())
+        words.update(w.lower() for w in _WORD.findall(name)
+                     if len(w) >= 3 and frequency[w.lower()] < COMMON and w.lower() not in _NEVER | _PARTICLES)
+    found = []
+    for word in words:
+        for m in regex.finditer(rf"(?<![\p{{L}}\p{{M}}]){regex.escape(word)}(?![\p{{L}}\p{{M}}])", text, regex.IGNORECASE):
+            if not any(s <= m.start() < e for s, e in spans):
+                found.append((m.start(), m.end()))
+    return found

@@ -86,6 +86,8 @@ PLACEHOLDERS = {
     "POSTCODE_ABROAD": "postcode",
     "DATE_OF_BIRTH": "dob",
 }
+# placeholder -> one entity that stands for it, to resolve spans again
+_ENTITY = {placeholder: entity for entity, placeholder in reversed(list(PLACEHOLDERS.items()))}
 # When two findings overlap, the more specific wins: an email's domain is not a URL, a card is
 # not a phone number, a handle inside an email is the email.
 _PRIORITY = ["CREDIT_CARD", "IBAN_CODE", "EMAIL_ADDRESS", "DATE_OF_BIRTH", "UK_NINO", "UK_NHS", "US_SSN", "US_ITIN",
@@ -335,7 +337,13 @@ class Redactor:
         exact = [f for f in findings if f[2] != "PERSON"]
         findings = exact + [f for f in findings if f[2] == "PERSON"
                             and not any(f[0] < e and s < f[1] for s, e, *_ in exact)]
-        spans = [(origin[s], origin[e - 1] + 1, kind) for s, e, kind in _resolve(findings)]
+        resolved = _resolve(findings)
+        # A name found once is masked wherever it is written again ("Marco keeps asking ... I like Marco").
+        again = names.repeats(folded, [(s, e) for s, e, kind in resolved if kind == "name"])
+        if again:
+            resolved = _resolve([(s, e, "PERSON", 0.6) for s, e in again]
+                                + [(s, e, _ENTITY[kind], 1.0) for s, e, kind in resolved])
+        spans = [(origin[s], origin[e - 1] + 1, kind) for s, e, kind in resolved]
         withheld = bool(_HEALTH.search(folded)) and (
             any(k == "name" for *_, k in spans)
             or names.maybe_a_name(folded, artifacts.tokens, ignore=lambda word: bool(_HEALTH.fullmatch(word))))
@@ -360,7 +368,13 @@ _HEALTH = regex.compile(
     r"epileptic|seizures?|stroke|heart attack|heart condition|pregnan(?:t|cy)|miscarriage|schizophreni[ac]|"
     r"eating disorder|anorexi[ac]|bulimi[ac]|addiction|alcoholi(?:sm|c)|rehab|mental health|chronic (?:pain|illness|"
     r"fatigue)|fibromyalgia|arthritis|asthma|crohn'?s|lupus|broken (?:leg|arm|wrist|ankle)|surgery|diagnos(?:ed|is)|"
-    r"illness|terminal(?:ly ill)?|hospitali[sz]ed|in hospital|disabilit(?:y|ies)|disabled|therapy|sick leave|off sick)\b",
+    r"illness|terminal(?:ly ill)?|hospitali[sz]ed|in hospital|disabilit(?:y|ies)|disabled|therapy|sick leave|off sick|"
+    r"(?-i:IVF)|fertility|menopaus(?:e|al)|deaf|hard of hearing|hearing (?:loss|aid)|blind|visually impaired|"
+    r"wheelchair|disorder|syndrome|injur(?:y|ies|ed)|concussion|insomnia|chronic|psychiatric|psychosis|suicidal|"
+    r"self-harm|overdose|sober|sobriety|relapse|transplant|dialysis|radiotherapy|mastectomy|hepatitis|tuberculosis|"
+    r"cardiac|hypo|insulin|(?-i:IBS|COPD|CFS|ME/CFS)|celiac|coeliac|allerg(?:y|ies|ic)|hysterectomy|"
+    r"burn-?out diagnosis|neurodivergent|tourette'?s|stammer|stutter|medical (?:leave|condition|appointment)|"
+    r"health (?:condition|issue|issues|problem|problems|scare)|sick|ill)\b",
     regex.IGNORECASE)
 _WORD = regex.compile(r"\p{L}+")
 COMMON_WORD_FREQUENCY = 1000  # in pyspellchecker's English list: at least this, a word and not a name
