@@ -79,6 +79,9 @@ _THING_BEFORE = regex.compile(r"(?i:\b(?:at|in|on|into|onto|use|uses|used|using|
 # Before a word, whatever its spelling, a thing's name stands there: "our product Atlas", "project Orion".
 _NAMED_THING_BEFORE = regex.compile(r"(?i:\b(?:product|tool|app|platform|project|system|service|framework|library|"
                                     r"language|brand|model|release|codename|code\s+name|initiative|programme|program)\s+$)")
+_LISTED_THING_BEFORE = regex.compile(r"(?i:\b(?:use|uses|used|using|via|learn|learning|tried|try|trying|switch\s+to|"
+                                     r"moved\s+to|between|like|prefer|prefers))\s+\p{Lu}[\p{L}\d.+#-]*"
+                                     r"(?:,\s+\p{Lu}[\p{L}\d.+#-]*)*,?\s+(?:and|or|vs\.?|versus)\s+$")
 # Round a word, a place stands there: "transfer to Austin", "our Lisbon and São Paulo teams".
 _PLACE_BEFORE = regex.compile(r"(?i:\b(?:in|at|near|visit|visiting|based\s+in|office\s+in|(?:transfer|move|moving|"
                               r"moved|relocate|relocating|relocated|go|going|went|travel|travelling|traveling|fly|"
@@ -117,11 +120,19 @@ class NameLexicon:
     """Given names and surnames from Faker's person providers, in every locale with a Latin spelling."""
 
     def __init__(self):
-        self._names: set[str] | None = None
+        self._names: tuple[set[str], set[str]] | None = None
         self._lock = threading.Lock()
 
     @property
     def names(self) -> set[str]:
+        """Given names and surnames, lower case without accents."""
+        return self._sets()[0]
+
+    @property
+    def surnames(self) -> set[str]:
+        return self._sets()[1]
+
+    def _sets(self) -> tuple[set[str], set[str]]:
         if self._names is None:
             with self._lock:
                 if self._names is None:
@@ -129,10 +140,11 @@ class NameLexicon:
         return self._names
 
     @staticmethod
-    def _load() -> set[str]:
+    def _load() -> tuple[set[str], set[str]]:
         import faker.providers.person as person
 
         names: set[str] = set()
+        surnames: set[str] = set()
         for module in pkgutil.iter_modules(person.__path__):
             provider = getattr(importlib.import_module(f"{person.__name__}.{module.name}"), "Provider", None)
             for attribute in ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary",
@@ -147,10 +159,15 @@ class NameLexicon:
                         for part in regex.split(r"[\s-]+", value):
                             if len(part) >= 2:
                                 names.add(_plain(part))
-        return names - _NEVER
+                                if attribute.startswith("last"):
+                                    surnames.add(_plain(part))
+        return names - _NEVER, surnames - _NEVER
 
     def __contains__(self, word: str) -> bool:
         return _plain(word) in self.names or all(_plain(p) in self.names for p in regex.split(r"[-']", word) if p)
+
+    def surname(self, word: str) -> bool:
+        return _plain(word) in self.surnames or all(_plain(p) in self.surnames for p in regex.split(r"[-']", word) if p)
 
 
 def _latin(value) -> bool:
@@ -184,13 +201,14 @@ class _Token:
         self.pos, self.person = "", False
 
 
-def find_names(text: str, doc=None) -> list[tuple[int, int, float]]:
+def find_names(text: str, doc=None, ignore: set[int] = frozenset()) -> list[tuple[int, int, float]]:
     """Name spans in `text` as (start, end, score). `doc` is spaCy's reading of the same text, whose place
-    and organisation labels keep "Austin, TX" and "Deloitte" out."""
+    and organisation labels keep "Austin, TX" and "Deloitte" out; `ignore` holds the places of words that
+    are not names (health conditions: "my Crohn's disease")."""
     from assistant.spelling import _english
 
     frequency = _english().word_frequency
-    tokens = [_Token(m, text, frequency) for m in _WORD.finditer(text)]
+    tokens = [_Token(m, text, frequency) for m in _WORD.finditer(text) if m.start() not in ignore]
     places, pos, people = set(), {}, set()
     if doc is not None:
         for ent in doc.ents:
@@ -250,6 +268,14 @@ def _same_case(a: _Token, b: _Token) -> bool:
     return (a.titled and b.titled) or (a.text.islower() and b.text.islower()) or (a.text.isupper() and b.text.isupper())
 
 
+def _ends_in_a_word(last: str) -> bool:
+    """A name ends with a surname: an English word at its end that no surname list holds makes it a thing
+    ("Victoria Line", "Total Rewards", "Project Orion")."""
+    from assistant.spelling import _english
+
+    return _english().word_frequency[last.lower()] >= ENGLISH and not LEXICON.surname(last)
+
+
 def _next_start(text: str, end: int) -> int:
     match = regex.compile(r"\S").search(text, end)
     return match.start() if match else -1
@@ -280,7 +306,7 @@ def _judge(text: str, run: list[_Token], places: set[int], pos: dict[int, str]) 
         if len(names) >= 2:
             # a first and last name: a known part, and no part that is a common word the lexicon does not
             # know ("Grace Mbeki", "Hikari Watanabe"; not "Project Orion", "Total Rewards")
-            if any(t.frequency >= COMMON and not t.known for t in names):
+            if any(t.frequency >= COMMON and not t.known for t in names) or _ends_in_a_word(names[-1].text):
                 return 0.0
             if known or strong:
                 return 0.75
@@ -328,7 +354,11 @@ def doubtful(text: str, start: int, end: int) -> bool:
     if all(frequency[w.lower()] >= COMMON and w not in LEXICON for w in words):
         return True
     if len(words) != 1:
-        return False
+        # a name ends with a surname, not with a common word the lexicon does not know ("Victoria Line",
+        # "Project Orion", "Never Split the Difference")
+        return _ends_in_a_word(words[-1])
+    if _LISTED_THING_BEFORE.search(before):
+        return True  # "uses Notion and Asana"
     word = words[0]
     initial = not before.rstrip(" \t\"'“‘(") or before.rstrip(" \t\"'“‘(")[-1] in ".!?:;\n"
     if initial and frequency[word.lower()] >= ENGLISH:
@@ -336,10 +366,11 @@ def doubtful(text: str, start: int, end: int) -> bool:
     return bool(_NAMED_THING_BEFORE.search(before)) or word not in LEXICON and bool(_THING_BEFORE.search(before))
 
 
-def maybe_a_name(text: str, doc=None, ignore=None) -> bool:
+def maybe_a_name(text: str, doc=None, ignore: set[int] = frozenset()) -> bool:
     """Whether `text` holds a word that may be a name the finders were not sure of: a known given name or
     surname that is not common English, or a rare capitalised word inside a sentence that the model does
-    not read as a place or organisation; `ignore` says which words are not names (health conditions). Used
+    not read as a place or organisation; `ignore` holds the places of words that are not names (health
+    conditions, "Crohn's"). Used
     to withhold a question that also names a health condition."""
     from assistant.spelling import _english
 
@@ -351,7 +382,7 @@ def maybe_a_name(text: str, doc=None, ignore=None) -> bool:
                 places.update(range(ent.start_char, ent.end_char))
     for match in _WORD.finditer(text):
         token = _Token(match, text, frequency)
-        if token.low in _NEVER or len(token.text) < 3 or token.frequency >= ENGLISH or ignore and ignore(token.text):
+        if token.low in _NEVER or len(token.text) < 3 or token.frequency >= ENGLISH or token.start in ignore:
             continue
         before = text[:token.start]
         slot = bool(_STRONG_BEFORE.search(before) or _AFTER.match(text[token.end:]))

@@ -349,7 +349,8 @@ class Redactor:
             findings.append((start, end, r.entity_type, r.score))
         findings = _structured(folded, findings)
         # Names by context and shape, in any case and from many languages (assistant/names.py).
-        for start, end, score in names.find_names(folded, artifacts.tokens):
+        health = {i for m in _HEALTH.finditer(folded) for i in range(m.start(), m.end())}
+        for start, end, score in names.find_names(folded, artifacts.tokens, ignore=health):
             start, end = _trim(folded, start, end, "PERSON")
             if start < end and not _allowed(folded[start:end]):
                 findings.append((start, end, "PERSON", score))
@@ -377,7 +378,7 @@ class Redactor:
         spans = [(origin[s], origin[e - 1] + 1, kind) for s, e, kind in resolved]
         withheld = bool(_HEALTH.search(folded)) and (
             any(k == "name" for *_, k in spans)
-            or names.maybe_a_name(folded, artifacts.tokens, ignore=lambda word: bool(_HEALTH.fullmatch(word))))
+            or names.maybe_a_name(folded, artifacts.tokens, ignore=health))
         return spans, withheld
 
     def redact(self, text: str, spans: list[tuple[int, int, str]] | None = None) -> str:
