@@ -64,7 +64,7 @@ _STRONG_BEFORE = regex.compile(
     r"remind|reminded|message|messaged|dm|dmed|thank-you\s+to|replace|replaced|recommend|recommended|praise|"
     r"praised|nominate|nominated|interview|interviewed|onboard|manage|managed|"
     r"reference\s+for|letter\s+for|note\s+for|note\s+to|card\s+for|gift\s+for|feedback\s+to|introduce\s+me\s+to|"
-    r"named|called|name\s+is|name's|i'm|im|i\s+am|this\s+is|(?:call|calls|called|calling)\s+(?:him|her|them|me)|"
+    r"connect|connecting|named|called|name\s+is|name's|i'm|im|i\s+am|this\s+is|(?:call|calls|called|calling)\s+(?:him|her|them|me)|"
     r"dear|hi|hello|hey|thanks|cc:|"
     r"(?:meeting|meet|met|1:1|one-on-one|lunch|coffee|call|chat|sync|session|sessions|work|working|worked|"
     r"clash|clashing|conflict|problem|problems|issue|issues|trouble|friends|along)\s+with|"
@@ -82,6 +82,8 @@ _NAMED_THING_BEFORE = regex.compile(r"(?i:\b(?:product|tool|app|platform|project
 _LISTED_THING_BEFORE = regex.compile(r"(?i:\b(?:use|uses|used|using|via|learn|learning|tried|try|trying|switch\s+to|"
                                      r"moved\s+to|between|like|prefer|prefers))\s+\p{Lu}[\p{L}\d.+#-]*"
                                      r"(?:,\s+\p{Lu}[\p{L}\d.+#-]*)*,?\s+(?:and|or|vs\.?|versus)\s+$")
+_COORDINATED_BEFORE = regex.compile(r"\b(\p{Lu}[\p{L}\d.+#-]*),?\s+(?i:and|or|vs\.?|versus|&)\s+$")
+_COORDINATED_AFTER = regex.compile(r"^,?\s+(?i:and|or|vs\.?|versus|&)\s+(\p{Lu}[\p{L}\d.+#-]*)")
 # Round a word, a place stands there: "transfer to Austin", "our Lisbon and São Paulo teams".
 _PLACE_BEFORE = regex.compile(r"(?i:\b(?:in|at|near|visit|visiting|based\s+in|office\s+in|(?:transfer|move|moving|"
                               r"moved|relocate|relocating|relocated|go|going|went|travel|travelling|traveling|fly|"
@@ -147,8 +149,11 @@ class NameLexicon:
         surnames: set[str] = set()
         for module in pkgutil.iter_modules(person.__path__):
             provider = getattr(importlib.import_module(f"{person.__name__}.{module.name}"), "Provider", None)
-            for attribute in ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary",
-                              "last_names", "last_names_male", "last_names_female", "middle_names"):
+            # first_names, last_names_female, first_romanized_names (Japanese, Chinese), middle_names ...
+            for attribute in dir(provider):
+                if not regex.match(r"(?:first|last|middle)_(?:romanized_)?names?\b|male_last_names|unisex_last",
+                                   attribute) or "kana" in attribute:
+                    continue
                 values = getattr(provider, attribute, ())
                 if isinstance(values, dict):  # some locales weight their names
                     values = values.keys()
@@ -159,7 +164,7 @@ class NameLexicon:
                         for part in regex.split(r"[\s-]+", value):
                             if len(part) >= 2:
                                 names.add(_plain(part))
-                                if attribute.startswith("last"):
+                                if "last" in attribute:
                                     surnames.add(_plain(part))
         return names - _NEVER, surnames - _NEVER
 
@@ -209,11 +214,11 @@ def find_names(text: str, doc=None, ignore: set[int] = frozenset()) -> list[tupl
 
     frequency = _english().word_frequency
     tokens = [_Token(m, text, frequency) for m in _WORD.finditer(text) if m.start() not in ignore]
-    places, pos, people = set(), {}, set()
+    places, pos, people = {}, {}, set()
     if doc is not None:
         for ent in doc.ents:
             if ent.label_ in _PLACE_LABELS:
-                places.update(range(ent.start_char, ent.end_char))
+                places.update({i: ent.label_ for i in range(ent.start_char, ent.end_char)})
         pos = {t.idx: t.pos_ for t in doc}
         # a word the model reads as a person anywhere in the text ("... to aditi? aditi is great")
         people = {t.lower_ for ent in doc.ents if ent.label_ == "PERSON" for t in ent}
@@ -229,7 +234,9 @@ def find_names(text: str, doc=None, ignore: set[int] = frozenset()) -> list[tupl
         score = _judge(text, run, places, pos)
         if score:
             found.append((run[0].start, run[-1].end, score))
-        i = tokens.index(run[-1]) + 1
+            i = tokens.index(run[-1]) + 1
+        else:
+            i += 1  # the name may start one word on: "Sister Mary Agnes", "Coach Ana Lima"
     return found
 
 
@@ -273,7 +280,9 @@ def _ends_in_a_word(last: str) -> bool:
     ("Victoria Line", "Total Rewards", "Project Orion")."""
     from assistant.spelling import _english
 
-    return _english().word_frequency[last.lower()] >= ENGLISH and not LEXICON.surname(last)
+    frequency = _english().word_frequency[last.lower()]
+    return (frequency >= ENGLISH and not LEXICON.surname(last)
+            and (last not in LEXICON or frequency >= COMMON))  # "Mary Agnes" ends in a given name
 
 
 def _next_start(text: str, end: int) -> int:
@@ -281,7 +290,7 @@ def _next_start(text: str, end: int) -> int:
     return match.start() if match else -1
 
 
-def _judge(text: str, run: list[_Token], places: set[int], pos: dict[int, str]) -> float:
+def _judge(text: str, run: list[_Token], places: dict[int, str], pos: dict[int, str]) -> float:
     """How sure a run is a name (0 when it is not one)."""
     before, after = text[:run[0].start], text[run[-1].end:]
     strong = bool(_STRONG_BEFORE.search(before) or _HONORIFIC.search(before))
@@ -296,11 +305,13 @@ def _judge(text: str, run: list[_Token], places: set[int], pos: dict[int, str]) 
     rare = all(t.frequency < ENGLISH for t in names)
     common = any(t.frequency >= COMMON for t in names)
     titled = all(t.titled for t in names)
-    if _PLACE_BEFORE.search(before) or _PLACE_AFTER.match(after):
+    if _PLACE_BEFORE.search(before) or _PLACE_AFTER.match(after) or _NAMED_THING_BEFORE.search(before):
         return 0.0
     # the small model reads many names from outside Europe as places or companies ("Nkechi said" as an
     # organisation): a person slot round the words outweighs its label
-    if any(p in places for t in names for p in range(t.start, t.end)) and not (strong or followed):
+    labels = {places[p] for t in names for p in range(t.start, t.end) if p in places}
+    full_name = len(names) >= 2 and known == len(names) and titled and not labels & {"GPE", "LOC", "FAC"}
+    if labels and not (strong or followed or full_name):
         return 0.0
     if titled:
         if len(names) >= 2:
@@ -340,8 +351,8 @@ def _judge(text: str, run: list[_Token], places: set[int], pos: dict[int, str]) 
 def doubtful(text: str, start: int, end: int) -> bool:
     """Whether the model's name at text[start:end] is more likely not one, with no person slot round it:
     English words the lexicon does not know ("Total Rewards"), a word opening a sentence that is English
-    ("Dawn standups at 7am", "Rusty on SQL"), or one unknown word where things stand ("uses Jira",
-    "at McKinsey")."""
+    ("Dawn standups at 7am", "Rusty on SQL"), a place ("transfer to Austin"), or one unknown word where
+    things stand ("uses Jira", "at McKinsey", "Obsidian or Evernote")."""
     from assistant.spelling import _english
 
     frequency = _english().word_frequency
@@ -360,6 +371,9 @@ def doubtful(text: str, start: int, end: int) -> bool:
     if _LISTED_THING_BEFORE.search(before):
         return True  # "uses Notion and Asana"
     word = words[0]
+    beside = _COORDINATED_BEFORE.search(before) or _COORDINATED_AFTER.match(after)
+    if beside and word not in LEXICON and beside.group(1) not in LEXICON:
+        return True  # "Obsidian or Evernote", "Jira and Confluence": two words no name list holds
     initial = not before.rstrip(" \t\"'“‘(") or before.rstrip(" \t\"'“‘(")[-1] in ".!?:;\n"
     if initial and frequency[word.lower()] >= ENGLISH:
         return True

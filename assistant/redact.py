@@ -140,7 +140,7 @@ _ID_NAME = (r"(?i:(?:staff|employee|emp|badge|payroll|personnel|passport|aadhaar
             r"social\s+security|ssn|insurance|medicare|nhs|nric|fin|hkid|pps|ppsn|bsn|cpf|curp|rfc|ird|voter|"
             r"residence\s+permit|permit|visa|account|customer|contract|policy|pension|personal)\s+"
             r"(?:id\s+)?(?:no\.?|number|num\.?|id|#|nr\.?|code)|(?:staff|employee|emp|badge|payroll|worker|"
-            r"passport|student|member)(?:\s+(?:id|#))?|id|ssn|tfn|nino|aadhaar|aadhar|nric|hkid|cpf|curp|bsn|ppsn)")
+            r"passport|student|member)(?:\s+(?:id|#))?|id|ssn|tfn|nino|aadhaar|aadhar|nric|hkid|cpf|curp|bsn|ppsn|(?-i:SIN|PAN|NI|TIN))")
 _ID_VALUE = r"(?:\p{Lu}{1,3}[ -]?)?\d[\d -]{1,14}[\d](?:[ -]?\p{Lu}{1,3})?(?![\w-])|\p{Lu}{1,3}\d{4,}\b"
 _STREET_END = (r"\p{Lu}\p{Ll}+(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|gracht|laan|vej|gatan|gata|"
                r"straat|plein|kade|singel|dijk|steeg|markt|vägen|väg|gränd|torget|gade|veien|vei|gate|katu|tie|kuja|"
@@ -245,7 +245,7 @@ def _our_recognizers():
             Pattern("prefixed", r"\b\p{Lu}{1,4}-\d{3,}(?:-[\p{Lu}\d]{1,6})*\b", 0.7),
             Pattern("suffixed", r"(?<![\w-])\d{2,}(?:-\d{2,})*-\p{Lu}{1,4}\b(?!-)", 0.6),
             # by its name: staff no. 0044921, Badge 77120, NI number QQ 12 34 56 C, tax file number 123 456 782
-            Pattern("after its name", rf"(?<=\b{_ID_NAME}\s*(?:(?i:is|was|reads|=)\s+)?[:#]?\s*){_ID_VALUE}", 0.7),
+            Pattern("after its name", rf"(?<=\b{_ID_NAME}\s*(?:(?i:is|was|reads|=)\s+)?[:#]?\s*){_ID_VALUE}", 0.85),  # over a phone shape
         ]),
         PatternRecognizer("DATE_OF_BIRTH", name="DateOfBirthRecognizer", global_regex_flags=exact, patterns=[
             # a date within a few words after born, dob or birthday: "dob on the form (1988-02-11)"
