@@ -107,6 +107,8 @@ _AFTER = regex.compile(
 _PLACE_LABELS = {"GPE", "LOC", "FAC", "ORG", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LANGUAGE", "LAW"}
 _RELATION_BEFORE = regex.compile(rf"(?i:\b(?:my|our|his|her|their|the|new|former|old|a|an|your)\s+(?:\w+\s+)?"
                                  rf"{_RELATION},?\s+$)")
+# A relation that names a kind, not a person: "a junior dev", "the mentor vs the sponsor".
+_GENERIC_RELATION = regex.compile(rf"(?i:(?:^|\b(?:a|an|the|any|every|each|one|some)\s+(?:\w+\s+)?){_RELATION}s?\s+$)")
 _NOUNISH = {"PROPN", "NOUN", "ADJ", "X", "INTJ"}
 _VERBISH = {"VERB", "AUX"}
 _HONORIFIC = regex.compile(r"(?i:\b(?:mr|mrs|ms|mx|dr|prof|sra?|srta|herr|frau|mme|mlle|dame|signora?)\.?\s+$)")
@@ -241,7 +243,12 @@ def find_names(text: str, doc=None, ignore: set[int] = frozenset()) -> list[tupl
 
 
 def _candidate(token: _Token) -> bool:
-    """A token that could be part of a name at all."""
+    """A token that could be part of a name at all: an English function word only when capitalised inside
+    a sentence ("with Will"), never in lower case ("im an introvert": An is also a name)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    if token.low in STOP_WORDS and not (token.titled and not token.initial):
+        return False
     return (token.low not in _NEVER and len(token.text) >= 2 and not token.text.isdigit()
             and (token.known or token.frequency < ENGLISH or token.titled))
 
@@ -339,8 +346,10 @@ def _judge(text: str, run: list[_Token], places: dict[int, str], pos: dict[int, 
     token = names[0]
     if token.text.isupper() and len(token.text) <= 3 and not followed:
         return 0.0  # an acronym more often than a name: MS, ANA airline, HR
-    if (token.known or token.person) and token.frequency < COMMON and (strong or followed):
-        return 0.65  # "my mentee jakub", "JONAS TOLD ME", "feedback to aditi" (the model's lowercase person)
+    if len(token.text) < 3:
+        return 0.0
+    if token.known and token.frequency < COMMON and (followed or strong and not _GENERIC_RELATION.search(before)):
+        return 0.65  # "my mentee jakub", "JONAS TOLD ME", "tell olga"; not "a junior dev"
     # a common word that is also a name ("my friend hope is", "new hire joy is"): after a relation, read
     # as a noun by the model and followed by a verb
     if token.known and relation and token.pos in _NOUNISH and next_pos in _VERBISH:
