@@ -105,6 +105,10 @@ _AFTER = regex.compile(
     r"from\s+(?:[a-z]|the\b)|(?:on|in|from)\s+(?:my|our|the|his|her)\s+(?:\w+\s+)?(?:team|squad|group|department|org|"
     r"class|cohort|programme|program)))")
 _PLACE_LABELS = {"GPE", "LOC", "FAC", "ORG", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LANGUAGE", "LAW"}
+_RELATION_WORD = regex.compile(rf"(?i:{_RELATION}s?)")
+_TITLE_WORDS = {"sister", "brother", "father", "mother", "aunt", "auntie", "uncle", "sir", "dame", "lady", "lord",
+                "saint", "chief", "sheikh", "imam", "rabbi", "pastor", "reverend", "rev", "elder", "captain", "capt",
+                "coach", "professor", "doctor", "madam", "madame", "miss", "master"}
 _RELATION_BEFORE = regex.compile(rf"(?i:\b(?:my|our|his|her|their|the|new|former|old|a|an|your)\s+(?:\w+\s+)?"
                                  rf"{_RELATION},?\s+$)")
 # A relation that names a kind, not a person: "a junior dev", "the mentor vs the sponsor".
@@ -249,6 +253,8 @@ def _candidate(token: _Token) -> bool:
 
     if token.low in STOP_WORDS and not (token.titled and not token.initial):
         return False
+    if _RELATION_WORD.fullmatch(token.low) or token.low in _TITLE_WORDS:
+        return False  # "my friend hope", "Sister Mary Agnes": the word before the name
     return (token.low not in _NEVER and len(token.text) >= 2 and not token.text.isdigit()
             and (token.known or token.frequency < ENGLISH or token.titled))
 
@@ -391,8 +397,8 @@ def doubtful(text: str, start: int, end: int) -> bool:
 
 def maybe_a_name(text: str, doc=None, ignore: set[int] = frozenset()) -> bool:
     """Whether `text` holds a word that may be a name the finders were not sure of: a known given name or
-    surname that is not common English, or a rare capitalised word inside a sentence that the model does
-    not read as a place or organisation; `ignore` holds the places of words that are not names (health
+    surname that is not common English, a rare capitalised word ("Oluwaseun is back") or a rare word in a
+    person slot, unless the model reads it as a place and nothing says a person stands there; `ignore` holds the places of words that are not names (health
     conditions, "Crohn's"). Used
     to withhold a question that also names a health condition."""
     from assistant.spelling import _english
@@ -401,7 +407,7 @@ def maybe_a_name(text: str, doc=None, ignore: set[int] = frozenset()) -> bool:
     places = set()
     if doc is not None:
         for ent in doc.ents:
-            if ent.label_ in _PLACE_LABELS:
+            if ent.label_ in {"GPE", "LOC", "FAC"}:  # it reads many names as organisations: those count
                 places.update(range(ent.start_char, ent.end_char))
     for match in _WORD.finditer(text):
         token = _Token(match, text, frequency)
@@ -409,9 +415,9 @@ def maybe_a_name(text: str, doc=None, ignore: set[int] = frozenset()) -> bool:
             continue
         before = text[:token.start]
         slot = bool(_STRONG_BEFORE.search(before) or _AFTER.match(text[token.end:]))
-        if token.start in places and not slot or _PLACE_BEFORE.search(before):
+        if token.start in places and not (slot or token.known) or _PLACE_BEFORE.search(before):
             continue
-        if token.known or (token.titled and not token.initial) or slot:
+        if token.known or token.titled or slot:
             return True
     return False
 
