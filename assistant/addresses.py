@@ -16,7 +16,7 @@ import regex
 # A word that ends a town list: English function words written with a capital at a sentence start.
 _NOT_A_PLACE = {"i", "is", "it", "and", "but", "or", "so", "the", "a", "an", "how", "what", "when", "why", "where",
                 "who", "which", "should", "can", "could", "would", "will", "do", "does", "did", "my", "our", "your",
-                "is", "are", "was", "were", "thanks", "please", "also", "then", "there", "this", "that", "if", "any",
+                "are", "was", "were", "thanks", "please", "also", "then", "there", "this", "that", "if", "any",
                 "anything", "apt", "apartment", "flat", "unit", "suite"}
 _UNIT = r"(?i:flat|unit|apt|apartment|suite|ste|room|rm|floor|fl|piso|apto|bloco|andar|wohnung|wohn|bus|boîte|esc|no\.?)"
 _BEFORE = regex.compile(rf"(?:\b{_UNIT}\.?\s*#?\w{{1,5}},?\s+|\b\d{{1,5}}[A-Za-z]?/)$")

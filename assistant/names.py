@@ -195,7 +195,7 @@ def known(word: str) -> bool:
 
 
 class _Token:
-    __slots__ = ("start", "end", "text", "low", "known", "frequency", "titled", "initial", "pos", "person")
+    __slots__ = ("start", "end", "text", "low", "known", "frequency", "titled", "initial", "pos")
 
     def __init__(self, match, text: str, frequency):
         self.start, self.end = match.start(), match.end()
@@ -209,7 +209,7 @@ class _Token:
         self.titled = word[0].isupper() and any(c.islower() for c in word[1:])
         before = text[:self.start].rstrip(" \t\"'“‘(")
         self.initial = not before or before[-1] in ".!?:;\n"
-        self.pos, self.person = "", False
+        self.pos = ""
 
 
 def find_names(text: str, doc=None, ignore: set[int] = frozenset()) -> list[tuple[int, int, float]]:
@@ -220,14 +220,12 @@ def find_names(text: str, doc=None, ignore: set[int] = frozenset()) -> list[tupl
 
     frequency = _english().word_frequency
     tokens = [_Token(m, text, frequency) for m in _WORD.finditer(text) if m.start() not in ignore]
-    places, pos, people = {}, {}, set()
+    places, pos = {}, {}
     if doc is not None:
         for ent in doc.ents:
             if ent.label_ in _PLACE_LABELS:
                 places.update({i: ent.label_ for i in range(ent.start_char, ent.end_char)})
         pos = {t.idx: t.pos_ for t in doc}
-        # a word the model reads as a person anywhere in the text ("... to aditi? aditi is great")
-        people = {t.lower_ for ent in doc.ents if ent.label_ == "PERSON" for t in ent}
     found = []
     i = 0
     while i < len(tokens):
@@ -235,8 +233,6 @@ def find_names(text: str, doc=None, ignore: set[int] = frozenset()) -> list[tupl
         if not run:
             i += 1
             continue
-        for t in run:
-            t.person = t.low in people
         score = _judge(text, run, places, pos)
         if score:
             found.append((run[0].start, run[-1].end, score))
@@ -314,16 +310,15 @@ def _judge(text: str, run: list[_Token], places: dict[int, str], pos: dict[int, 
     followed = bool(_AFTER.match(after))
     weak = bool(_WEAK_BEFORE.search(before))
     names = [t for t in run if t.low not in _PARTICLES]
-    known = sum(t.known for t in names)
+    listed = sum(t.known for t in names)
     rare = all(t.frequency < ENGLISH for t in names)
-    common = any(t.frequency >= COMMON for t in names)
     titled = all(t.titled for t in names)
     if _PLACE_BEFORE.search(before) or _PLACE_AFTER.match(after) or _NAMED_THING_BEFORE.search(before):
         return 0.0
     # the small model reads many names from outside Europe as places or companies ("Nkechi said" as an
     # organisation): a person slot round the words outweighs its label
     labels = {places[p] for t in names for p in range(t.start, t.end) if p in places}
-    full_name = len(names) >= 2 and known == len(names) and titled and not labels & {"GPE", "LOC", "FAC"}
+    full_name = len(names) >= 2 and listed == len(names) and titled and not labels & {"GPE", "LOC", "FAC"}
     if labels and not (strong or followed or full_name):
         return 0.0
     if titled:
@@ -332,7 +327,7 @@ def _judge(text: str, run: list[_Token], places: dict[int, str], pos: dict[int, 
             # know ("Grace Mbeki", "Hikari Watanabe"; not "Project Orion", "Total Rewards")
             if any(t.frequency >= COMMON and not t.known for t in names) or _ends_in_a_word(names[-1].text):
                 return 0.0
-            if known or strong:
+            if listed or strong:
                 return 0.75
             return 0.65 if rare and (followed or weak) else 0.0
         # one capitalised word: the model judges it first; here only when a slot says a person stands there
@@ -346,9 +341,9 @@ def _judge(text: str, run: list[_Token], places: dict[int, str], pos: dict[int, 
     if len(names) >= 2:
         if any(t.frequency >= COMMON and not t.known for t in names):
             return 0.0
-        if known == len(names) and (strong or followed or all(t.frequency < COMMON for t in names)):
+        if listed == len(names) and (strong or followed or all(t.frequency < COMMON for t in names)):
             return 0.7  # "tell rajesh kumar", "my manager john smith"
-        return 0.7 if known and (rare or strong) else 0.0
+        return 0.7 if listed and (rare or strong) else 0.0
     token = names[0]
     if token.text.isupper() and len(token.text) <= 3 and not followed:
         return 0.0  # an acronym more often than a name: MS, ANA airline, HR
