@@ -5,7 +5,9 @@ their checksum, emails, phone numbers, IP addresses, URLs, UK NI and NHS numbers
 postcodes) and a spaCy English model for people's names. A few recognisers of our own cover what
 Presidio has none for: social handles, street addresses, emails written without a dot or spelled
 out ("anna at example dot com"), names placed by a relationship ("my manager Sam Reid") and
-SSN-shaped numbers that fail the SSN checks. Each span becomes a typed placeholder: [name],
+SSN-shaped numbers that fail the SSN checks. Names in any case and from many languages are found by
+context and shape in assistant/names.py, and an address's extent and its postcode by structure in
+assistant/addresses.py. Each span becomes a typed placeholder: [name],
 [email], [phone], [card], [iban], [address], [postcode], [ip], [handle], [id-number], [url].
 
 Kept on purpose, because they identify no one and insights need them: dates and years, short
@@ -517,7 +519,7 @@ def _plausible(text: str, start: int, end: int, entity: str) -> bool:
     if entity == "PERSON":
         # Names are written in title case; the model's lowercase "people" are nearly always verbs
         # ("my mentor keeps cancelling") and its all-capital ones acronyms ("a good CV", "OKRs").
-        # The cost: a name typed all in lowercase or all in capitals is kept.
+        # Names typed so are found by context in assistant/names.py instead.
         titled = any(w[0].isupper() and any(c.islower() for c in w[1:]) for w in span.split())
         return titled and not _allowed(span)
     if entity == "UK_NHS":
