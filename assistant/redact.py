@@ -8,7 +8,7 @@ out ("anna at example dot com"), names placed by a relationship ("my manager Sam
 SSN-shaped numbers that fail the SSN checks. Names in any case and from many languages are found by
 context and shape in assistant/names.py, and an address's extent and its postcode by structure in
 assistant/addresses.py. Each span becomes a typed placeholder: [name],
-[email], [phone], [card], [iban], [address], [postcode], [ip], [handle], [id-number], [url].
+[email], [phone], [card], [iban], [address], [postcode], [ip], [handle], [id-number], [dob], [url].
 
 Kept on purpose, because they identify no one and insights need them: dates and years, short
 numbers, job titles and roles ("my mentor", "a VP"), companies, and cities or countries on their
