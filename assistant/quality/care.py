@@ -104,8 +104,11 @@ def _threshold(scores: np.ndarray, positive: np.ndarray, budgets: list[tuple[np.
 def fit_logistic(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """L2-regularised multinomial logistic regression on standardised inputs, classes weighted equally
     (scikit-learn, needed only when fitting). Returns (weights, bias, mean, std) in CareModel's form."""
-    from sklearn.linear_model import LogisticRegression
-
+    try:
+        from sklearn.linear_model import LogisticRegression
+    except ImportError:
+        raise ValueError("fitting the care model needs scikit-learn: pip install 'mentor-assistant[dev]' "
+                         "(answering with the saved model does not)") from None
     missing = sorted(set(range(len(KINDS))) - set(y.tolist()))
     if missing:
         raise ValueError(f"no training row of {', '.join(KINDS[i] for i in missing)}; every kind needs exemplars")
