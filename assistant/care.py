@@ -6,18 +6,24 @@ or misconduct (safeguarding) gets a short, warm reply that points to real help, 
 sensitive near-miss) is declined with the kind of help to seek instead. Such a message is never
 searched, never sent to a language model, and only its status is stored.
 
-How it decides, by meaning rather than by words: each message, and each of its sentences, is
-embedded with MiniLM and compared with the exemplars staff curate in knowledge/care.yaml (one list
-per kind, plus everyday stress and figures of speech). The best and the top-3 mean similarity to
-each kind are the features of a small multinomial logistic model, trained on the exemplars themselves
-(each without its similarity to itself) and the tune split of evaluation/care.jsonl. The model and its
-two thresholds are an artefact, assistant/care.json, fitted by
-`mentor eval-care evaluation/care.jsonl --split tune --calibrate`, with its provenance and figures.
+How it decides, by meaning rather than by words: the message, each of its sentences and each of their
+clauses is embedded with MiniLM. A multinomial logistic model reads each piece's whole 384-d vector
+together with its best and top-3 mean similarity to each kind's exemplars in knowledge/care.yaml
+(staff curate them: one list per kind, with everyday stress and figures of speech as `everyday`).
+The piece most likely to need support decides: a crisis clause inside an ordinary question counts.
+The model is trained on the exemplars (each without its similarity to itself), the tune split of
+evaluation/care.jsonl, the extra labelled messages of evaluation/care-train.jsonl and the ordinary
+mentoring questions of evaluation/gold.jsonl's tune split, with the parts of everyday messages as
+everyday rows too. The model and its two thresholds are an artefact, assistant/care.json, fitted by
+`mentor eval-care evaluation/care.jsonl --split tune --calibrate`, with its provenance and
+out-of-fold figures.
 The wording of the replies and the contacts in them are knowledge/care.yaml's too.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import re
@@ -140,14 +146,31 @@ def load_care(knowledge_dir: Path, documents: Iterable[str] | None = None) -> Ca
 
 
 # -- the fitted model ------------------------------------------------------------------------------
-FEATURES = tuple(f"{kind}_{stat}" for kind in KINDS for stat in ("best", "top3"))
+FEATURES = tuple(f"{kind}_{stat}" for kind in KINDS for stat in ("best", "top3"))  # similarity features
+FIT_COMMAND = "mentor eval-care evaluation/care.jsonl --split tune --calibrate"
+
+
+def _pack(a: np.ndarray) -> dict:
+    """An array as little-endian float32 in base64: the weight matrix stays a small part of one JSON file."""
+    a = np.asarray(a, dtype="<f4")
+    return {"shape": list(a.shape), "float32_base64": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
+def _unpack(packed) -> np.ndarray:
+    if isinstance(packed, list):  # a short vector written as numbers
+        return np.array(packed, float)
+    raw = np.frombuffer(base64.b64decode(packed["float32_base64"]), dtype="<f4")
+    return raw.reshape(packed["shape"]).astype(float)
 
 
 @dataclass
 class CareModel:
-    """A multinomial logistic model over exemplar similarities, with its two thresholds."""
+    """A multinomial logistic model over a segment's MiniLM vector and its exemplar similarities.
 
-    weights: np.ndarray  # (len(KINDS), len(FEATURES))
+    Each input row is a segment's L2-normalised embedding (`dim` numbers) followed by its FEATURES.
+    """
+
+    weights: np.ndarray  # (len(KINDS), dim + len(FEATURES))
     bias: np.ndarray  # (len(KINDS),)
     mean: np.ndarray
     std: np.ndarray
@@ -155,11 +178,25 @@ class CareModel:
     employment_threshold: float  # else P(employment) at or above this: the employment decline
     extra: dict = field(default_factory=dict)  # provenance and figures, kept as written
 
+    @property
+    def dim(self) -> int:
+        """The embedding's dimension the model reads (0: similarity features only)."""
+        return self.weights.shape[1] - len(FEATURES)
+
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         z = ((np.atleast_2d(x) - self.mean) / self.std) @ self.weights.T + self.bias
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
+
+    def message_probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """One message's probabilities from its segments' rows: those of the segment most likely to need
+        support (a crisis sentence inside an ordinary question counts), with P(employment) the highest
+        of any segment's."""
+        p = self.probabilities(rows)
+        out = p[int(np.argmax(support_score(p)))].copy()
+        out[KINDS.index("employment")] = p[:, KINDS.index("employment")].max()
+        return out
 
     def decide(self, p: np.ndarray) -> str | None:
         """The reply kind for one row of probabilities, or None for a normal answer."""
@@ -172,9 +209,9 @@ class CareModel:
 
     def to_json(self) -> str:
         return json.dumps({
-            "kinds": list(KINDS), "features": list(FEATURES),
-            "weights": np.round(self.weights, 4).tolist(), "bias": np.round(self.bias, 4).tolist(),
-            "mean": np.round(self.mean, 5).tolist(), "std": np.round(self.std, 5).tolist(),
+            "kinds": list(KINDS), "inputs": {"embedding_dim": self.dim, "similarities": list(FEATURES)},
+            "weights": _pack(self.weights), "bias": np.round(self.bias, 5).tolist(),
+            "mean": _pack(self.mean), "std": _pack(self.std),
             "support_threshold": round(self.support_threshold, 4),
             "employment_threshold": round(self.employment_threshold, 4), **self.extra}, indent=2) + "\n"
 
@@ -183,46 +220,30 @@ class CareModel:
         """Raises ValueError naming what is wrong and how to refit."""
         try:
             data = json.loads(text)
-            if data["kinds"] != list(KINDS) or data["features"] != list(FEATURES):
-                raise ValueError(f"kinds/features differ from {list(KINDS)}")
-            known = {"kinds", "features", "weights", "bias", "mean", "std", "support_threshold", "employment_threshold"}
-            model = cls(np.array(data["weights"], float), np.array(data["bias"], float), np.array(data["mean"], float),
-                        np.array(data["std"], float), float(data["support_threshold"]),
+            inputs = data["inputs"]
+            if data["kinds"] != list(KINDS) or inputs["similarities"] != list(FEATURES):
+                raise ValueError(f"kinds/similarities differ from {list(KINDS)}")
+            known = {"kinds", "inputs", "weights", "bias", "mean", "std", "support_threshold", "employment_threshold"}
+            model = cls(_unpack(data["weights"]), np.array(data["bias"], float), _unpack(data["mean"]),
+                        _unpack(data["std"]), float(data["support_threshold"]),
                         float(data["employment_threshold"]), {k: v for k, v in data.items() if k not in known})
-            if model.weights.shape != (len(KINDS), len(FEATURES)):
-                raise ValueError(f"weights have shape {model.weights.shape}")
+            width = int(inputs["embedding_dim"]) + len(FEATURES)
+            if model.weights.shape != (len(KINDS), width) or model.mean.shape != (width,) or model.std.shape != (width,):
+                raise ValueError(f"weights have shape {model.weights.shape}, expected {(len(KINDS), width)}")
             return model
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
             raise ValueError(f"{source} is not a care model ({type(exc).__name__}: {exc}); refit it with "
-                             "`mentor eval-care evaluation/care.jsonl --split tune --calibrate`") from None
+                             f"`{FIT_COMMAND}`") from None
+
 
 
 def load_model(path: Path = MODEL_FILE) -> CareModel:
     return CareModel.from_json(Path(path).read_text(encoding="utf-8"), str(path))
 
 
-def fit_softmax(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 3000, lr: float = 0.5
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """L2-regularised multinomial logistic regression by gradient descent, classes weighted equally.
-
-    Returns (weights, bias, mean, std) for standardised features.
-    """
-    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
-    z = (x - mean) / std
-    k = len(KINDS)
-    onehot = np.eye(k)[y]
-    counts = np.bincount(y, minlength=k).astype(float)
-    row_weight = (len(y) / (k * np.maximum(counts, 1)))[y]
-    w, b = np.zeros((k, z.shape[1])), np.zeros(k)
-    for _ in range(steps):
-        logits = z @ w.T + b
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
-        err = (p - onehot) * row_weight[:, None] / len(y)
-        w -= lr * (err.T @ z + l2 * w)
-        b -= lr * err.sum(axis=0)
-    return w, b, mean, std
+def support_score(p: np.ndarray) -> np.ndarray:
+    """P(crisis) + P(distress) + P(safeguarding) for each row of probabilities."""
+    return np.atleast_2d(p)[:, [KINDS.index(k) for k in SUPPORT_KINDS]].sum(axis=1)
 
 
 # -- deciding --------------------------------------------------------------------------------------
@@ -236,11 +257,21 @@ class Assessment:
     reply: Answer | None = None  # the care reply to give instead of an answer
 
 
+MAX_SEGMENTS = 32
+# Where a sentence splits into clauses: a warning sign is often one clause of a longer sentence
+# ("can you help with my review, also i've been cutting again"). This reads punctuation and joining
+# words to cut text into pieces; the model, not this, decides what a piece means.
+_CLAUSE = re.compile(r"[,;:()]|\s(?:but|and|also|so)\s")
+
+
 def segments(text: str) -> list[str]:
-    """The message and each of its sentences: a crisis line inside an ordinary question still counts."""
+    """The message, each of its sentences and each clause of three words or more, each embedded and
+    read by the model on its own: a crisis line inside an ordinary question still counts."""
     text = " ".join(str(text).split())[:2000]
-    parts = [s for s in split_sentences(text) if len(s.split()) >= 2]
-    return list(dict.fromkeys([text, *parts]))[:12]
+    sentences = [s for s in split_sentences(text) if len(s.split()) >= 2][:12]
+    clauses = [c.strip() for s in (sentences[1:] if len(sentences) > 1 else [text])
+               for c in _CLAUSE.split(s) if len(c.split()) >= 3]
+    return list(dict.fromkeys([text, *sentences, *clauses]))[:MAX_SEGMENTS]
 
 
 class Care:
@@ -266,47 +297,57 @@ class Care:
                     self._vectors = {k: self.embed_exemplars([str(e) for e in self.file.exemplars[k]]) for k in KINDS}
         return self._vectors
 
-    def features(self, text: str) -> np.ndarray:
-        return self.features_many([text])[0]
+    def similarities(self, vectors: np.ndarray, leave_out: tuple[str, int] | None = None) -> np.ndarray:
+        """FEATURES for each row of `vectors`: for each kind, the best similarity to its exemplars and the
+        mean of the TOP best; `leave_out` (kind, index) drops one exemplar, for an exemplar's own row."""
+        rows = []
+        for kind in KINDS:
+            sims = np.atleast_2d(vectors) @ self.vectors[kind].T  # rows x exemplars
+            if leave_out is not None and leave_out[0] == kind:
+                sims = np.delete(sims, leave_out[1], axis=1)
+            top = np.sort(sims, axis=1)[:, -TOP:]
+            rows += [sims.max(axis=1), top.mean(axis=1)]
+        return np.stack(rows, axis=1)
 
-    def features_many(self, texts: list[str]) -> np.ndarray:
-        """One row of FEATURES per text: for each kind, the best similarity of any of the text's segments
-        to its exemplars, and the best segment's mean over its TOP closest exemplars."""
+    def rows_many(self, texts: list[str]) -> list[np.ndarray]:
+        """For each text, one model input row per segment (segments(text) order, the whole message
+        first): the segment's embedding, then its FEATURES. All segments are embedded in one batch."""
         parts = [segments(t) for t in texts]
         unique = list(dict.fromkeys(s for p in parts for s in p))
-        if not unique:
-            return np.zeros((len(texts), len(FEATURES)))
-        found = dict(zip(unique, self.embed(unique)))  # one batch for every segment
-        rows = []
+        found = dict(zip(unique, self.embed(unique))) if unique else {}
+        out = []
         for p in parts:
+            if not p:
+                out.append(np.zeros((0, self.width)))
+                continue
             vectors = np.stack([found[s] for s in p])
-            row = []
-            for kind in KINDS:
-                sims = vectors @ self.vectors[kind].T  # segments x exemplars
-                top = np.sort(sims, axis=1)[:, -TOP:]
-                row += [float(sims.max()), float(top.mean(axis=1).max())]
-            rows.append(row)
-        return np.array(rows)
+            out.append(np.hstack([vectors, self.similarities(vectors)]))
+        return out
+
+    @property
+    def width(self) -> int:
+        return next(iter(self.vectors.values())).shape[1] + len(FEATURES)
+
+    def features(self, text: str) -> np.ndarray:
+        """The FEATURES of the whole message (its first row, without the embedding)."""
+        return self.rows_many([text])[0][0, -len(FEATURES):]
 
     def exemplar_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every exemplar as a labelled training row (features, kind indices), its similarity to itself
+        """Every exemplar as a labelled training row (input row, kind index), its similarity to itself
         left out, so it reads like a new message of its kind rather than a perfect match."""
         rows, labels = [], []
-        for own, kind_index in ((k, i) for i, k in enumerate(KINDS)):
+        for kind_index, own in enumerate(KINDS):
             for index, vector in enumerate(self.vectors[own]):
-                row = []
-                for kind in KINDS:
-                    sims = self.vectors[kind] @ vector
-                    if kind == own:
-                        sims = np.delete(sims, index)
-                    top = np.sort(sims)[-TOP:]
-                    row += [float(sims.max()), float(top.mean())]
-                rows.append(row)
+                rows.append(np.concatenate([vector, self.similarities(vector, (own, index))[0]]))
                 labels.append(kind_index)
         return np.array(rows), np.array(labels)
 
+    def message_probabilities_many(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.model.message_probabilities(r) if len(r) else np.eye(len(KINDS))[-1]
+                         for r in self.rows_many(texts)])
+
     def classify(self, text: str) -> tuple[str | None, dict[str, float]]:
-        p = self.model.probabilities(self.features(text))[0]
+        p = self.message_probabilities_many([text])[0]
         return self.model.decide(p), {k: round(float(v), 4) for k, v in zip(KINDS, p)}
 
     def assess(self, question: str, history: list[Turn], started: float | None = None) -> Assessment:

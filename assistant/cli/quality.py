@@ -159,10 +159,15 @@ def eval_support(file, fit):
                    "assistant/care.json with its provenance.")
 @click.option("--gold", type=click.Path(path_type=Path), default=Path("evaluation/gold.jsonl"), show_default=True,
               help="Mentoring questions of the same split, counted as everyday messages.")
+@click.option("--extra", type=click.Path(path_type=Path), default=Path("evaluation/care-train.jsonl"),
+              show_default=True, help="More labelled messages ({\"text\", \"label\"} lines) that --calibrate "
+                                      "trains on beside the tune split; not used without --calibrate.")
 @click.option("--quiet", is_flag=True, help="Print only the figures, not each message decided wrongly.")
-def eval_care(file, split, calibrate, gold, quiet):
+def eval_care(file, split, calibrate, gold, extra, quiet):
     """Recall of the support reply for crisis and safeguarding messages, the share of everyday messages
     given it, and per-label figures. Exits 1 below a target (recall >= 0.98, everyday <= 0.03).
+    With --calibrate, first prints the out-of-fold figures the fit chose its thresholds on (then the
+    figures on the split are of a model that has seen it).
 
     \b
     Examples:
@@ -170,21 +175,25 @@ def eval_care(file, split, calibrate, gold, quiet):
       mentor eval-care evaluation/care.jsonl --split test
     """
     from assistant.embedding import Embedder
-    from assistant.quality.care import evaluate_care, save_model
+    from assistant.quality.care import CareReport, evaluate_care, save_model
 
     settings = load_settings()
     embedder = Embedder(settings.model)
     try:
         report, fitted = evaluate_care(file, split, settings.knowledge_dir, embedder.encode, gold=gold,
-                                       calibrate_model=calibrate)
+                                       calibrate_model=calibrate, extra=extra)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     if fitted is not None:
-        oof = fitted.extra["out_of_fold"]
-        click.echo(f"out-of-fold on tune: recall {oof['recall_crisis_safeguarding']:.3f}, everyday given support "
-                   f"{oof['everyday_support_share']:.3f}; thresholds support {fitted.support_threshold:.3f}, "
+        provenance = fitted.extra["provenance"]
+        click.echo(f"fitted on {provenance['fitted_on']}\nC {provenance['C']} (out-of-fold recall by C: "
+                   f"{provenance['C_out_of_fold_recall']}); thresholds support {fitted.support_threshold:.3f}, "
                    f"employment {fitted.employment_threshold:.3f}")
-        click.echo(f"Saved {save_model(fitted)}\n")
+        names = {"all": "all the messages", "care": f"{file.name} split tune", "train": "the extra messages"}
+        for part, figures in fitted.extra["out_of_fold"].items():
+            lines = CareReport(f"out-of-fold, {names[part]}", figures).lines()
+            click.echo("\n".join(lines) + "\n")
+        click.echo(f"Saved {save_model(fitted)}\n\nThe fitted model on the split (it has seen these):")
     click.echo("\n".join(report.lines()))
     if report.misses and not quiet:
         click.echo("\n" + "\n".join(report.misses))
