@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import re
 import threading
-
-import regex
 import unicodedata
 from importlib import metadata
 from pathlib import Path
+
+import regex
 
 from assistant import addresses, names
 from assistant.integrity import ModelIntegrityError, verify_files

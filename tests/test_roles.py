@@ -1,6 +1,7 @@
 import pytest
-from assistant.roles import addresses, infer_role, section_audience
+
 from assistant.models import Passage
+from assistant.roles import addresses, infer_role, section_audience
 
 
 def test_clear_roles_are_read_from_how_the_asker_stands():

@@ -9,8 +9,8 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.answer import Intent
 from assistant.answer.compose import leans_on_context, section_kind
-from assistant.quality.evaluation import check_answer
 from assistant.index import build_index
+from assistant.quality.evaluation import check_answer
 
 DOC = """---
 id: first-coffee-chat
