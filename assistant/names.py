@@ -72,13 +72,12 @@ _STRONG_BEFORE = regex.compile(
 _WEAK_BEFORE = regex.compile(r"(?i:\b(?:for|to|about|by|of|than|like|or|and|but|with|from|between|against|after|"
                           r"before)\s+$)")
 # Before a single word, a thing or a place stands there: "uses Jira", "at McKinsey", "on Slack".
+_THING_NOUNS = r"product|tool|app|platform|project|system|service|framework|library|language|brand|model|release"
 _THING_BEFORE = regex.compile(r"(?i:\b(?:at|in|on|into|onto|use|uses|used|using|via|through|learn|learning|"
-                              r"join|joined|joining|leave|leaving|left|the|a|an|our|your|product|tool|app|"
-                              r"platform|project|system|service|framework|library|language|team|company|"
-                              r"firm|client|brand|model|release|version)\s+$)")
+                              r"join|joined|joining|leave|leaving|left|the|a|an|our|your|team|company|"
+                              rf"firm|client|version|{_THING_NOUNS})\s+$)")
 # Before a word, whatever its spelling, a thing's name stands there: "our product Atlas", "project Orion".
-_NAMED_THING_BEFORE = regex.compile(r"(?i:\b(?:product|tool|app|platform|project|system|service|framework|library|"
-                                    r"language|brand|model|release|codename|code\s+name|initiative|programme|program)\s+$)")
+_NAMED_THING_BEFORE = regex.compile(rf"(?i:\b(?:{_THING_NOUNS}|codename|code\s+name|initiative|programme|program)\s+$)")
 _LISTED_THING_BEFORE = regex.compile(r"(?i:\b(?:use|uses|used|using|via|learn|learning|tried|try|trying|switch\s+to|"
                                      r"moved\s+to|between|like|prefer|prefers))\s+\p{Lu}[\p{L}\d.+#-]*"
                                      r"(?:,\s+\p{Lu}[\p{L}\d.+#-]*)*,?\s+(?:and|or|vs\.?|versus)\s+$")
