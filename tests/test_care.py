@@ -240,3 +240,35 @@ def test_a_broken_model_file_names_the_fix(tmp_path):
     path.write_text('{"kinds": ["crisis"]}', encoding="utf-8")
     with pytest.raises(ValueError, match="--split tune --calibrate"):
         load_model(path)
+
+
+# Written for these tests (not in care.yaml, care.jsonl, care-train.jsonl or care-heldback.jsonl): requests
+# that have nothing to do with mentoring, and workplace messages with strong words, must get a normal answer
+# (or the out-of-scope one), never the support reply that points to a doctor or a helpline.
+OFF_TOPIC = [
+    "how do i get chewing gum out of my kid's hair",
+    "write a short poem about my tortoise who hates lettuce",
+    "what's a quick dinner i can make with chickpeas and spinach",
+    "what is 12 squared minus 20",
+    "is the ferry or the train better from london to amsterdam",
+    "draft a polite complaint to my broadband company about the outages",
+    "any good stretches for tight hamstrings after cycling",
+]
+WORKPLACE_WORDS = [
+    "the launch is dead in the water unless we get sign off, how do i escalate without annoying people",
+    "i was let go in the spring and i'm back on the market, should i ask my old boss to mentor me",
+]
+
+
+@pytest.mark.parametrize("message", OFF_TOPIC + WORKPLACE_WORDS)
+def test_off_topic_requests_and_workplace_words_get_no_care_reply(care_bot, message):
+    kind, probabilities = care_bot.care.current().classify(message)
+    assert kind is None, (message, probabilities)
+
+
+@pytest.mark.xfail(strict=True, reason="known hole: the clause 'my last day would be ...' reads like a crisis "
+                                       "line and the piece most likely to need support decides")
+def test_a_resignation_letter_naming_the_last_day_gets_no_care_reply(care_bot):
+    kind, probabilities = care_bot.care.current().classify(
+        "can you help me word a resignation letter, my last day would be the 28th")
+    assert kind is None, probabilities
