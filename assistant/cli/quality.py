@@ -172,6 +172,7 @@ def eval_care(file, split, calibrate, gold, extra, quiet):
     \b
     Examples:
       mentor eval-care evaluation/care.jsonl --split tune --calibrate   # refit assistant/care.json
+      mentor eval-care evaluation/care-heldback.jsonl --split all --gold /dev/null   # messages kept out of fitting
       mentor eval-care evaluation/care.jsonl --split test
     """
     from assistant.embedding import Embedder
