@@ -167,6 +167,13 @@ class Answer(BaseModel):
     role: AskerRole = "unknown"  # who the question reads as coming from; shapes ranking and composition
     top_score: float = 0.0
     confidence: float = 0.0
+    # How well the section the answer opens with matches the question: the best cosine between the
+    # question and the questions that section declares it answers (its best sentence's when it declares
+    # none). 0.0 when nothing was answered. A low one is a doubtful answer on the Insights page.
+    lead_match: float = 0.0
+    # How far the chosen section's score (compose's) was ahead of the next section's: a near tie means
+    # another section could as well have led. None for a template, or when no other section competed.
+    lead_margin: float | None = None
     is_template: bool = False
     suggestions: list[str] = Field(default_factory=list)  # follow-up questions to offer
     related: list[Related] = Field(default_factory=list)  # other documents' sections worth a look, as links

@@ -196,7 +196,8 @@ class Assistant:
         cited = list(dict.fromkeys(c.doc_id for c in composed.citations))
         answer, found = done(status="answered", text=composed.text, citations=composed.citations,
                              is_template=composed.is_template, suggestions=suggestions,
-                             related=related_sections(found.hits, cited, query.role))
+                             related=related_sections(found.hits, cited, query.role),
+                             lead_match=composed.lead_match, lead_margin=composed.lead_margin)
         if self.settings.llm_url and composed.units and not composed.is_template:
             # Optional: an LLM rewrites the same units as prose, every sentence checked (docs/llm.md).
             answer = yield from generate_answer(self.settings, self.embedder, answer, composed.units, history)

@@ -84,3 +84,15 @@ def test_elliptic_detection():
     assert not looks_elliptic("how do I set SMART goals for my first year as a manager?")
     res = resolve("any examples?", [Turn(content="how do i write a smart goal")])
     assert res.is_follow_up and res.query.startswith("how do i write a smart goal")
+
+
+def test_an_answer_carries_the_lead_match_of_the_section_it_opens_with(bot):
+    quoted = bot.ask("How do I find a mentor?")
+    template = bot.ask("can you give me a message i could send to someone i've never met asking them to mentor me")
+    assert template.is_template
+    for answer in (quoted, template):
+        assert 0.3 < answer.lead_match <= 1.0, (answer.lead_match, answer.text)
+    assert quoted.lead_margin is not None and quoted.lead_margin >= 0.0  # the chosen section scored highest
+    assert template.lead_margin is None  # a template is not chosen among sections by score
+    declined = bot.ask("What is the capital of Australia?")
+    assert declined.lead_match == 0.0 and declined.lead_margin is None

@@ -12,9 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import EditConflict, KnowledgeError
-from assistant.staff.insights import (LOW_CONFIDENCE_MARGIN, SPREAD_DOCUMENTS, Reviewed, citation_counts, doubtful_answers, feedback_csv, feedback_series,
-                                      gap_questions, gap_themes, interactions_csv, never_cited, section_of,
-                                      themes_csv, thumbs_down)
+from assistant.staff.insights import (LOW_CONFIDENCE_MARGIN, SPREAD_DOCUMENTS, Reviewed, citation_counts, doubtful_answers,
+                                      feedback_csv, feedback_series, gap_questions, gap_themes, interactions_csv,
+                                      lead_match_threshold, never_cited, section_of, themes_csv, thumbs_down)
 from assistant.staff.editing import attach_question, list_documents, new_draft, section_keys
 from assistant.knowledge import knowledge_fingerprint, load_knowledge
 from assistant.models import INTRODUCTION
@@ -179,8 +179,9 @@ def render(settings) -> None:
 
     st.subheader("Doubtful answers")
     st.caption(f"Answered, but perhaps wrongly, though nobody said so: confidence within {LOW_CONFIDENCE_MARGIN} of "
-               f"MENTOR_MIN_CONFIDENCE ({settings.min_confidence:.2f}), or citations from {SPREAD_DOCUMENTS} "
-               "documents or more.")
+               f"MENTOR_MIN_CONFIDENCE ({settings.min_confidence:.2f}), citations from {SPREAD_DOCUMENTS} "
+               f"documents or more, or a lead match below {lead_match_threshold():.2f}: the section the answer "
+               "opens with barely matches the question (a threshold fitted on labelled answers).")
     doubtful = doubtful_answers(storage, since, settings.min_confidence)
     if not doubtful:
         st.info("No doubtful answers in this period.")

@@ -54,6 +54,8 @@ class Composed:
     is_template: bool = False
     used: dict[int, list[str]] = field(default_factory=dict)  # passage row -> sentences quoted
     units: list[SelectedUnit] = field(default_factory=list)
+    lead_match: float = 0.0  # how well the section the answer opens with matches the question (see lead_match)
+    lead_margin: float | None = None  # the main section's score less the next section's; None: no other competed
 
 
 def leans_on_context(unit: str, in_list: bool = False) -> bool:
@@ -176,8 +178,26 @@ def compose(query: Query, found: Retrieval, max_citations: int = 4) -> Composed:
     the section that best answers it is a template;
     otherwise the section that best answers it, quoted from one place."""
     if found.templates and (query.intent.template or (query.intent.message and found.hits[0].passage.is_template)):
-        return compose_template(found.templates[0])
+        composed = compose_template(found.templates[0])
+        composed.lead_match = lead_match(found.templates[0], found)
+        return composed
     return compose_answer(query, found, max_citations)
+
+
+def lead_match(hit: Hit, found: Retrieval) -> float:
+    """How well the section of `hit` matches the question: the best cosine between the question and the
+    questions the section declares it answers (the main term of a section's score), or, for a section
+    declaring none, its best sentence's cosine. Staff see a low one on the Insights page."""
+    data = found.data
+    rows = data.section_rows.get(hit.passage.section_key, [hit.row])
+    intents = data.intent_scores(found.query_vector)
+    asked = max(float(intents[row]) for row in rows)
+    if asked > -1.0:
+        return round(asked, 4)
+    best = max((float((data.sentence_vectors[start:start + len(data.passages[row].sentences)]
+                       @ found.query_vector).max(initial=-1.0))
+                for row in rows for start in [int(data.sentence_offsets[row])]), default=-1.0)
+    return round(best, 4)
 
 
 def compose_answer(query: Query, found: Retrieval, max_citations: int = 4) -> Composed:
@@ -192,6 +212,7 @@ def compose_answer(query: Query, found: Retrieval, max_citations: int = 4) -> Co
     _score(sources, found, intent)
     fitting = _fitting(sources, sources[0].hit.passage.doc_id, query.role)
     main = max(fitting, key=lambda s: s.score)
+    runner_up = max((s.score for s in fitting if s is not main), default=None)
     body = [(main, _quote(main, intent.list))]
     words = _words(main, body[0][1])
     # A second section only when the question asks two things or the first leaves it open: too short,
@@ -206,7 +227,10 @@ def compose_answer(query: Query, found: Retrieval, max_citations: int = 4) -> Co
     body = [(src, picked) for src, picked in body if picked]
     if not body:
         return Composed(text="", citations=[])
-    return _render(body)
+    composed = _render(body)
+    composed.lead_match = lead_match(body[0][0].hit, found)
+    composed.lead_margin = None if runner_up is None else round(main.score - runner_up, 4)
+    return composed
 
 
 def _candidates(found: Retrieval) -> list[_Source]:

@@ -28,7 +28,13 @@ from assistant.models import RETRIEVAL_MODES
 @click.option("--fit-weights", "fit", is_flag=True,
               help="Fit the answer weights (intent share, other-audience penalty) on --split tune and save them "
                    "beside the index (index/answer-weights.json) for the next build; prints the grid.")
-def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, with_llm, limit, fit):
+@click.option("--fit-lead-match", "fit_lead", is_flag=True,
+              help="Fit the lead match below which the Insights page lists an answer as doubtful, on --split tune, "
+                   "and save it with its provenance (assistant/staff/lead-match.json); prints the grid.")
+@click.option("--lead-match", "lead", is_flag=True,
+              help="Print how well the saved lead-match threshold picks out answers that open in a section the "
+                   "labeller did not choose, on --split.")
+def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, with_llm, limit, fit, fit_lead, lead):
     """Run every case of a gold FILE through Assistant.ask and report quality.
 
     \b
@@ -36,6 +42,7 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, wit
       mentor eval evaluation/gold.jsonl --split test
       mentor eval evaluation/gold.jsonl --split tune --calibrate
       mentor eval evaluation/gold.jsonl --split tune --fit-weights
+      mentor eval evaluation/gold.jsonl --split tune --fit-lead-match
       mentor eval evaluation/gold.jsonl --mode dense --json /tmp/dense.json
       mentor eval evaluation/holdout2.jsonl --answers evaluation/answers-holdout.md
       MENTOR_LLM_URL=http://localhost:11434/v1 mentor eval evaluation/gold.jsonl --split test --llm
@@ -53,6 +60,9 @@ def evaluate_cmd(file, split, json_out, mode, calibrate, quiet, answers_out, wit
     bot.ask("warm-up question about mentoring")  # the first call pays one-off costs
     if fit:
         _fit_weights(settings, bot, file, split)
+        return
+    if fit_lead or lead:
+        _lead_match(bot, file, split, fit_lead)
         return
     try:
         report = evaluate(bot, file, split, calibrate_scope=calibrate)
@@ -97,6 +107,37 @@ def _fit_weights(settings, bot, file: Path, split: str) -> None:
     write_atomic(path, fitted.to_json())
     click.echo(f"\nChosen: intent_share={fitted.intent_share}, other_audience={fitted.other_audience}. Saved to {path}; "
                "`mentor index build` puts it live (its sha256 is recorded in the version's manifest).")
+
+
+def _lead_match(bot, file: Path, split: str, fit: bool) -> None:
+    """Fit (tune split only) or measure the lead-match threshold of the Insights page's doubtful answers."""
+    from assistant.quality.evaluation import (fit_lead_match, format_lead_match, lead_match_cases, lead_match_figures,
+                                              load_gold, run_cases, save_lead_match, separation)
+    from assistant.staff.insights import lead_match_threshold
+
+    if fit and split != "tune":
+        raise click.ClickException(f"--fit-lead-match fits on the tune split only, got --split {split}; the test "
+                                   "split must still measure the result")
+    results = run_cases(bot, load_gold(file, split))
+    cases = lead_match_cases(results)
+    if not cases:
+        raise click.ClickException(f"{file} has no answered case with expected_sections for split {split!r}")
+    misses = sum(miss for _, miss in cases)
+    margins = lead_match_cases(results, "lead_margin")
+    click.echo(f"{file} split {split}: {len(cases)} answered cases with expected_sections, {misses} "
+               f"({misses / len(cases):.0%}) opening in a section not among them\n"
+               f"separation (AUC, 0.5 = chance): lead match {separation(cases)}; for comparison, the lead margin "
+               f"over the next section {separation(margins)} ({len(margins)} cases with a runner-up)\n")
+    if not fit:
+        click.echo(format_lead_match([lead_match_figures(cases, lead_match_threshold())]))
+        return
+    try:
+        below, table = fit_lead_match(cases)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_lead_match(table))
+    path = save_lead_match(below, table, file, {"lead_match": separation(cases), "lead_margin": separation(margins)})
+    click.echo(f"\nChosen: lead match below {below:.2f}. Saved to {path} with its provenance.")
 
 
 def _save_calibration(settings, calibration: dict, split: str, file: Path) -> None:

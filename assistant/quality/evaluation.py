@@ -122,6 +122,8 @@ class CaseResult(BaseModel):
     expected_doc_ids: list[str]
     status: str
     confidence: float
+    lead_match: float = 0.0  # Answer.lead_match: how well the section the answer opens with matches the question
+    lead_margin: float | None = None  # Answer.lead_margin: how far ahead of the next section it was chosen
     signals: dict[str, float]
     docs: list[str]  # ranked documents retrieved
     doc_topics: list[list[str]]
@@ -210,7 +212,8 @@ def run_cases(bot: Assistant, cases: list[GoldCase]) -> list[CaseResult]:
         results.append(CaseResult(
             id=case.id, question=case.question, history=case.history, out_of_scope=case.out_of_scope,
             expected_topics=case.expected_topics, expected_doc_ids=case.expected_doc_ids, status=answer.status,
-            confidence=answer.confidence, signals=signals, docs=docs[:10],
+            confidence=answer.confidence, lead_match=answer.lead_match, lead_margin=answer.lead_margin,
+            signals=signals, docs=docs[:10],
             doc_topics=[by_id.get(d, []) for d in docs[:10]], latency_ms=answer.latency_ms,
             role=answer.role, expected_role=case.role, expected_sections=case.expected_sections, answer=check_answer(answer, passages), text=answer.text,
             sources=[f"[{c.number}] {c.title} › {c.section} ({c.doc_id})" for c in answer.citations]))
@@ -701,4 +704,86 @@ def format_shares(shares: dict) -> str:
                                                             for k, w in (("2", 11), ("1", 10), ("0", 7))))
     flags = ", ".join(f"{name} {value:.0%}" for name, value in shares["flags"].items() if value is not None)
     lines.append(f"\nover the {shares['answered_in_scope']} answered in-scope lines: {flags}")
+    return "\n".join(lines)
+
+
+# -- the lead-match threshold for doubtful answers (assistant/staff/lead-match.json) ---------------------
+
+LEAD_MATCH_GRID = tuple(round(0.30 + 0.01 * k, 2) for k in range(61))  # thresholds tried, 0.30 ... 0.90
+MISS_PRECISION = 0.6  # of the answers listed for a low lead match, at least this share must open in the wrong section
+
+
+def lead_match_cases(results: list[CaseResult], signal: str = "lead_match") -> list[tuple[float, bool]]:
+    """(lead match, opened with a section the labeller did not accept) of each answered case with
+    labelled sections: what a lead-match threshold is fitted and measured on. `signal` "lead_margin"
+    gives the margin instead (cases without one left out), to compare the two."""
+    return [(getattr(r, signal), not r.section_hit()) for r in results
+            if r.status == "answered" and r.expected_sections and getattr(r, signal) is not None]
+
+
+def separation(cases: list[tuple[float, bool]]) -> float | None:
+    """The chance that a wrongly-opened answer has a lower value than a rightly-opened one (ROC AUC):
+    0.5 is no better than chance, whatever threshold is chosen."""
+    low = [v for v, miss in cases if miss]
+    high = [v for v, miss in cases if not miss]
+    if not low or not high:
+        return None
+    return round(statistics.fmean((a < b) + 0.5 * (a == b) for a in low for b in high), 3)
+
+
+def lead_match_figures(cases: list[tuple[float, bool]], below: float) -> dict:
+    """How well `lead match < below` picks out the answers that open in the wrong section."""
+    flagged = [miss for match, miss in cases if match < below]
+    misses = sum(miss for _, miss in cases)
+    caught = sum(flagged)
+    precision = caught / len(flagged) if flagged else 0.0
+    recall = caught / misses if misses else 0.0
+    return {"below": below, "answers": len(cases), "misses": misses, "listed": len(flagged),
+            "precision": round(precision, 3), "recall": round(recall, 3),
+            "f1": round(2 * precision * recall / (precision + recall), 3) if precision + recall else 0.0}
+
+
+def fit_lead_match(cases: list[tuple[float, bool]]) -> tuple[float, list[dict]]:
+    """The threshold that lists the most wrongly-opened answers while at least MISS_PRECISION of those it
+    lists are wrong: the largest of LEAD_MATCH_GRID meeting that precision. Not the best F1: when about
+    half the answers open in a section the labeller did not choose, F1 rewards listing nearly every
+    answer, and a list of everything shows staff nothing. Returns the threshold and the grid's figures."""
+    table = [lead_match_figures(cases, t) for t in LEAD_MATCH_GRID]
+    meeting = [row for row in table if row["listed"] and row["precision"] >= MISS_PRECISION]
+    if not meeting:
+        raise ValueError(f"no lead-match threshold lists answers with precision >= {MISS_PRECISION} on these "
+                         f"{len(cases)} answers; keep the saved one")
+    return max(meeting, key=lambda row: row["below"])["below"], table
+
+
+def save_lead_match(below: float, table: list[dict], path: Path, separation: dict | None = None,
+                    out: Path | None = None) -> Path:
+    """Save a fitted lead-match threshold with its provenance (the shipped file by default)."""
+    import datetime as dt
+
+    from assistant.staff.insights import LEAD_MATCH_FILE, lead_match_threshold
+
+    chosen = next(row for row in table if row["below"] == below)
+    target = Path(out or LEAD_MATCH_FILE)
+    target.write_text(json.dumps({
+        "below": below,
+        "provenance": {
+            "fitted_on": f"{Path(path).as_posix()} split=tune ({chosen['answers']} answered cases with "
+                         f"expected_sections, {chosen['misses']} opening in a section not among them)",
+            "objective": f"the largest threshold whose precision for wrongly-opened answers is >= {MISS_PRECISION}",
+            "command": f"mentor eval {Path(path).as_posix()} --split tune --fit-lead-match",
+            "fitted": dt.date.today().isoformat(),
+            "tune": chosen,
+            "separation_auc": separation or {},
+            "grid": [{k: row[k] for k in ("below", "listed", "precision", "recall", "f1")} for row in table],
+        },
+    }, indent=2) + "\n", encoding="utf-8")
+    lead_match_threshold.cache_clear()
+    return target
+
+
+def format_lead_match(figures: list[dict]) -> str:
+    lines = [f"{'below':>6}{'listed':>8}{'of':>5}{'precision':>11}{'recall':>8}{'f1':>7}"]
+    lines += [f"{f['below']:>6.2f}{f['listed']:>8}{f['answers']:>5}{f['precision']:>11.3f}{f['recall']:>8.3f}{f['f1']:>7.3f}"
+              for f in figures]
     return "\n".join(lines)

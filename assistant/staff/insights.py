@@ -11,8 +11,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import Stemmer
@@ -198,6 +201,16 @@ def gap_themes(storage, embedder, since: dt.datetime | None = None, *, min_confi
 # An answer that cites this many documents or more stitched its points together from several places:
 # often a sign that no one section answers the question. (max_citations is 4 by default.)
 SPREAD_DOCUMENTS = 3
+# An answer whose lead match (Answer.lead_match) is below this threshold opened with a section that
+# barely matches the question. The threshold is fitted on labelled answers, not chosen here: see
+# LEAD_MATCH_FILE, written by `mentor eval evaluation/gold.jsonl --split tune --fit-lead-match`.
+LEAD_MATCH_FILE = Path(__file__).with_name("lead-match.json")
+
+
+@lru_cache(maxsize=1)
+def lead_match_threshold() -> float:
+    """The lead match below which an answer is doubtful, as fitted (LEAD_MATCH_FILE, with its provenance)."""
+    return float(json.loads(LEAD_MATCH_FILE.read_text(encoding="utf-8"))["below"])
 
 
 @dataclass
@@ -246,10 +259,14 @@ def thumbs_down(storage, since: dt.datetime | None = None) -> list[Reviewed]:
 
 
 def doubtful_answers(storage, since: dt.datetime | None = None, min_confidence: float = 0.5,
-                     margin: float = LOW_CONFIDENCE_MARGIN, spread: int = SPREAD_DOCUMENTS) -> list[Reviewed]:
+                     margin: float = LOW_CONFIDENCE_MARGIN, spread: int = SPREAD_DOCUMENTS,
+                     lead_below: float | None = None) -> list[Reviewed]:
     """Answered questions that may have been answered wrongly, though nobody said so: a confidence
-    within `margin` of `min_confidence` (the setting), or citations from `spread` documents or more.
+    within `margin` of `min_confidence` (the setting), citations from `spread` documents or more, or a
+    lead match below `lead_below` (default: the fitted lead_match_threshold()); a row stored before
+    the lead match was kept has none, and is never listed for it.
     Newest first; a question asked again is listed once, at its latest answer."""
+    lead_below = lead_match_threshold() if lead_below is None else lead_below
     latest: dict[str, Reviewed] = {}
     for row in storage.interactions.rows(since):
         if row["status"] != "answered":
@@ -261,6 +278,8 @@ def doubtful_answers(storage, since: dt.datetime | None = None, min_confidence: 
         documents = len(dict.fromkeys(doc for doc, _ in sources))
         if documents >= spread:
             reasons.append(f"cites {documents} documents")
+        if row.get("lead_match") is not None and row["lead_match"] < lead_below:
+            reasons.append(f"lead match {row['lead_match']:.2f}, below {lead_below:.2f}")
         if not reasons:
             continue
         key = _key(row["question"]) if row["question"] else f"#{row['id']}"
@@ -369,8 +388,8 @@ def _csv_row(cells: list[str]) -> str:
 
 
 FEEDBACK_COLUMNS = ["created_at", "rating", "question", "comment", "cited_doc_ids", "interaction_id", "session_id"]
-INTERACTION_COLUMNS = ["created_at", "status", "question", "answer_lead", "top_score", "confidence", "cited_doc_ids",
-                       "latency_ms", "session_id"]
+INTERACTION_COLUMNS = ["created_at", "status", "question", "answer_lead", "top_score", "confidence", "lead_match",
+                       "lead_margin", "cited_doc_ids", "latency_ms", "session_id"]
 GAP_COLUMNS = ["theme", "question", "count", "out_of_scope", "low_confidence", "thumbs_down", "last_seen"]
 
 

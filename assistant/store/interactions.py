@@ -1,8 +1,8 @@
 """The questions asked and how they were answered (`interactions`), stored under the privacy policy.
 
 Only what the features need: the question under MENTOR_QUESTION_LOGGING (personal data masked by
-default), the status, scores, cited document ids, latency and an anonymous session id (the API key's
-bucket for the API). Recording never fails an answer: a row the database refuses waits in
+default), the status, scores (an answer's lead match and margin among them), cited document ids, latency and an
+anonymous session id (the API key's bucket for the API). Recording never fails an answer: a row the database refuses waits in
 PendingWrites and is stored once the database is back.
 """
 
@@ -72,6 +72,9 @@ class Interactions:
             cited_doc_ids=json.dumps(answer.doc_ids), latency_ms=float(answer.latency_ms),
             answer_lead=None if answer.status == "support" else self.lead(answer),
             cited_sections=json.dumps([[c.doc_id, c.section] for c in answer.citations]),
+            lead_match=float(answer.lead_match) if answer.status == "answered" else None,
+            lead_margin=float(answer.lead_margin) if answer.status == "answered" and answer.lead_margin is not None
+            else None,
         )
 
         def write(db: Connection) -> int:

@@ -30,6 +30,11 @@ interactions = Table(
     # the sections it cited, as JSON [[doc id, section], ...].
     Column("answer_lead", Text, nullable=True),
     Column("cited_sections", Text, nullable=True),
+    # Answer.lead_match and lead_margin: how well the section the answer opens with matches the question,
+    # and how far ahead of the next section it was chosen. None for rows stored before they were kept
+    # (unknown, never low), and a margin None when no other section competed.
+    Column("lead_match", Float, nullable=True),
+    Column("lead_margin", Float, nullable=True),
 )
 
 feedback = Table(

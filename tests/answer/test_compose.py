@@ -187,3 +187,17 @@ def test_the_section_that_answers_wins_over_one_sharing_more_words(coffee):
     answer = coffee.ask("the coffee chat went fine, what am I supposed to do once it's over?")
     assert answer.status == "answered", answer.text
     assert answer.citations[0].section == "After the chat", answer.text
+
+
+def test_the_lead_match_is_the_lead_sections_best_declared_question(coffee, embedder):
+    """Answer.lead_match: the cosine between the question and the nearest question the section the
+    answer opens with declares it answers; lower when the question is only loosely covered."""
+    question = "What should I do after the coffee chat?"
+    answer = coffee.ask(question)
+    lead = check_answer(answer, {p.id: p for p in coffee.index.passages}).lead_section
+    assert lead.endswith("#after-the-chat"), answer.text
+    asked, declared = embedder.encode([question, "what do I do after the coffee chat?"])
+    assert answer.lead_match == pytest.approx(float(asked @ declared), abs=0.01)
+    loose = coffee.ask("How do I keep a mentoring relationship going for years?")
+    assert loose.status == "answered" and loose.lead_match < answer.lead_match - 0.2, (loose.lead_match, loose.text)
+    assert coffee.ask("What is the capital of Australia?").lead_match == 0.0  # nothing answered, nothing matched

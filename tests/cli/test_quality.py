@@ -91,3 +91,17 @@ def test_eval_ratings_prints_the_readers_shares(tmp_path):
     (tmp_path / "r.jsonl").write_text(json.dumps({**ratings[0], "id": "zz"}) + "\n")
     result = CliRunner().invoke(main, ["eval-ratings", str(tmp_path / "a.jsonl"), str(tmp_path / "r.jsonl")])
     assert result.exit_code == 1 and "'zz'" in result.output
+
+
+def test_eval_lead_match_measures_the_saved_threshold_and_fits_on_tune_only(settings, tmp_path):
+    from assistant.staff.insights import lead_match_threshold
+
+    labelled = [dict(CASES[0], expected_sections=["finding-a-mentor#nowhere"]), CASES[2]]  # c1 opens elsewhere
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(json.dumps(case) for case in labelled) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", str(path), "--split", "all", "--lead-match"])
+    assert result.exit_code == 0, result.output
+    assert "1 answered cases with expected_sections, 1 (100%) opening in a section not among them" in result.output
+    assert re.search(rf"^ +{lead_match_threshold():.2f} +\d +1 ", result.output, re.M), result.output
+    refused = CliRunner().invoke(main, ["eval", str(path), "--split", "test", "--fit-lead-match"])
+    assert refused.exit_code != 0 and "tune split only" in refused.output

@@ -47,3 +47,24 @@ def test_the_checker_catches_a_pitfall_without_its_heading_and_a_dangling_line(b
     assert checks.pitfalls_outside_heading == 2 and checks.dangling == 1 and checks.other_audience == 1
     headed = bare.model_copy(update={"text": f"**Pitfalls to avoid**\n- {pitfall.sentences[0]} [1]", "role": "mentee"})
     assert check_answer(headed, passages).problems == []
+
+
+def test_the_lead_match_threshold_is_the_largest_listing_misses_at_the_precision_floor(tmp_path):
+    import pytest
+
+    from assistant.quality.evaluation import fit_lead_match, lead_match_figures, save_lead_match, separation
+
+    # (lead match, opened in a section the labeller did not choose)
+    cases = [(0.40, True), (0.45, True), (0.50, False), (0.55, True), (0.60, False), (0.65, False),
+             (0.70, True), (0.80, False), (0.90, False), (0.95, False)]
+    assert lead_match_figures(cases, 0.56) == {"below": 0.56, "answers": 10, "misses": 4, "listed": 4,
+                                               "precision": 0.75, "recall": 0.75, "f1": 0.75}
+    below, table = fit_lead_match(cases)
+    # below 0.65 lists 5 with 3 misses (0.6); below 0.66 adds a hit (0.5), and 0.71 lists 7 with 4 (0.571)
+    assert below == 0.65 and next(r for r in table if r["below"] == 0.71)["precision"] == 0.571
+    assert separation(cases) == pytest.approx(0.833, abs=0.001) and separation([(0.5, True)]) is None
+    saved = json.loads(save_lead_match(below, table, "evaluation/gold.jsonl", out=tmp_path / "lm.json").read_text())
+    assert saved["below"] == 0.65 and saved["provenance"]["tune"]["recall"] == 0.75
+    assert "split=tune" in saved["provenance"]["fitted_on"]
+    with pytest.raises(ValueError, match="keep the saved one"):
+        fit_lead_match([(0.5, False), (0.6, True), (0.7, False)])

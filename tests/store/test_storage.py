@@ -196,3 +196,38 @@ def test_the_migrations_build_exactly_the_schema_in_schema_metadata(database_url
     with storage.engine.connect() as db:
         context = MigrationContext.configure(db, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
+
+
+def test_an_answers_lead_match_is_stored_and_rows_from_before_0006_keep_none(tmp_path):
+    """Migration 0006 adds interactions.lead_match: a row stored at 0005 is kept, its lead match unknown (None)."""
+    from alembic import command
+
+    from assistant.store.database import _alembic_config, make_engine
+
+    path = tmp_path / "at-0005.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as db:
+        command.upgrade(_alembic_config(db), "0005")
+        db.execute(text("INSERT INTO interactions (created_at, session_id, question, status, top_score, confidence, "
+                        "cited_doc_ids, latency_ms, answer_lead, cited_sections) VALUES ('2026-11-20 10:00:00.000000', "
+                        "'s', 'an old question', 'answered', 0.8, 0.9, '[]', 12.0, 'Old lead.', '[]')"))
+    engine.dispose()
+
+    storage = Storage(f"sqlite:///{path}")
+    with storage.engine.connect() as db:
+        assert db.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision() == "0006"
+    storage.interactions.record("s", Answer(status="answered", text="New lead. [1]", question="q", lead_match=0.4321,
+                                            lead_margin=0.031))
+    storage.interactions.record("s", Answer(status="out_of_scope", text="Not covered.", question="far off"))
+    old, new, declined = storage.interactions.rows()
+    assert old["question"] == "an old question" and old["answer_lead"] == "Old lead."
+    assert old["lead_match"] is None and old["lead_margin"] is None
+    assert new["lead_match"] == pytest.approx(0.4321) and new["lead_margin"] == pytest.approx(0.031)
+    assert declined["lead_match"] is None and declined["lead_margin"] is None  # nothing answered, no section led
+
+
+def test_lead_match_is_stored_on_both_engines(database_url):
+    storage = Storage(database_url)
+    storage.interactions.record("s", Answer(status="answered", text="Lead. [1]", question="q", lead_match=0.61))
+    [row] = storage.interactions.rows()
+    assert row["lead_match"] == pytest.approx(0.61) and row["lead_margin"] is None  # no runner-up: none

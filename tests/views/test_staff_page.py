@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.staff.auth import StaffSession
 from assistant.models import Answer
+from assistant.staff.insights import lead_match_threshold
 from assistant.store.storage import Storage
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")
@@ -155,13 +156,13 @@ def test_delete_asks_first_then_moves_the_file_to_the_trash(staff_env, signed_in
     assert "Moved knowledge/sponsor-versus-mentor.md" in at.success[0].value
 
 
-def _lead_answer(question, lead, sources, confidence=0.9):
+def _lead_answer(question, lead, sources, confidence=0.9, lead_match=0.95):
     from assistant.models import Citation
 
     citations = [Citation(number=n, doc_id=d, title=d, section=s, topics=[], text="t", score=1.0)
                  for n, (d, s) in enumerate(sources, 1)]
     return Answer(status="answered", text=f"{lead} [1]\n\nMore [2]", question=question, confidence=confidence,
-                  citations=citations)
+                  citations=citations, lead_match=lead_match)
 
 
 def test_insights_show_thumbs_down_and_doubtful_answers_and_attach_a_question(staff_env, signed_in):
@@ -174,6 +175,8 @@ def test_insights_show_thumbs_down_and_doubtful_answers_and_attach_a_question(st
     storage.interactions.record("s2", _lead_answer("Is a sponsor a kind of mentor?", "A sponsor advocates for you.",
                                                   [("sponsor-versus-mentor", "Introduction")],
                                                   confidence=staff_env.min_confidence + 0.02))
+    storage.interactions.record("s3", _lead_answer("<i>How</i> do I thank a mentor?", "Say what changed.",
+                                                  [("finding-a-mentor", "Introduction")], lead_match=0.31))
     at = on_documents(signed_in())
     at.radio(key="staff_section").set_value("Insights").run()
     assert not at.exception, at.exception
@@ -184,6 +187,11 @@ def test_insights_show_thumbs_down_and_doubtful_answers_and_attach_a_question(st
     assert "Sources: finding-a-mentor › Where to look for a mentor; sponsor-versus-mentor › Introduction" in shown
     assert "Question: Is a sponsor a kind of mentor?" in shown  # doubtful: confidence near the threshold
     assert any("near the threshold" in c.value for c in at.caption)
+    # doubtful: the section it opens with barely matches the question (the fitted threshold, stated above the list)
+    assert "Question: <i>How</i> do I thank a mentor?" in shown
+    below = f"{lead_match_threshold():.2f}"
+    assert any(f"lead match 0.31, below {below}" in c.value for c in at.caption)
+    assert any(f"a lead match below {below}" in c.value for c in at.caption)
 
     # Attach the thumbs-down question to the section that should have answered it.
     at.button(key="ins_attach_down_1").click().run()
