@@ -24,7 +24,9 @@ TEMPLATE_INTENT = re.compile(
     r"(?:e-?mails?|messages?|notes?|letters?|dms?|surveys?|questionnaires?|forms?|posts?|agendas?|check-?lists?|"
     r"worksheets?)\b(?! (?:them|him|her|you)\b)|"
     r"what (?:should|do|can|could) i (?:write|send)|how (?:should|do) i (?:word|phrase)|"
-    r"(?:something|anything|words) i (?:can|could) (?:say|send|write|use))", re.I)
+    r"(?:something|anything|words) i (?:can|could) (?:say|send|write|use)|"
+    # a request written as a heading: "agenda for first mentoring meeting", "checklist for my first session"
+    r"^\s*(?:(?:a|an|sample|example|good|simple)\s+)?(?:agendas?|check-?lists?|worksheets?)\s+(?:for|to)\b)", re.I)
 
 LIST_INTENT = re.compile(
     r"\b(?:list|steps?|checklist|tips|ideas|questions (?:to|should|can|could|do|for|i)|what questions|which questions|"

@@ -9,9 +9,10 @@ from assistant import lexicon
 TABLES = {
     "TEMPLATE_INTENT": (
         ["can you give me a template for a thank-you note", "write me a short email to ask her",
-         "a cold message to someone I admire", "how do I word it", "what should I write to him"],
+         "a cold message to someone I admire", "how do I word it", "what should I write to him",
+         "agenda for first mentoring meeting", "Checklist for my first session as a mentor"],
         ["is it weird to message them?", "what should I say in our first meeting", "I set a goal last week",
-         "how do I set goals"],
+         "how do I set goals", "messages to my mentor go unanswered", "email etiquette with a senior mentor"],
     ),
     "LIST_INTENT": (
         ["what questions should I ask my mentor", "give me some ideas for topics", "what are the steps",
