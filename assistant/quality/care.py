@@ -35,6 +35,7 @@ RECALL_KINDS = ("crisis", "safeguarding")
 FIT_EVERYDAY_BUDGET = 0.03  # care.jsonl and care-train.jsonl everyday messages given support
 FIT_GOLD_BUDGET = 0.02  # gold mentoring questions given support
 FIT_EMPLOYMENT_BUDGET = 0.02  # everyday messages declined as employment questions
+FIT_GOLD_EMPLOYMENT_BUDGET = 0.01  # gold mentoring questions declined as employment questions
 FOLDS = 5
 C_GRID = (0.03, 0.05, 0.1)  # inverse L2 strength on standardised inputs, chosen by the same folds
 EXTRA = Path("evaluation/care-train.jsonl")
@@ -161,8 +162,11 @@ def calibrate(care_file: CareFile, embed, cases: list[Case]) -> tuple[CareModel,
     _, support_t, oof = tried[c]
     rest = support_score(oof) < support_t
     employment = y == KINDS.index("employment")
+    # A mentoring question declined as an employment one is a wrong refusal: the gold questions have
+    # their own, tighter budget, or a larger everyday set would loosen the threshold for them.
     employment_t = _threshold(oof[:, KINDS.index("employment")][rest], employment[rest],
-                              [(everyday[rest], FIT_EMPLOYMENT_BUDGET)])
+                              [(everyday[rest] & ~gold[rest], FIT_EMPLOYMENT_BUDGET),
+                               (gold[rest], FIT_GOLD_EMPLOYMENT_BUDGET)])
     oof_model = CareModel(np.zeros((len(KINDS), care.width)), np.zeros(len(KINDS)), np.zeros(care.width),
                           np.ones(care.width), support_t, employment_t)
     decided = [oof_model.decide(p) for p in oof]
