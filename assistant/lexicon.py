@@ -88,18 +88,21 @@ ROLE_CUES: dict[str, list[re.Pattern]] = {
         r"\bmy (?:new |first |current |former |\w+ )?mentees?\b",
         r"\b(?:the|a|this|our) mentees? (?:i|i'm|i am|i've)\b",
         r"\b(?:be|become|becoming|being|serve as|act as|volunteer as|work as|start as|as) (?:a |an )?(?:good |better |great |first-time |new |peer |reverse |volunteer )?mentor\b(?! (?:for|to) me\b)",
-        r"\b(?:asked|wants?|want|invited|approached) me to (?:be (?:their|his|her|a) )?mentor\b",
+        r"\b(?:asked|asks|asking|wants?|want|invited|approached|emailed|messaged) me to (?:be (?:their|his|her|a) )?mentor\b",
+        r"\bmentees? (?:\w+ ){0,2}(?:me|my)\b(?! mentor)",  # "mentee sent me a gift", "mentee hasn't replied to my emails"
         r"\b(?:been|was|got|being) (?:asked|invited|approached) to (?:be (?:their|his|her|a) )?mentor\b",
         r"\b(?:i|i'm|im|i am|i've|ive|i have|i'd|i was|i've been) (?:\w+ )?(?:mentor|mentoring|mentored)\b(?= (?:a|an|some|someone|somebody|anyone|anybody|people|others|them|him|her|juniors?|new|my|this|two|three)\b)",
         r"\b(?:someone|somebody|people|person|the person|those|juniors?) i(?:'m| am)? (?:mentor|mentoring)\b",
-        r"\bmentor(?:ing)? (?:someone|somebody|others|other people|a junior|juniors|new hires|a colleague)\b",
-        r"\bgive back\b.*\bmentor",
+        r"\bmentor(?:ing)? (?:someone|somebody|anyone|anybody|others|other people|a junior|juniors|new hires|a colleague|"
+        r"(?:\d+|two|three|four|a few|several) (?:people|mentees|juniors))\b",
+        r"\bgive back\b(?! to (?:a|my|your|the) mentor).*\bmentor",
         r"\bas (?:a|their|his|her) mentor\b",
         r"\b(?:my|our) mentoring (?:style|skills)\b",
     )],
     "mentee": [re.compile(p, re.I) for p in (
         r"\bmy (?:new |current |former |old |first |\w+ )?mentors?(?!ing)\b(?!'s? mentee)",
-        r"\b(?:find|finding|get|getting|need|needing|want|looking for|choose|choosing|approach|ask for|have) (?:a |an |the right |my first |another |second )?mentors?\b",
+        r"\b(?:find|finding|get|getting|need|needing|want|looking for|choose|choosing|approach|ask for|have|having) (?:a |an |the right |my first |another |second )?mentors?\b",
+        r"\bask (?:a|my) (?:potential |possible )?mentor (?:about|for|to|if|whether)\b",
         r"\bmentor me\b|\bbe my mentor\b|\bmentoring me\b|\bmentored by\b|\b(?:for|to) me as (?:a |my )?mentor\b",
         r"\bas (?:a|the) mentee\b|\bi(?:'m| am) (?:a|the) mentee\b",
         r"\b(?:matched|paired|assigned) (?:up )?(?:with|to) (?:a|an|my|our) (?:new )?mentor\b",
@@ -115,7 +118,7 @@ ROLE_CUES: dict[str, list[re.Pattern]] = {
         r"\b(?:i|we) (?:\w+ )?(?:coordinate|coordinating|manage|managing|run|running|lead|leading|organise|organize|organising|organizing|oversee|overseeing) (?:our|the|a) (?:\w+ ){0,2}(?:programme|program|scheme|cohort|pilot)\b",
         r"\b(?:run|running|design|designing|launch|launching|set up|setting up|start|starting|build|building|evaluate|evaluating|promote|promoting|manage|managing|coordinate|coordinating) (?:a |an |our |the |some )?(?:new |pilot |formal |company-wide |internal )?(?:mentoring |mentorship )?(?:programme|program|scheme|cohort|circles|groups)\b",
         r"\b(?:the|our) (?:programme|program|scheme) team\b",
-        r"\b(?:participants|sign-?ups|enrol+ment|pairings|pairs|matches|matching mentors|match mentors|our mentors|our mentees|mentors and mentees|mentor training|train(?:ing)? (?:our |the )?mentors|recruit(?:ing)? (?:more |new )?mentors)\b",
+        r"\b(?:participants|sign-?ups|enrol+ment|pairings|(?<!other )pairs|matches|(?:our|the) matching|(?:our|the|each|next|last|this) cohort|rematch(?:ing)? process|matching mentors|match mentors|our mentors|our mentees|mentors and mentees|mentor training|train(?:ing)? (?:our |the )?mentors|recruit(?:ing)? (?:more |new )?mentors)\b",
         # Working in HR, not mentioning it: "should I tell HR about my mentor?" is a participant.
         r"\b(?:i|we) (?:work|am|'m|are|'re) (?:in|on|part of) (?:the )?(?:hr|l&d|learning and development|people team|talent team)\b",
         r"\bi (?:run|lead|head|manage) (?:the )?(?:hr|l&d|learning and development|people team|talent team)\b",
@@ -131,7 +134,9 @@ ROLE_CUES: dict[str, list[re.Pattern]] = {
 PARTICIPANT_PROGRAMME = re.compile(
     r"\b(?:programme|program|scheme)(?:'s)? (?:says|said|requires|required|expects|wants|asks|suggests|recommends|told|rules?|guidelines?)\b"
     r"|\b(?:through|via|from|by) (?:the|our|my|a|an) (?:\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme)\b"
-    r"|\b(?:i|i'm|im|i am|i've|ive|i was|me) (?:\w+ )?(?:signed up|joined|applied|enrolled|accepted|in|on|part of|into)(?: for| to)? (?:the|our|a|an|this) (?:\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme)\b",
+    r"|\b(?:i|i'm|im|i am|i've|ive|i was|me) (?:\w+ )?(?:signed up|joined|applied|enrolled|accepted|in|on|part of|into)(?: for| to)? (?:the|our|a|an|this) (?:\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme)\b"
+    # a participant turning to the people who run it: "how do I tell the programme", "quit the scheme"
+    r"|\b(?:tell|ask|contact|email|message|leave|quit|drop out of) (?:the|my|our) (?:\w+ )?(?:mentoring |mentorship )?(?:programme|program|scheme)(?: team| coordinator| lead)?\b",
     re.I)
 
 
