@@ -118,6 +118,7 @@ class _Source:
     rows: list[int] = field(default_factory=list)  # the passage row of each unit
     pieces: dict[int, Hit] = field(default_factory=dict)  # passage row -> its hit, for citing it
     score: float = 0.0  # how well the section answers the question, to choose which to quote
+    asked: float = -1.0  # its best match among the questions it declares it answers (-1: declares none)
 
     def offset(self, row: int) -> int:
         """Position of the first unit of passage `row` in this section's units."""
@@ -228,7 +229,8 @@ def compose_answer(query: Query, found: Retrieval, max_citations: int = 4) -> Co
     if not body:
         return Composed(text="", citations=[])
     composed = _render(body)
-    composed.lead_match = lead_match(body[0][0].hit, found)
+    lead = body[0][0]
+    composed.lead_match = round(lead.asked if lead.asked > -1.0 else lead.best, 4)  # lead_match(), already at hand
     composed.lead_margin = None if runner_up is None else round(main.score - runner_up, 4)
     return composed
 
@@ -322,7 +324,7 @@ def _score(sources: list[_Source], found: Retrieval, intent: Intent) -> None:
     wants_time = intent.duration or intent.frequency
     for src in sources:
         p = src.hit.passage
-        asked = max(float(intents[row]) for row in data.section_rows.get(p.section_key, [src.hit.row]))
+        src.asked = asked = max(float(intents[row]) for row in data.section_rows.get(p.section_key, [src.hit.row]))
         src.score = (w.section_questions * (asked if asked > -1.0 else src.best) + w.section_text * src.best
                      + w.section_heading * _heading_match(p, found.asked)
                      - w.section_doc_step * doc_rank[p.doc_id]
