@@ -18,7 +18,7 @@ from assistant.answer.understand import Query
 from assistant.conversation import content_tokens
 from assistant.index import IndexData
 from assistant.retrieval import Hit, Retriever
-from assistant.roles import addresses
+from assistant.roles import addresses, section_audience
 from assistant.scope import ScopeModel, ScopeSignals, measure, names_uncovered_subject
 from assistant.spelling import Speller
 
@@ -145,7 +145,12 @@ def _templates(found: Retrieval, engine: Engine, query: Query) -> list[Hit]:
     ranked or not: a template's fill-in text often ranks low."""
     top_docs = found.doc_ranking()[:3]
     data = engine.data
-    rows = [row for doc in top_docs for row in data.template_rows.get(doc, ()) if addresses(data.passages[row], query.role)]
+    rows = [row for doc in top_docs for row in data.template_rows.get(doc, ())
+            if addresses(data.passages[row], query.role)
+            # Staff hand participants their templates: one written for the whole pair still answers "an
+            # agreement template for our participants" (one narrowed to a single side does not).
+            or (query.role == "program-staff"
+                and section_audience(data.passages[row]) == list(data.passages[row].audience))]
     if not rows:
         return []
     dense = engine.retriever.dense_scores(found.query_vector)

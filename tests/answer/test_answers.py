@@ -107,6 +107,14 @@ def test_a_template_is_chosen_for_the_askers_side(guide):
     assert answer.citations[0].doc_id == "reaching-out-to-a-potential-mentor", answer.text
 
 
+def test_staff_get_the_pairs_template_they_hand_out(guide):
+    # A template written for both sides of the pair answers programme staff asking for one, as a
+    # staff-only template would not answer a mentee.
+    answer = guide.ask("we run a scheme and want a mentoring agreement template to give our participants")
+    assert answer.is_template
+    assert (answer.citations[0].doc_id, answer.citations[0].section) == ("mentoring-agreement", "Template: Mentoring agreement")
+
+
 def test_history_sources_must_be_document_ids(guide):
     answer = guide.ask("and then?", [{"role": "assistant", "content": "x", "sources": "finding-a-mentor"}])
     assert answer.status == "invalid_input"
