@@ -39,6 +39,7 @@ class Weights(BaseModel):
     section_heading: float = Field(0.2, ge=0, description="weight of the share of the question's words its heading names")
     section_doc_step: float = Field(0.05, ge=0, description="what a section loses per document rank below the first")
     section_intro: float = Field(0.05, ge=0, description="what a document's introduction loses against its sections")
+    section_question_weight: float = Field(0.5, ge=0, description="extra weight of a follow-up's own vector, beside the ranking's, when choosing the section to quote")
     provenance: dict = Field(default_factory=dict, description="what it was fitted on, when, and how it scored")
 
     def to_json(self) -> str:

@@ -191,12 +191,12 @@ def lead_match(hit: Hit, found: Retrieval) -> float:
     declaring none, its best sentence's cosine. Staff see a low one on the Insights page."""
     data = found.data
     rows = data.section_rows.get(hit.passage.section_key, [hit.row])
-    intents = data.intent_scores(found.query_vector)
+    intents = data.intent_scores(found.compose_vector)
     asked = max(float(intents[row]) for row in rows)
     if asked > -1.0:
         return round(asked, 4)
     best = max((float((data.sentence_vectors[start:start + len(data.passages[row].sentences)]
-                       @ found.query_vector).max(initial=-1.0))
+                       @ found.compose_vector).max(initial=-1.0))
                 for row in rows for start in [int(data.sentence_offsets[row])]), default=-1.0)
     return round(best, 4)
 
@@ -252,7 +252,7 @@ def _candidates(found: Retrieval) -> list[_Source]:
             if key not in seen:
                 row = data.section_rows[key][0]
                 unranked.append(Hit(row, data.passages[row], 0.0, 0.0, 0.0))
-    return [_source(h, rank, data, found.query_vector, by_row) for rank, h in enumerate(ranked + unranked)]
+    return [_source(h, rank, data, found.compose_vector, by_row) for rank, h in enumerate(ranked + unranked)]
 
 
 def _second_section(main: _Source, fitting: list[_Source]) -> _Source | None:
@@ -318,7 +318,7 @@ def _score(sources: list[_Source], found: Retrieval, intent: Intent) -> None:
     or signs section no one asked about; more when it has the list that was asked for, or states a
     length of time to a how-long or how-often question. The weights are fitted (assistant/weights.py)."""
     w, data = found.data.weights, found.data
-    intents = data.intent_scores(found.query_vector)
+    intents = data.intent_scores(found.compose_vector)
     doc_rank = {d: i for i, d in enumerate(dict.fromkeys(s.hit.passage.doc_id for s in
                                                          sorted(sources, key=lambda s: s.rank)))}
     wants_time = intent.duration or intent.frequency

@@ -51,6 +51,13 @@ class Retrieval:
     vouched: bool = False  # an elliptic follow-up the conversation's answered turns vouch for
     asked: dict[str, float] = field(default_factory=dict)  # the question's content words, weighted by IDF
     templates: list[Hit] = field(default_factory=list)  # the top documents' templates, best first
+    # What compose matches sections against, when not the ranking's vector: for a follow-up, its own
+    # turn weighs more here (the documents come from the thread; the section from what is asked now).
+    section_vector: np.ndarray | None = None
+
+    @property
+    def compose_vector(self) -> np.ndarray:
+        return self.query_vector if self.section_vector is None else self.section_vector
 
     def in_scope(self, min_confidence: float) -> bool:
         return bool(self.hits) and not self.uncovered and (self.vouched or self.confidence >= min_confidence)
@@ -117,7 +124,10 @@ def _follow_up(query: Query, engine: Engine, embed: Embed, scope: ScopeModel, k:
         plausible = query.follow_up.elliptic or query.follow_up.refers_back or confidence >= VOUCH_FLOOR
         if vouched or (known and plausible):
             confidence = max(confidence, context_confidence)
-    return Retrieval(hits, vector, signals, confidence, data, searched=joined, uncovered=uncovered, vouched=vouched)
+    section_vector = vector + data.weights.section_question_weight * alone
+    section_vector = (section_vector / np.linalg.norm(section_vector)).astype("float32")
+    return Retrieval(hits, vector, signals, confidence, data, searched=joined, uncovered=uncovered, vouched=vouched,
+                     section_vector=section_vector)
 
 
 def fuse_thread(joined: list[Hit], alone: list[Hit], shown: list[str], k: int, rrf_k: float = 30.0,

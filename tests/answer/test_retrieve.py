@@ -63,3 +63,18 @@ def test_a_section_without_questions_keeps_its_texts_score_in_the_intent_vote(bo
         data.__dict__["_question_groups"] = (starts, rows)
     assert without.passage.section == with_questions.passage.section == "What SMART stands for"
     assert without.intent == -1.0  # reported as declaring none, but ranked on its text
+
+
+def test_a_follow_ups_section_is_chosen_more_on_what_it_asks_now(bot):
+    # The thread finds the documents; which section to quote leans more on the latest turn, so
+    # "how would I get one?" after "mentor or sponsor?" is not answered with the difference again.
+    single = bot.retrieve(bot.understand("what's the difference between a mentor and a sponsor?"))
+    assert single.section_vector is None and single.compose_vector is single.query_vector
+    history = [Turn(content="what's the difference between a mentor and a sponsor?"),
+               Turn(role="assistant", content="...", sources=["sponsor-versus-mentor"])]
+    query = understand("right, and how would I go about getting one?", history, bot.engine.speller)
+    found = bot.retrieve(query)
+    alone = bot._embed([query.text])[0]
+    assert found.section_vector is not None
+    assert float(found.section_vector @ alone) > float(found.query_vector @ alone)
+    assert abs(float(found.section_vector @ found.section_vector) - 1.0) < 1e-4
