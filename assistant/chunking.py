@@ -15,7 +15,7 @@ from assistant.roles import heading_audience
 from assistant.text import answer_units, sha256, split_sentences, word_count
 
 MAX_WORDS = 150
-CHUNKING_VERSION = 3  # bump when the rules below change, so indexes are rebuilt
+CHUNKING_VERSION = 4  # bump when the rules below change, so indexes are rebuilt
 # Linear in the line length: the closing #s are stripped in Python. The old single pattern,
 # r"^(#{1,6})\s+(.+?)\s*#*\s*$", backtracked cubically on a heading with a long run of spaces.
 _HEADING = re.compile(r"^(#{1,6})\s(.+)$")

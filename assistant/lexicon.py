@@ -41,8 +41,10 @@ LEANS_BACK = re.compile(
     r"^(?:[\"“‘(]|(?:this|these|that|those|they|them|such|both (?:of (?:these|those|them)|are|were)|here|then|also|instead|otherwise|however|but|and|or|so|"
     r"still|again|similarly|likewise|in that case|if so|if not|for example|for instance|e\.g\.|once you have)\b)", re.I)
 # A unit that points at text elsewhere: "below", "these benefits", a cross-reference to another page.
+# "above roughly 50 pairs", "someone above you", "below half" compare; they point nowhere.
+_COMPARED = r"(?!\s+(?:me|you|us|them|him|her|my|your|our|their|his|its|roughly|about|around|half|\d))"
 POINTS_AWAY = re.compile(
-    r"\b(?:below|above|the following|as follows|(?:these|those) (?:\w+s|two|three|four|five|six)|"
+    r"\b(?:(?:below|above)" + _COMPARED + r"|the following|as follows|(?:these|those) (?:\w+s|two|three|four|five|six)|"
     r"handbook pages?|see the (?:page|section|guide)s?)\b", re.I)
 POINTER_ASIDE = re.compile(r"\s*\((?:see|as in|like|use|try) [^()]*\b(?:below|above|later|earlier)\)", re.I)
 DIALOGUE_LINE = re.compile(r"^(?:\*\*)?(?:mentee|mentor|you|they|manager|staff|colleague|me|them)(?:\*\*)?\s*:\s*\S", re.I)

@@ -9,7 +9,8 @@ import unicodedata
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 # A sentence ends at . ! or ? followed by space and something that starts a new sentence.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(\[*])")
+# A closing quote or bracket stays with its sentence: 'ask "how was it?"' must not lose its '"'.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”')\]]))\s+(?=[A-Z0-9\"“'(\[*])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 

@@ -37,7 +37,8 @@ TABLES = {
     ),
     "POINTS_AWAY": (
         ["Use the template below.", "These five signs matter most.", "see the guide for details"],
-        ["Reply within two days.", "Three questions are usually enough."],
+        ["Reply within two days.", "Three questions are usually enough.",
+         "A tool saves time above roughly 50 pairs.", "Ask someone two levels above you.", "Attendance fell below half."],
     ),
     "POINTER_ASIDE": (
         ["Raise it in a short message (see the template below).", "Agree a goal (as in the example above)"],
