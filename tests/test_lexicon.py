@@ -23,6 +23,20 @@ TABLES = {
         ["what mistakes should I avoid", "what not to do in a first meeting", "red flags in a mentor"],
         ["how do I prepare for a first meeting", "what should I bring"],
     ),
+    "HOW_TO_INTENT": (
+        ["how do i find a mentor when i work remotely", "any tips for networking", "what should I say to her",
+         "how should we match them", "ways to keep the sessions focused"],
+        ["why do people not reply", "is a mentor worth it", "my mentor keeps cancelling"],
+    ),
+    "EXPLAIN_INTENT": (
+        ["why do people not reply", "what does sponsorship even mean", "is having a mentor worth it"],
+        ["how do i find a mentor", "what should I say to her"],
+    ),
+    "EXPLAINS_HEADING": (
+        ["Why people don't reply", "What 70-20-10 means", "What mentoring is not", "What an informational interview is, and is not"],
+        ["What to include in a mentoring agreement", "How to ask step by step", "What a good outreach message contains",
+         "When to check in with pairs"],
+    ),
     "EXAMPLE_INTENT": (
         ["can you show me an example", "what would that look like in practice"],
         ["how do I give feedback"],

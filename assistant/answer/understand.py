@@ -10,7 +10,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from assistant.conversation import clean_text, refers_back, resolve, shown_documents
-from assistant.lexicon import (DURATION_INTENT, EXAMPLE_INTENT, FREQUENCY_INTENT, LIST_INTENT, MESSAGE_WORDS,
+from assistant.lexicon import (DURATION_INTENT, EXAMPLE_INTENT, EXPLAIN_INTENT, FREQUENCY_INTENT, HOW_TO_INTENT, LIST_INTENT,
+                               MESSAGE_WORDS,
                                NEW_SUBJECT, PITFALL_INTENT, SIGNS_INTENT, TEMPLATE_INTENT, TWO_QUESTIONS, YES_NO_QUESTION)
 from assistant.models import AskerRole, Turn
 from assistant.roles import infer_role
@@ -31,6 +32,7 @@ class Intent(BaseModel):
     yes_no: bool = False  # "is it ok to...", "should I..."
     duration: bool = False  # how long
     frequency: bool = False  # how often
+    how_to: bool = False  # what to do ("how do I...", "any tips"), not why or what something is
 
     @classmethod
     def of(cls, text: str) -> "Intent":
@@ -40,7 +42,8 @@ class Intent(BaseModel):
                    signs=bool(SIGNS_INTENT.search(text)),
                    two_things=bool(TWO_QUESTIONS.search(text)) or text.count("?") >= 2,
                    yes_no=bool(YES_NO_QUESTION.search(text)), duration=bool(DURATION_INTENT.search(text)),
-                   frequency=bool(FREQUENCY_INTENT.search(text)))
+                   frequency=bool(FREQUENCY_INTENT.search(text)),
+                   how_to=bool(HOW_TO_INTENT.search(text)) and not EXPLAIN_INTENT.search(text))
 
 
 class FollowUp(BaseModel):

@@ -201,3 +201,12 @@ def test_the_lead_match_is_the_lead_sections_best_declared_question(coffee, embe
     loose = coffee.ask("How do I keep a mentoring relationship going for years?")
     assert loose.status == "answered" and loose.lead_match < answer.lead_match - 0.2, (loose.lead_match, loose.text)
     assert coffee.ask("What is the capital of Australia?").lead_match == 0.0  # nothing answered, nothing matched
+
+
+def test_a_how_to_question_is_not_answered_with_why(bot):
+    """A "Why..." section explains; someone asking how to do something wants the section that says."""
+    assert Intent.of("how do i find a mentor when i never meet anyone in person").how_to
+    assert not Intent.of("why is it so hard to find a mentor when you work remotely?").how_to
+    answer = bot.ask("fully remote developer here, how do i find a mentor when i never meet anyone in person")
+    assert answer.status == "answered", answer.text
+    assert not answer.citations[0].section.startswith("Why"), answer.text
