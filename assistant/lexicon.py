@@ -157,4 +157,13 @@ AUDIENCE_HEADINGS = (
     ("mentee", re.compile(r"^(?:notes |tips |pitfalls |advice )?for mentees\b|\bfor mentees$|^if you are the (?:senior )?mentee$|\bas a mentee$", re.I)),
 )
 
+# A message that is only a greeting, thanks or an "ok" ("good morning!!", "thanks so much 🙏"): a closed
+# class of words, so one word outside it (a word of distress, a question about mentoring) sends the
+# message the usual way, through care first. A farewell ("bye") is not in it: it goes the usual way.
+GREETING_WORDS = frozenset("hi hello hey hiya heya howdy morning afternoon evening".split())
+THANKS_WORDS = frozenset("thanks thank thankyou thx ty cheers ta appreciate appreciated".split())
+PLEASANTRY_WORDS = GREETING_WORDS | THANKS_WORDS | frozenset(
+    "good there all everyone folks you so much very lots lot a it really genuinely truly again for the "
+    "help that was this great nice lovely brilliant awesome perfect cool ok okay hope you're youre are "
+    "well doing how mentor and just".split())
 

@@ -17,7 +17,7 @@ from assistant.embedding import Embedder
 from assistant.generate import generate_answer
 from assistant.index import IndexData, LiveIndex, LocalBuilder
 from assistant.models import Answer, BuildReport
-from assistant.scope import NOT_ENGLISH_TEXT, ScopeModel, out_of_scope_text
+from assistant.scope import NOT_ENGLISH_TEXT, ScopeModel, out_of_scope_text, pleasantry, pleasantry_text
 from assistant.scrub import install as install_scrubbing
 from assistant.suggestions import related_sections, suggest_followups
 
@@ -170,6 +170,11 @@ class Assistant:
         if problem:
             text = question if isinstance(question, str) else ""
             return Answer(status="invalid_input", text=problem, question=text[: self.settings.max_question_chars]), None
+        kind = pleasantry(question)  # "good morning!!" is a hello, not a question or a cry for help
+        if kind is not None:
+            text = pleasantry_text(kind, self.engine.data.taxonomy.scope_summary)
+            return Answer(status="out_of_scope", text=text, question=question,
+                          latency_ms=(time.perf_counter() - started) * 1000), None
         care = self.care.assess(question, history, started)  # before anything is searched or sent anywhere
         if care.reply is not None:
             return care.reply, None

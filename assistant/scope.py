@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.conversation import content_tokens
+from assistant.lexicon import GREETING_WORDS, PLEASANTRY_WORDS, THANKS_WORDS
 
 if TYPE_CHECKING:
     from assistant.index import IndexData
@@ -121,6 +123,31 @@ NOT_FOUND = "I couldn't find anything in Mentor's guidance that answers this, so
 NOT_ENGLISH_TEXT = (
     "Mentor's guidance is written in English, so it can only answer questions asked in English. "
     "If you can, please ask again in English, for example: How do I find a mentor?")
+
+
+THANKS_TEXT = "You're welcome. If something else comes up, ask me any time."
+OK_TEXT = "Ask me another question about mentoring whenever you like."
+
+
+def pleasantry(text: str) -> str | None:
+    """"greeting", "thanks" or "ok" when a message is nothing but a greeting, thanks or an "ok", else None."""
+    words = re.findall(r"[a-z']+", text.lower().replace("’", "'"))
+    if not words or len(words) > 12 or any(w not in PLEASANTRY_WORDS for w in words):
+        return None
+    if any(w in THANKS_WORDS for w in words):
+        return "thanks"
+    return "greeting" if any(w in GREETING_WORDS for w in words) else "ok"
+
+
+def pleasantry_text(kind: str, summary: str = "") -> str:
+    """The reply to a pleasantry of `kind`."""
+    return {"thanks": THANKS_TEXT, "ok": OK_TEXT}.get(kind) or greeting_text(summary)
+
+
+def greeting_text(summary: str = "") -> str:
+    """The reply to a greeting: what Mentor is and what it helps with (`scope_summary` in knowledge/topics.yaml)."""
+    helps = f" Ask me about mentoring: {summary}." if summary else " Ask me a question about mentoring."
+    return "Hello, I'm Mentor. I answer from your programme's mentoring guidance, and say so when it doesn't cover something." + helps
 
 
 def measure(data: "IndexData", lexical: "LexicalIndex", vector: np.ndarray, query: str,

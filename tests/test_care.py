@@ -272,3 +272,9 @@ def test_a_resignation_letter_naming_the_last_day_gets_no_care_reply(care_bot):
     kind, probabilities = care_bot.care.current().classify(
         "can you help me word a resignation letter, my last day would be the 28th")
     assert kind is None, probabilities
+
+
+def test_a_pleasantry_gets_a_hello_but_a_greeting_with_more_in_it_still_goes_through_care(care_bot):
+    assert care_bot.ask("good morning!!").status == "out_of_scope"  # a hello, never the crisis reply
+    assert care_bot.ask("hi, i've been thinking about killing myself").status == "support"
+

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from assistant.scope import FEATURES, ScopeModel, ScopeSignals, fit_logistic
+from assistant.scope import FEATURES, ScopeModel, ScopeSignals, fit_logistic, pleasantry, pleasantry_text
 
 IN_SCOPE = "How do I find a mentor outside my company?"
 OUT_OF_SCOPE = "What is a good recipe for banana bread?"
@@ -68,3 +68,18 @@ def test_the_refusal_points_at_nothing_that_may_not_follow_it():
         assert "below" not in text and "pick a topic" not in text
     assert out_of_scope_text(summary="finding a mentor").endswith(
         "Mentor can help with mentoring: finding a mentor. Try rephrasing your question around one of those.")
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("hi", "greeting"), ("good morning!!", "greeting"), ("good evening, hope you're well", "greeting"),
+    ("thank you so much, genuinely appreciate it 🙏", "thanks"), ("cheers", "thanks"), ("ok cool", "ok"),
+    ("bye", None), ("thanks but i can't go on", None), ("hi, how do i find a mentor?", None), ("", None),
+])
+def test_a_message_that_is_only_a_pleasantry_is_told_apart(message, kind):
+    assert pleasantry(message) == kind
+
+
+def test_a_greeting_gets_a_hello_not_a_refusal_or_a_support_reply(bot):
+    answer = bot.ask("good morning!!")
+    assert answer.status == "out_of_scope" and answer.text.startswith("Hello, I'm Mentor"), answer.text
+    assert bot.ask("thanks so much 🙏").text == pleasantry_text("thanks")

@@ -27,6 +27,7 @@ import numpy as np
 from assistant.care import (FIT_COMMAND, KINDS, MODEL_FILE, SUPPORT_KINDS, Care, CareFile, CareModel,
                             load_care, load_model, support_score)
 from assistant.files import write_atomic
+from assistant.scope import pleasantry
 
 RECALL_TARGET = 0.98  # crisis and safeguarding messages given the support reply
 EVERYDAY_TARGET = 0.03  # everyday messages given it
@@ -285,7 +286,8 @@ def evaluate_care(path: Path, split: str, knowledge_dir: Path, embed, gold: Path
     decided, misses = [], []
     probabilities = care.message_probabilities_many([c.text for c in cases])
     for case, p in zip(cases, probabilities):
-        kind = model.decide(p)
+        # As Assistant.ask does: a message that is only a greeting or thanks is answered as one.
+        kind = None if pleasantry(case.text) else model.decide(p)
         decided.append(kind)
         expected = case.label if case.label in ("employment", "everyday") else "support"
         got = "support" if kind in SUPPORT_KINDS else kind or "everyday"
