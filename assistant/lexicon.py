@@ -38,7 +38,8 @@ EXPLAINS_HEADING = re.compile(r"^(?:why\b|what\b[^?]*\b(?:means?|is|is not|are)\
 # A question asking what to do ("how do I...", "any tips"), not why or what something is.
 HOW_TO_INTENT = re.compile(r"\b(?:how (?:do|can|should|would|could|to|shall) (?:i|we|you|one)?|how to|"
                            r"what (?:should|can|do) (?:i|we) (?:do|say|write|try)|any tips|tips (?:for|on|to)|ways to|steps to)\b", re.I)
-EXPLAIN_INTENT = re.compile(r"\b(?:why|what (?:is|are|does|do) (?:a |an |the )?\w+(?: \w+)? (?:mean|even)|what(?:'s| is) the point|worth it)\b", re.I)
+EXPLAIN_INTENT = re.compile(r"\b(?:why|what (?:is|are|does|do) (?:a |an |the )?\w+(?: \w+)? (?:mean|even)|what (?:even|exactly) is|"
+                            r"what(?:'s| is) (?:that|this|it)\b(?! like)|what(?:'s| is) the point|worth it)\b", re.I)
 SIGNS_INTENT = re.compile(r"\b(?:signs?|how (?:do|can|will|would) (?:i|we|you) (?:know|tell)|is (?:it|this|that) (?:working|normal)|"
                           r"red flags?|warning)\b", re.I)
 EXAMPLE_INTENT = re.compile(r"\b(?:examples?|worked example|show me how|what (?:does|would) (?:it|that) look like)\b", re.I)

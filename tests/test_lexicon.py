@@ -29,8 +29,9 @@ TABLES = {
         ["why do people not reply", "is a mentor worth it", "my mentor keeps cancelling"],
     ),
     "EXPLAIN_INTENT": (
-        ["why do people not reply", "what does sponsorship even mean", "is having a mentor worth it"],
-        ["how do i find a mentor", "what should I say to her"],
+        ["why do people not reply", "what does sponsorship even mean", "is having a mentor worth it",
+         "been asked to do reverse mentoring, what even is that and how does it work", "what's that?"],
+        ["how do i find a mentor", "what should I say to her", "what is the best way to ask", "what's that like for a mentee"],
     ),
     "EXPLAINS_HEADING": (
         ["Why people don't reply", "What 70-20-10 means", "What mentoring is not", "What an informational interview is, and is not"],
