@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, field_
 
 from assistant.chunking import sections
 from assistant.errors import KnowledgeError
+from assistant.lexicon import INSTRUCTION_TO_MACHINE
 from assistant.models import AUDIENCES, INTRODUCTION, Document, FrontMatter, Problem, Taxonomy
 from assistant.text import did_you_mean, sha256
 
@@ -515,8 +516,7 @@ def load_scope(knowledge_dir: Path) -> dict[str, NotCovered]:
 
 # -- review aids and safe rendering ----------------------------------------------------------------
 _REVIEW = {  # kind: (pattern, message); each kind is reported once per file, at its first line
-    "instruction": (re.compile(r"\b(?:(?:ignore|disregard|forget)\b[^.\n]{0,40}?\binstructions?|system prompt|"
-                               r"you are now)\b", re.I),
+    "instruction": (INSTRUCTION_TO_MACHINE,
                     "reads like an instruction to a machine ('{}'); answers quote documents word for word, "
                     "so reword it as advice for people"),
     "html": (re.compile(r"</?[a-z][a-z0-9-]*(?:\s[^<>\n]*)?/?>", re.I),

@@ -17,6 +17,7 @@ import numpy as np
 from assistant.answer.understand import Query
 from assistant.conversation import content_tokens
 from assistant.index import IndexData
+from assistant.lexicon import INSTRUCTION_TO_MACHINE
 from assistant.retrieval import Hit, Retriever
 from assistant.roles import addresses, section_audience
 from assistant.scope import ScopeModel, ScopeSignals, measure, names_uncovered_subject
@@ -109,10 +110,10 @@ def _follow_up(query: Query, engine: Engine, embed: Embed, scope: ScopeModel, k:
         measure(data, retriever.lexical, local, in_context, retriever.search(local, in_context, k=k)))
     confidence = scope.confidence(signals)
     # In a conversation, a turn about a subject the guidance excludes is declined even when the
-    # earlier turns were on topic.
+    # earlier turns were on topic, and so is one addressed to the machine ("ignore your instructions").
     uncovered = names_uncovered_subject(signals)
     vouched = False
-    if not uncovered:
+    if not uncovered and not INSTRUCTION_TO_MACHINE.search(query.text):
         own = set(retriever.lexical.correct(content_tokens(query.text)))
         known = not own or len(own & retriever.lexical.vocabulary) >= 2 * len(own) / 3
         # An elliptic follow-up to a question the conversation answered is in scope ("and if they
