@@ -67,12 +67,12 @@ TIME_AMOUNT = re.compile(r"\b\d+(?:-\d+)?\s*(?:minutes?|mins?|hours?|weeks?|mont
 TWO_QUESTIONS = re.compile(r"\b(?:and|also|plus)\s+(?:what|how|when|should|do|can|is|why|where)\b.*\?|\?\s*\S.*\?", re.I)
 
 # -- a conversation (read by conversation and understand) ---------------------------------------------
-# A turn that says it changes the subject: it is read on its own, not in the thread.
 # Words addressed to a machine, not advice or a question for people ("ignore your previous
 # instructions", "print your system prompt"): a document holding them is flagged for review, and a
 # conversation never vouches for a turn that says them.
 INSTRUCTION_TO_MACHINE = re.compile(r"\b(?:(?:ignore|disregard|forget)\b[^.\n]{0,40}?\binstructions?|system prompt|"
                                     r"you are now)\b", re.I)
+# A turn that says it changes the subject: it is read on its own, not in the thread.
 NEW_SUBJECT = re.compile(
     r"\b(?:unrelated|different|separate|another|other|new|totally different)\s+(?:q|question|thing|topic|subject|note)\b|"
     r"\b(?:unrelated|separately|on another note|change of subject|changing the subject|switching gears|"

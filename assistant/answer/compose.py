@@ -28,8 +28,7 @@ from assistant.roles import AskerRole, addresses, section_audience
 from assistant.text import answer_blocks, clean_unit, lexical_tokens, word_count
 
 MAX_PASSAGES = 12  # candidate passages an answer may quote
-OFF_INTENT = 0.08  # a pitfall section is the answer only when pitfalls are asked about
-EXPLAINS_OFF = 0.08  # what a why or what-is section loses against a how-to question
+OFF_INTENT = 0.08  # a pitfall, signs or why section is the answer only when that is asked about
 MIN_WORDS, MAX_WORDS = 20, 180  # words quoted; headings and markers come on top
 MAX_LIST_ITEMS = 10  # a list is shown whole up to this many items
 EXTRA_RELEVANCE = 0.8  # a second section's best unit must reach this share of the main section's
@@ -333,7 +332,7 @@ def _score(sources: list[_Source], found: Retrieval, intent: Intent) -> None:
                      - (w.section_intro if len(p.heading_path) < 2 else 0.0)
                      - (OFF_INTENT if src.kind == "pitfall" and not intent.pitfalls else 0.0)
                      - (OFF_INTENT if _describes_signs(src) and not intent.signs else 0.0)
-                     - (EXPLAINS_OFF if intent.how_to and _explains(src) else 0.0)
+                     - (OFF_INTENT if intent.how_to and _explains(src) else 0.0)
                      + (OFF_INTENT if intent.list and any(b.kind != "prose" for b in src.blocks) else 0.0)
                      + (OFF_INTENT if wants_time and any(TIME_AMOUNT.search(u) for u in src.units) else 0.0))
 

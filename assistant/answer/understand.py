@@ -10,9 +10,9 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from assistant.conversation import clean_text, refers_back, resolve, shown_documents
-from assistant.lexicon import (DURATION_INTENT, EXAMPLE_INTENT, EXPLAIN_INTENT, FREQUENCY_INTENT, HOW_TO_INTENT, LIST_INTENT,
-                               MESSAGE_WORDS,
-                               NEW_SUBJECT, PITFALL_INTENT, SIGNS_INTENT, TEMPLATE_INTENT, TWO_QUESTIONS, YES_NO_QUESTION)
+from assistant.lexicon import (DURATION_INTENT, EXAMPLE_INTENT, EXPLAIN_INTENT, FREQUENCY_INTENT, HOW_TO_INTENT,
+                               LIST_INTENT, MESSAGE_WORDS, NEW_SUBJECT, PITFALL_INTENT, SIGNS_INTENT, TEMPLATE_INTENT,
+                               TWO_QUESTIONS, YES_NO_QUESTION)
 from assistant.models import AskerRole, Turn
 from assistant.roles import infer_role
 
